@@ -1,0 +1,17 @@
+//! tidings: a terminal newsreader for RSS, Atom and JSON Feed.
+//!
+//! The domain (config, fetch, parse, clean, highlight, store) knows nothing of the terminal;
+//! the headless CLI and the TUI are two front ends on the same engine.
+
+pub mod clean;
+pub mod config;
+pub mod engine;
+pub mod fetch;
+pub mod highlight;
+pub mod model;
+pub mod opml;
+pub mod paths;
+pub mod readability;
+pub mod store;
+pub mod styled;
+pub mod ui;
