@@ -57,7 +57,6 @@ impl ArticleId {
         title: &str,
         date: Option<DateTime<Utc>>,
     ) -> ArticleId {
-        let non_empty = |s: Option<&str>| s.map(str::trim).filter(|s| !s.is_empty());
         let key = if let Some(guid) = non_empty(guid) {
             format!("g:{guid}")
         } else if let Some(link) = non_empty(link) {
@@ -83,6 +82,10 @@ impl fmt::Display for ArticleId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:016x}", self.0)
     }
+}
+
+fn non_empty(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Error for an article id that is not 1 to 16 hex digits.
