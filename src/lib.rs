@@ -3,10 +3,14 @@
 //! The domain (config, fetch, parse, clean, highlight, store) knows nothing of the terminal;
 //! the headless CLI and the TUI are two front ends on the same engine.
 
+pub mod app;
 pub mod clean;
+pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod fetch;
+pub mod headless;
 pub mod highlight;
 pub mod model;
 pub mod opml;

@@ -1,0 +1,184 @@
+//! Start-up shared by the TUI and the headless commands: find the config and data dir (or
+//! lay out the demo), load the config, compile rules, open the store, start the engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::clean::Cleaner;
+use crate::cli::GlobalArgs;
+use crate::config::Config;
+use crate::demo::DemoDir;
+use crate::engine::{self, EngineSetup};
+use crate::fetch::{Fetcher, Limits};
+use crate::highlight::Highlighter;
+use crate::paths;
+use crate::store::{OpenMode, Store, Writer};
+use crate::ui::{self, UiContext};
+
+/// Every error that ends the program with status 2. Each message says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("{0}")]
+    Paths(#[from] paths::PathsError),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("in the [[highlight]] rules: {0}")]
+    Highlight(#[from] crate::highlight::HighlightError),
+    #[error("in the boilerplate patterns: {0}")]
+    Clean(#[from] crate::clean::CleanError),
+    #[error("{0}")]
+    Fetch(#[from] crate::fetch::FetchError),
+    #[error("{0}")]
+    Ui(#[from] crate::ui::UiError),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl AppError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> AppError {
+        AppError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// Where this run reads its config and keeps its data.
+pub struct Environment {
+    pub config: Config,
+    /// The config file, or where it would be (for messages) when there is none.
+    pub config_path: PathBuf,
+    /// False when no config file exists at the default location.
+    pub config_exists: bool,
+    pub data_dir: PathBuf,
+    /// Keeps the demo's throw-away files alive for the run.
+    _demo: Option<DemoDir>,
+}
+
+impl Environment {
+    /// Resolves `--demo`, `--config`/`$TIDINGS_CONFIG` and `--data-dir`/`$TIDINGS_DATA_DIR`.
+    pub fn resolve(args: &GlobalArgs) -> Result<Environment, AppError> {
+        if args.demo {
+            let demo = DemoDir::create()?;
+            let config_path = demo.config_path();
+            let config = Config::load(&config_path)?;
+            return Ok(Environment {
+                config,
+                config_path,
+                config_exists: true,
+                data_dir: demo.data_dir(),
+                _demo: Some(demo),
+            });
+        }
+        let location = paths::config_path(args.config.as_deref())?;
+        let data_dir = paths::data_dir(args.data_dir.as_deref())?;
+        let (config, exists) = if location.explicit || location.path.exists() {
+            (Config::load(&location.path)?, true)
+        } else {
+            (Config::default(), false)
+        };
+        Ok(Environment {
+            config,
+            config_path: location.path,
+            config_exists: exists,
+            data_dir,
+            _demo: None,
+        })
+    }
+
+    pub fn highlighter(&self) -> Result<Highlighter, AppError> {
+        Ok(Highlighter::new(&self.config.highlight)?)
+    }
+
+    pub fn cleaner(&self) -> Result<Cleaner, AppError> {
+        Ok(Cleaner::new(&self.config.boilerplate)?)
+    }
+
+    pub fn fetcher(&self) -> Result<Fetcher, AppError> {
+        Ok(Fetcher::new(Limits::from_config(&self.config))?)
+    }
+
+    /// Opens the store for writing; notices (a corrupt store moved aside...) go to stderr too.
+    pub fn open_store(&self) -> Result<(Store, Vec<String>), AppError> {
+        let opened = Store::open(&self.data_dir, OpenMode::ReadWrite)?;
+        for notice in &opened.notices {
+            eprintln!("tidings: {notice}");
+        }
+        Ok((opened.store, opened.notices))
+    }
+
+    /// Opens the store for reading only: works while another tidings is running.
+    pub fn open_store_read_only(&self) -> Result<Store, AppError> {
+        Ok(Store::open(&self.data_dir, OpenMode::ReadOnly)?.store)
+    }
+}
+
+/// The text shown in the reader when there is no config file yet.
+fn welcome_text(config_path: &Path) -> String {
+    format!(
+        "No config file yet. tidings looks for it at {path}.\n\n\
+         To start, copy config.example.toml (shipped with tidings; it documents every key) to that path \
+         and list your feeds under [[feeds]], or run `tidings --config FILE`.\n\n\
+         To try tidings right away on bundled feeds, fully offline: `tidings --demo`.\n\n\
+         To bring your feeds from another reader: `tidings import-opml FILE.opml`.",
+        path = config_path.display()
+    )
+}
+
+/// Runs the terminal reader until the user quits.
+pub fn run_tui(args: &GlobalArgs) -> Result<(), AppError> {
+    let env = Environment::resolve(args)?;
+    let highlighter = Arc::new(env.highlighter()?);
+    let cleaner = Arc::new(env.cleaner()?);
+    let fetcher_limits = Limits::from_config(&env.config);
+    let (store, notices) = env.open_store()?;
+    let feeds = store.load_feed_states()?;
+    let articles = store.load_articles()?;
+    let known = articles.iter().map(|a| a.id).collect();
+    let writer = Writer::spawn(&store)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tidings-engine")
+        .build()
+        .map_err(|e| AppError::io("could not start the background runtime", e))?;
+    // reqwest needs a runtime context to build its client.
+    let fetcher = {
+        let _guard = runtime.enter();
+        Fetcher::new(fetcher_limits)?
+    };
+    let config = Arc::new(env.config.clone());
+    let mut handle = engine::start(
+        EngineSetup {
+            config: config.clone(),
+            states: feeds.clone(),
+            known,
+            writer,
+            reader: store,
+            fetcher,
+            highlighter: highlighter.clone(),
+        },
+        runtime,
+    );
+    let events = handle.events.take().expect("events are taken once");
+    let result = ui::run(UiContext {
+        config,
+        feeds,
+        articles,
+        highlighter,
+        cleaner,
+        commands: handle.commands.clone(),
+        events,
+        notices,
+        welcome: (!env.config_exists).then(|| welcome_text(&env.config_path)),
+        exit_after_first_frame: args.exit_after_first_frame,
+    });
+    handle.shutdown();
+    Ok(result?)
+}

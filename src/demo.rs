@@ -1,0 +1,66 @@
+//! The bundled demo: feeds and a config embedded in the binary, written to a throw-away
+//! directory so that `tidings --demo` works offline from any install. Never uses the user's dirs.
+
+use std::path::{Path, PathBuf};
+
+use crate::app::AppError;
+
+macro_rules! demo_files {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../assets/demo/", $name)))),*]
+    };
+}
+
+/// Every file of `assets/demo/`, by name.
+const DEMO_FILES: &[(&str, &str)] = demo_files![
+    "config.toml",
+    "broken-feed.xml",
+    "city-transit.rdf",
+    "climate-desk.json",
+    "kernel-weekly.xml",
+    "open-hardware-digest.xml",
+    "orbital-notes.atom",
+    "rust-gazette.atom",
+];
+
+/// A temporary directory holding the demo feeds, its config and its data dir; removed on drop.
+pub struct DemoDir {
+    root: PathBuf,
+}
+
+impl DemoDir {
+    pub fn create() -> Result<DemoDir, AppError> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let root = std::env::temp_dir().join(format!(
+            "tidings-demo-{}-{nanos:08x}",
+            std::process::id()
+        ));
+        let write = |path: &Path, text: &str| {
+            std::fs::write(path, text)
+                .map_err(|e| AppError::io(format!("could not write {}", path.display()), e))
+        };
+        std::fs::create_dir_all(root.join("data"))
+            .map_err(|e| AppError::io(format!("could not create {}", root.display()), e))?;
+        let dir = DemoDir { root };
+        for (name, text) in DEMO_FILES {
+            write(&dir.root.join(name), text)?;
+        }
+        Ok(dir)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.root.join("config.toml")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join("data")
+    }
+}
+
+impl Drop for DemoDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}

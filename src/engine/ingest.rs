@@ -1,0 +1,55 @@
+//! Applies poll results to the store: de-duplicates articles per feed (by id: guid, else link,
+//! else title + date) and queues the writes. Never waits for the disk: the writer batches.
+
+use std::collections::HashSet;
+
+use crate::config::Retention;
+use crate::model::{ArticleId, ArticleMeta, FeedState};
+use crate::store::{WriteOp, Writer};
+
+use super::poll::PollResult;
+
+/// The ids already stored, and the writer that stores new ones.
+pub struct Ingest {
+    known: HashSet<ArticleId>,
+    writer: Writer,
+    retention: Retention,
+}
+
+impl Ingest {
+    pub fn new(known: HashSet<ArticleId>, writer: Writer, retention: Retention) -> Ingest {
+        Ingest {
+            known,
+            writer,
+            retention,
+        }
+    }
+
+    /// Queues the new articles and the feed's state for writing; returns them for the front end.
+    pub fn apply(&mut self, result: PollResult) -> (FeedState, Vec<ArticleMeta>) {
+        let mut fresh = Vec::new();
+        for article in result.articles {
+            if self.known.insert(article.meta.id) {
+                fresh.push(article);
+            }
+        }
+        let metas: Vec<ArticleMeta> = fresh.iter().map(|a| a.meta.clone()).collect();
+        let feed = result.state.id;
+        if !fresh.is_empty() {
+            self.writer.send(WriteOp::InsertArticles(fresh));
+        }
+        self.writer.send(WriteOp::SaveFeedState(result.state.clone()));
+        if !metas.is_empty()
+            && (self.retention.max_articles_per_feed.is_some()
+                || self.retention.max_age_days.is_some())
+        {
+            self.writer
+                .send(WriteOp::Retention(feed, self.retention.clone()));
+        }
+        (result.state, metas)
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+}

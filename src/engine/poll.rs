@@ -1,0 +1,312 @@
+//! One poll of one feed: fetch, decode, parse, match highlights, and the feed's next state
+//! (validators, schedule, backoff, errors). Shared by the TUI's engine loop and `tidings refresh`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::FeedConfig;
+use crate::fetch::{self, charset, discover, schedule, FeedRequest, FetchFailure, FetchOutcome};
+use crate::highlight::Highlighter;
+use crate::model::{ErrorKind, FeedState, NewArticle};
+
+use super::parse::{parse_feed, strip_tags};
+
+/// What a poll did, for summaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PollStatus {
+    /// 200 with a body that parsed.
+    Modified { bytes: u64 },
+    /// 304, or a file that did not change: nothing parsed.
+    NotModified,
+    Failed,
+}
+
+/// The result of polling one feed.
+#[derive(Debug)]
+pub struct PollResult {
+    pub state: FeedState,
+    pub status: PollStatus,
+    /// Every article in the document (not yet de-duplicated against the store).
+    pub articles: Vec<NewArticle>,
+    pub took: Duration,
+}
+
+/// Everything a poll needs besides the feed. Cheap to clone.
+#[derive(Clone)]
+pub struct PollContext {
+    pub fetcher: fetch::Fetcher,
+    pub highlighter: Arc<Highlighter>,
+    pub default_interval: Duration,
+}
+
+/// Fetches and parses one feed. Never fails: a failure is recorded in the returned state.
+pub async fn poll_feed(ctx: &PollContext, feed: &FeedConfig, state: FeedState) -> PollResult {
+    let started = std::time::Instant::now();
+    let request = FeedRequest {
+        location: feed.location.clone(),
+        etag: state.etag.clone(),
+        last_modified: state.last_modified.clone(),
+    };
+    let outcome = ctx.fetcher.fetch_feed(&request).await;
+    let interval = feed.refresh_interval.unwrap_or(ctx.default_interval);
+    let feed_url = feed.url.clone();
+    let highlighter = ctx.highlighter.clone();
+    // Decoding, parsing and matching are CPU work: keep them off the async workers.
+    let result = tokio::task::spawn_blocking(move || {
+        process_outcome(&feed_url, &highlighter, state, outcome, interval, Utc::now())
+    })
+    .await;
+    let (state, status, articles) = match result {
+        Ok(done) => done,
+        Err(join_error) => {
+            let mut failed = FeedState::new(&feed.url);
+            failed.last_error = Some(format!("internal error while parsing: {join_error}"));
+            failed.error_kind = Some(ErrorKind::Other);
+            (failed, PollStatus::Failed, Vec::new())
+        }
+    };
+    PollResult {
+        state,
+        status,
+        articles,
+        took: started.elapsed(),
+    }
+}
+
+/// Applies a fetch outcome to a feed's state: the pure heart of the poller, tested alone.
+pub fn process_outcome(
+    feed_url: &str,
+    highlighter: &Highlighter,
+    mut state: FeedState,
+    outcome: FetchOutcome,
+    interval: Duration,
+    now: DateTime<Utc>,
+) -> (FeedState, PollStatus, Vec<NewArticle>) {
+    state.last_attempt = Some(now);
+    match outcome {
+        FetchOutcome::NotModified { not_before } => {
+            succeed(&mut state, now, interval, not_before, None);
+            (state, PollStatus::NotModified, Vec::new())
+        }
+        FetchOutcome::Modified {
+            body,
+            content_type,
+            etag,
+            last_modified,
+            permanent_redirect,
+            not_before,
+            bytes,
+        } => {
+            let text = charset::decode_document(&body, content_type.as_deref());
+            drop(body);
+            match parse_feed(feed_url, &text, now) {
+                Ok(parsed) => {
+                    state.etag = etag;
+                    state.last_modified = last_modified;
+                    state.moved_to = permanent_redirect;
+                    state.discovered = None;
+                    if parsed.title.is_some() {
+                        state.feed_title = parsed.title;
+                    }
+                    let mut articles = parsed.articles;
+                    if !highlighter.is_empty() {
+                        for article in &mut articles {
+                            let body_text = match article.body.kind {
+                                crate::model::BodyKind::Html => strip_tags(&article.body.content),
+                                crate::model::BodyKind::Text => article.body.content.clone(),
+                            };
+                            article.meta.highlights =
+                                highlighter.rules_in(&article.meta.title, &body_text);
+                        }
+                    }
+                    succeed(&mut state, now, interval, not_before, parsed.interval_hint);
+                    (state, PollStatus::Modified { bytes }, articles)
+                }
+                Err(error) => {
+                    let (kind, message) = if discover::looks_like_html(&text) {
+                        let links = discover::feed_links(&text, feed_url);
+                        state.discovered = links.first().cloned();
+                        let message = match links.first() {
+                            Some(link) => format!(
+                                "not a feed: this is a web page; its feed is {link} (use that url in the config)"
+                            ),
+                            None => "not a feed: this is a web page that links to no feed".to_string(),
+                        };
+                        (ErrorKind::NotAFeed, message)
+                    } else if error.message.starts_with("not a feed") {
+                        (ErrorKind::NotAFeed, error.message)
+                    } else {
+                        (ErrorKind::Parse, error.message)
+                    };
+                    fail(&mut state, now, kind, message, None);
+                    (state, PollStatus::Failed, Vec::new())
+                }
+            }
+        }
+        FetchOutcome::Failed(FetchFailure {
+            kind,
+            message,
+            retry_after,
+            ..
+        }) => {
+            fail(&mut state, now, kind, message, retry_after);
+            (state, PollStatus::Failed, Vec::new())
+        }
+    }
+}
+
+fn succeed(
+    state: &mut FeedState,
+    now: DateTime<Utc>,
+    interval: Duration,
+    not_before: Option<DateTime<Utc>>,
+    feed_hint: Option<Duration>,
+) {
+    state.last_success = Some(now);
+    state.last_error = None;
+    state.error_kind = None;
+    state.failures = 0;
+    // Never more often than the user asks, nor than the server or the feed asks.
+    let wait = feed_hint.map_or(interval, |hint| hint.max(interval));
+    let mut due = now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+    if let Some(not_before) = not_before {
+        due = due.max(not_before);
+    }
+    state.next_due = Some(due);
+}
+
+fn fail(
+    state: &mut FeedState,
+    now: DateTime<Utc>,
+    kind: ErrorKind,
+    message: String,
+    retry_after: Option<DateTime<Utc>>,
+) {
+    state.failures = state.failures.saturating_add(1);
+    state.last_error = Some(message);
+    state.error_kind = Some(kind);
+    let backoff = schedule::backoff(state.failures, state.id.0);
+    let mut due = now + chrono::Duration::from_std(backoff).unwrap_or(chrono::Duration::hours(6));
+    if let Some(retry_after) = retry_after {
+        due = due.max(retry_after);
+    }
+    state.next_due = Some(due);
+}
+
+/// Whether a feed should be polled now (unless forced by the user).
+pub fn is_due(state: &FeedState, now: DateTime<Utc>) -> bool {
+    state.next_due.is_none_or(|due| due <= now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_790_000_000, 0).unwrap()
+    }
+
+    fn no_rules() -> Highlighter {
+        Highlighter::new(&[]).unwrap()
+    }
+
+    const RSS: &str = r#"<rss version="2.0"><channel><title>Feed</title><item><guid>1</guid><title>Hello</title></item></channel></rss>"#;
+
+    fn modified(body: &str) -> FetchOutcome {
+        FetchOutcome::Modified {
+            body: body.as_bytes().to_vec(),
+            content_type: Some("application/rss+xml".into()),
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+            permanent_redirect: None,
+            not_before: None,
+            bytes: body.len() as u64,
+        }
+    }
+
+    #[test]
+    fn success_keeps_validators_and_schedules_the_next_poll() {
+        let hour = Duration::from_secs(3600);
+        let (state, status, articles) =
+            process_outcome("u", &no_rules(), FeedState::new("u"), modified(RSS), hour, now());
+        assert_eq!(status, PollStatus::Modified { bytes: RSS.len() as u64 });
+        assert_eq!(articles.len(), 1);
+        assert_eq!(state.etag.as_deref(), Some("\"v1\""));
+        assert_eq!(state.feed_title.as_deref(), Some("Feed"));
+        assert_eq!(state.next_due, Some(now() + chrono::Duration::hours(1)));
+        assert!(!is_due(&state, now()));
+    }
+
+    #[test]
+    fn failures_back_off_and_honour_retry_after() {
+        let failure = |retry_after| {
+            FetchOutcome::Failed(FetchFailure {
+                kind: ErrorKind::HttpStatus,
+                message: "HTTP 429 Too Many Requests".into(),
+                status: Some(429),
+                retry_after,
+            })
+        };
+        let later = now() + chrono::Duration::hours(3);
+        let (state, status, _) = process_outcome(
+            "u",
+            &no_rules(),
+            FeedState::new("u"),
+            failure(Some(later)),
+            Duration::from_secs(60),
+            now(),
+        );
+        assert_eq!(status, PollStatus::Failed);
+        assert_eq!(state.failures, 1);
+        assert_eq!(state.next_due, Some(later));
+        assert!(state.last_error.as_deref().unwrap().contains("429"));
+        let (state, _, _) = process_outcome(
+            "u",
+            &no_rules(),
+            state,
+            failure(None),
+            Duration::from_secs(60),
+            now(),
+        );
+        assert_eq!(state.failures, 2);
+        // A second failure waits longer than the first backoff step.
+        assert!(state.next_due.unwrap() > now() + chrono::Duration::seconds(90));
+    }
+
+    #[test]
+    fn an_html_page_is_a_failure_that_names_the_feed_it_links_to() {
+        let page = r#"<!doctype html><html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>x</body></html>"#;
+        let (state, status, _) = process_outcome(
+            "https://e.x/blog",
+            &no_rules(),
+            FeedState::new("https://e.x/blog"),
+            modified(page),
+            Duration::from_secs(60),
+            now(),
+        );
+        assert_eq!(status, PollStatus::Failed);
+        assert_eq!(state.error_kind, Some(ErrorKind::NotAFeed));
+        assert_eq!(state.discovered.as_deref(), Some("https://e.x/feed.xml"));
+        assert!(state.last_error.unwrap().contains("https://e.x/feed.xml"));
+    }
+
+    #[test]
+    fn not_modified_clears_an_old_error() {
+        let mut state = FeedState::new("u");
+        state.last_error = Some("boom".into());
+        state.failures = 3;
+        let (state, status, _) = process_outcome(
+            "u",
+            &no_rules(),
+            state,
+            FetchOutcome::NotModified { not_before: None },
+            Duration::from_secs(60),
+            now(),
+        );
+        assert_eq!(status, PollStatus::NotModified);
+        assert_eq!(state.failures, 0);
+        assert!(!state.is_failing());
+    }
+}

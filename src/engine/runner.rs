@@ -1,0 +1,293 @@
+//! The background loop behind the TUI: schedules polls, applies their results, answers
+//! body and full-text requests, and reports everything as `Event`s. Never touches the terminal.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinSet;
+
+use crate::config::{Config, FeedConfig};
+use crate::fetch::Fetcher;
+use crate::highlight::Highlighter;
+use crate::model::{ArticleBody, ArticleId, BodyKind, FeedId, FeedState};
+use crate::store::{Store, WriteOp, Writer};
+
+use super::ingest::Ingest;
+use super::poll::{is_due, poll_feed, PollContext, PollResult, PollStatus};
+use super::{Command, Event, Progress};
+
+/// What the engine starts from.
+pub struct EngineSetup {
+    pub config: Arc<Config>,
+    /// Feed states loaded from the store.
+    pub states: Vec<FeedState>,
+    /// Ids of every stored article.
+    pub known: HashSet<ArticleId>,
+    pub writer: Writer,
+    /// The store, for reads (bodies, cached full text) on blocking threads only; it also
+    /// holds the data-dir lock for the engine's lifetime.
+    pub reader: Store,
+    pub fetcher: Fetcher,
+    pub highlighter: Arc<Highlighter>,
+}
+
+/// A running engine: send commands, receive events, then `shutdown`.
+pub struct EngineHandle {
+    pub commands: UnboundedSender<Command>,
+    /// Taken by the front end.
+    pub events: Option<UnboundedReceiver<Event>>,
+    runtime: tokio::runtime::Runtime,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EngineHandle {
+    /// Stops the loop and waits until every write is committed.
+    pub fn shutdown(self) {
+        let _ = self.commands.send(Command::Shutdown);
+        let _ = self.runtime.block_on(self.task);
+        self.runtime.shutdown_timeout(Duration::from_secs(2));
+    }
+}
+
+/// Starts the engine on its own tokio runtime; polls every due feed at once.
+pub fn start(setup: EngineSetup, runtime: tokio::runtime::Runtime) -> EngineHandle {
+    let (command_tx, command_rx) = unbounded_channel();
+    let (event_tx, event_rx) = unbounded_channel();
+    let task = runtime.spawn(run(setup, command_rx, event_tx));
+    EngineHandle {
+        commands: command_tx,
+        events: Some(event_rx),
+        runtime,
+        task,
+    }
+}
+
+struct Engine {
+    feeds: Vec<FeedConfig>,
+    states: HashMap<FeedId, FeedState>,
+    in_flight: HashSet<FeedId>,
+    ingest: Ingest,
+    reader: Arc<Mutex<Store>>,
+    ctx: PollContext,
+    events: UnboundedSender<Event>,
+    progress: Progress,
+}
+
+async fn run(
+    setup: EngineSetup,
+    mut commands: UnboundedReceiver<Command>,
+    events: UnboundedSender<Event>,
+) {
+    let mut states: HashMap<FeedId, FeedState> =
+        setup.states.into_iter().map(|s| (s.id, s)).collect();
+    for feed in &setup.config.feeds {
+        states
+            .entry(feed.id())
+            .or_insert_with(|| FeedState::new(&feed.url));
+    }
+    let mut engine = Engine {
+        feeds: setup.config.feeds.clone(),
+        states,
+        in_flight: HashSet::new(),
+        ingest: Ingest::new(
+            setup.known,
+            setup.writer,
+            setup.config.retention.clone(),
+        ),
+        reader: Arc::new(Mutex::new(setup.reader)),
+        ctx: PollContext {
+            fetcher: setup.fetcher,
+            highlighter: setup.highlighter,
+            default_interval: setup.config.refresh_interval,
+        },
+        events,
+        progress: Progress::default(),
+    };
+    let mut polls: JoinSet<PollResult> = JoinSet::new();
+    loop {
+        engine.start_due(&mut polls);
+        let wake = engine.next_wake();
+        tokio::select! {
+            command = commands.recv() => match command {
+                None | Some(Command::Shutdown) => break,
+                Some(command) => engine.handle(command, &mut polls),
+            },
+            Some(done) = polls.join_next(), if !polls.is_empty() => {
+                if let Ok(result) = done {
+                    engine.finish(result);
+                }
+                if polls.is_empty() {
+                    engine.progress.running = false;
+                    engine.emit(Event::Progress(engine.progress));
+                }
+            }
+            _ = tokio::time::sleep(wake) => {}
+        }
+    }
+    polls.abort_all();
+    let writer = engine.ingest.writer().clone();
+    let _ = tokio::task::spawn_blocking(move || writer.flush()).await;
+}
+
+impl Engine {
+    fn emit(&self, event: Event) {
+        // The front end may have gone; there is nobody left to tell.
+        let _ = self.events.send(event);
+    }
+
+    fn start_due(&mut self, polls: &mut JoinSet<PollResult>) {
+        let now = Utc::now();
+        let due: Vec<FeedId> = self
+            .feeds
+            .iter()
+            .map(FeedConfig::id)
+            .filter(|id| !self.in_flight.contains(id))
+            .filter(|id| self.states.get(id).is_none_or(|s| is_due(s, now)))
+            .collect();
+        for id in due {
+            self.start_poll(id, polls);
+        }
+    }
+
+    fn start_poll(&mut self, id: FeedId, polls: &mut JoinSet<PollResult>) {
+        let Some(feed) = self.feeds.iter().find(|f| f.id() == id).cloned() else {
+            return;
+        };
+        if !self.in_flight.insert(id) {
+            return;
+        }
+        if !self.progress.running {
+            self.progress = Progress {
+                running: true,
+                ..Progress::default()
+            };
+        }
+        self.progress.total += 1;
+        self.emit(Event::Progress(self.progress));
+        let state = self
+            .states
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| FeedState::new(&feed.url));
+        let ctx = self.ctx.clone();
+        polls.spawn(async move { poll_feed(&ctx, &feed, state).await });
+    }
+
+    /// How long to sleep before the next feed is due (at most a minute, so that a clock
+    /// change or a suspend is noticed).
+    fn next_wake(&self) -> Duration {
+        let now = Utc::now();
+        self.states
+            .values()
+            .filter(|s| !self.in_flight.contains(&s.id))
+            .filter_map(|s| s.next_due)
+            .map(|due| (due - now).to_std().unwrap_or(Duration::ZERO))
+            .min()
+            .unwrap_or(Duration::from_secs(60))
+            .clamp(Duration::from_millis(50), Duration::from_secs(60))
+    }
+
+    fn finish(&mut self, result: PollResult) {
+        let id = result.state.id;
+        self.in_flight.remove(&id);
+        self.progress.done += 1;
+        if result.status == PollStatus::Failed {
+            self.progress.failed += 1;
+        }
+        let (state, new_articles) = self.ingest.apply(result);
+        self.states.insert(id, state.clone());
+        self.emit(Event::Progress(self.progress));
+        self.emit(Event::FeedUpdated {
+            state,
+            new_articles,
+        });
+    }
+
+    fn handle(&mut self, command: Command, polls: &mut JoinSet<PollResult>) {
+        match command {
+            Command::RefreshAll => {
+                let ids: Vec<FeedId> = self.feeds.iter().map(FeedConfig::id).collect();
+                for id in ids {
+                    self.start_poll(id, polls);
+                }
+            }
+            Command::RefreshFeed(id) => self.start_poll(id, polls),
+            Command::LoadBody(id) => {
+                let reader = self.reader.clone();
+                let writer = self.ingest.writer().clone();
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    // The article may still be in the writer's queue.
+                    writer.flush();
+                    let body = reader.lock().ok().and_then(|s| s.body(id).ok().flatten());
+                    let _ = events.send(Event::BodyLoaded { id, body });
+                });
+            }
+            Command::FetchFullText { id, url } => {
+                let reader = self.reader.clone();
+                let writer = self.ingest.writer().clone();
+                let fetcher = self.ctx.fetcher.clone();
+                let events = self.events.clone();
+                tokio::spawn(async move {
+                    let result = full_text(id, &url, reader, &writer, &fetcher).await;
+                    let _ = events.send(Event::FullTextLoaded { id, result });
+                });
+            }
+            Command::SetRead { ids, read } => {
+                self.ingest.writer().send(WriteOp::SetRead(ids, read));
+            }
+            Command::SetStarred { id, starred } => {
+                self.ingest.writer().send(WriteOp::SetStarred(id, starred));
+            }
+            Command::Shutdown => {}
+        }
+    }
+}
+
+/// The article's web page, reduced to its main content: from the store's cache, else fetched.
+async fn full_text(
+    id: ArticleId,
+    url: &str,
+    reader: Arc<Mutex<Store>>,
+    writer: &Writer,
+    fetcher: &Fetcher,
+) -> Result<ArticleBody, String> {
+    let cached = {
+        let writer = writer.clone();
+        tokio::task::spawn_blocking(move || {
+            writer.flush();
+            reader.lock().ok().and_then(|s| s.full_text(id).ok().flatten())
+        })
+        .await
+        .ok()
+        .flatten()
+    };
+    let html = match cached {
+        Some(html) => html,
+        None => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!("cannot fetch the full article: {url} is not a web address"));
+            }
+            let page = fetcher
+                .fetch_page(url)
+                .await
+                .map_err(|f| format!("could not fetch the full article: {}", f.message))?;
+            let page_url = url.to_string();
+            let html = tokio::task::spawn_blocking(move || {
+                crate::readability::extract(&page, &page_url)
+            })
+            .await
+            .map_err(|e| format!("extraction crashed: {e}"))?
+            .map_err(|e| format!("could not extract the article: {e}"))?;
+            writer.send(WriteOp::SaveFullText(id, html.clone()));
+            html
+        }
+    };
+    Ok(ArticleBody {
+        kind: BodyKind::Html,
+        content: html,
+    })
+}

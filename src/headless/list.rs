@@ -1,0 +1,103 @@
+//! `tidings list`: stored articles, newest first, as aligned text or JSON Lines.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde::Serialize;
+
+use crate::app::{AppError, Environment};
+use crate::cli::{Format, ListArgs};
+use crate::highlight::Highlighter;
+use crate::model::ArticleMeta;
+
+use super::feeds::FeedNames;
+use super::output::{self, write_error};
+
+/// One line of `--format json`. Field names are a contract with scripts.
+#[derive(Serialize)]
+struct ArticleJson<'a> {
+    id: String,
+    feed: &'a str,
+    feed_url: &'a str,
+    title: &'a str,
+    link: Option<&'a str>,
+    author: Option<&'a str>,
+    published: Option<String>,
+    read: bool,
+    starred: bool,
+    highlights: Vec<&'a str>,
+}
+
+pub fn run(env: &Environment, args: &ListArgs) -> Result<ExitCode, AppError> {
+    let store = env.open_store_read_only()?;
+    let highlighter = env.highlighter()?;
+    let names = FeedNames::new(&env.config, &store.load_feed_states()?);
+    let feeds = args.feed.as_deref().map(|needle| names.matching(needle));
+    if let (Some(needle), Some(ids)) = (&args.feed, &feeds) {
+        if ids.is_empty() {
+            return Err(AppError::Usage(format!(
+                "no feed's title or url contains `{needle}`"
+            )));
+        }
+    }
+    let mut articles = store.list_articles(args.unread, feeds.as_deref())?;
+    articles.retain(|a| (!args.starred || a.starred) && (!args.highlighted || !a.highlights.is_empty()));
+    if let Some(limit) = args.limit {
+        articles.truncate(limit);
+    }
+    let mut out = output::stdout();
+    for article in &articles {
+        match args.format {
+            Format::Json => {
+                let line = serde_json::to_string(&to_json(article, &names, &highlighter))
+                    .expect("article JSON is always serialisable");
+                writeln!(out, "{line}")
+            }
+            Format::Plain => writeln!(out, "{}", plain_line(article, &names)),
+        }
+        .map_err(write_error)?;
+    }
+    output::flush(&mut out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn to_json<'a>(
+    article: &'a ArticleMeta,
+    names: &'a FeedNames,
+    highlighter: &'a Highlighter,
+) -> ArticleJson<'a> {
+    ArticleJson {
+        id: article.id.to_string(),
+        feed: names.title(article.feed),
+        feed_url: names.url(article.feed),
+        title: &article.title,
+        link: article.link.as_deref(),
+        author: article.author.as_deref(),
+        published: article.published.map(|d| d.to_rfc3339()),
+        read: article.read,
+        starred: article.starred,
+        highlights: article
+            .highlights
+            .iter()
+            .map(|&rule| highlighter.label(rule))
+            .collect(),
+    }
+}
+
+/// `id  date  flags  feed  title`; flags: N unread, * starred, ! highlighted.
+fn plain_line(article: &ArticleMeta, names: &FeedNames) -> String {
+    let flags = format!(
+        "{}{}{}",
+        if article.read { '-' } else { 'N' },
+        if article.starred { '*' } else { '-' },
+        if article.highlights.is_empty() { '-' } else { '!' },
+    );
+    format!(
+        "{}  {}  {}  {}  {}",
+        article.id,
+        article.date().format("%Y-%m-%d %H:%M"),
+        flags,
+        names.title(article.feed),
+        article.title
+    )
+}

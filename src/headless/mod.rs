@@ -1,0 +1,32 @@
+//! The headless front end: the same engine as the TUI, driven from the command line for
+//! scripts and benchmarks. Prints to stdout; never draws a TUI.
+
+mod ansi;
+mod feeds;
+mod list;
+mod opml;
+mod output;
+mod refresh;
+mod show;
+mod state;
+
+use std::process::ExitCode;
+
+use crate::app::{AppError, Environment};
+use crate::cli::{CommandArgs, GlobalArgs};
+
+/// Runs one subcommand to completion.
+pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppError> {
+    let env = Environment::resolve(global)?;
+    let result = match command {
+        CommandArgs::Refresh => refresh::run(&env),
+        CommandArgs::List(args) => list::run(&env, &args),
+        CommandArgs::Show(args) => show::run(&env, &args),
+        CommandArgs::ImportOpml { file } => opml::import(&env, &file),
+        CommandArgs::ExportOpml => opml::export(&env),
+        CommandArgs::ExportState { file } => state::export(&env, file.as_deref()),
+        CommandArgs::ImportState { file } => state::import(&env, &file),
+        CommandArgs::Gc => state::gc(&env),
+    };
+    output::finish(result)
+}

@@ -1,0 +1,123 @@
+//! `tidings show ID`: one article's header and cleaned text; styled on a terminal, plain
+//! text when stdout is not one (unless `--color=always`).
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use crate::app::{AppError, Environment};
+use crate::cli::{ColorChoice, ShowArgs};
+use crate::clean::sanitize_inline;
+use crate::model::{ArticleId, ArticleMeta};
+use crate::store::OpenMode;
+use crate::styled::{Span, SpanStyle, StyledLine};
+
+use super::ansi::render_line;
+use super::feeds::FeedNames;
+use super::output::{self, write_error};
+
+pub fn run(env: &Environment, args: &ShowArgs) -> Result<ExitCode, AppError> {
+    // Validates the id's syntax with the same message everywhere.
+    args.id.parse::<ArticleId>().map_err(|e| AppError::Usage(e.to_string()))?;
+    let store = env.open_store_read_only()?;
+    let prefix = args.id.trim().to_ascii_lowercase();
+    let matches: Vec<ArticleMeta> = store
+        .list_articles(false, None)?
+        .into_iter()
+        .filter(|a| a.id.to_string().starts_with(&prefix))
+        .collect();
+    let article = match matches.as_slice() {
+        [one] => one,
+        [] => {
+            eprintln!("tidings: no article with id {prefix} (ids are listed by `tidings list`)");
+            return Ok(ExitCode::from(1));
+        }
+        many => {
+            return Err(AppError::Usage(format!(
+                "`{prefix}` matches {} articles; give more digits of the id",
+                many.len()
+            )))
+        }
+    };
+    let highlighter = env.highlighter()?;
+    let cleaner = env.cleaner()?;
+    let names = FeedNames::new(&env.config, &store.load_feed_states()?);
+    let body = store.body(article.id)?.unwrap_or_default();
+    let mut document = cleaner.clean(&body, article.link.as_deref());
+    highlighter.mark_document(&mut document);
+    let stdout_is_tty = std::io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => stdout_is_tty,
+    };
+    let width = args
+        .width
+        .or_else(|| {
+            stdout_is_tty
+                .then(crossterm::terminal::size)
+                .and_then(Result::ok)
+                .map(|(w, _)| w)
+        })
+        .unwrap_or(80)
+        .max(20);
+
+    let mut out = output::stdout();
+    for line in header(article, &names, &highlighter) {
+        writeln!(out, "{}", render_line(&line, &highlighter, color)).map_err(write_error)?;
+    }
+    writeln!(out).map_err(write_error)?;
+    for line in document.layout(width) {
+        writeln!(out, "{}", render_line(&line, &highlighter, color)).map_err(write_error)?;
+    }
+    output::flush(&mut out)?;
+    drop(store);
+    if args.mark_read && !article.read {
+        let opened = crate::store::Store::open(&env.data_dir, OpenMode::ReadWrite)?;
+        opened.store.set_read(&[article.id], true)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn header(
+    article: &ArticleMeta,
+    names: &FeedNames,
+    highlighter: &crate::highlight::Highlighter,
+) -> Vec<StyledLine> {
+    let bold = SpanStyle {
+        bold: true,
+        ..SpanStyle::default()
+    };
+    let label = SpanStyle {
+        decoration: true,
+        ..SpanStyle::default()
+    };
+    let mut title = vec![Span::new(article.title.clone(), bold)];
+    title = highlighter.mark(title);
+    let mut lines = vec![StyledLine { spans: title }];
+    let mut field = |name: &str, value: String| {
+        lines.push(StyledLine {
+            spans: vec![Span::new(format!("{name:<7}"), label), Span::plain(value)],
+        });
+    };
+    field("Feed", names.title(article.feed).to_string());
+    if let Some(author) = &article.author {
+        field("Author", author.clone());
+    }
+    field(
+        "Date",
+        article.date().format("%Y-%m-%d %H:%M UTC").to_string(),
+    );
+    if let Some(link) = &article.link {
+        field("Link", sanitize_inline(link));
+    }
+    field("Id", article.id.to_string());
+    if !article.highlights.is_empty() {
+        let labels: Vec<&str> = article
+            .highlights
+            .iter()
+            .map(|&rule| highlighter.label(rule))
+            .collect();
+        field("Matches", labels.join(", "));
+    }
+    lines
+}
