@@ -1,1 +1,248 @@
-//! (being written)
+//! The user's configuration: reads and validates the TOML file into plain typed settings.
+//! Every mistake is reported with file, line and column; this module never panics on input,
+//! never touches the network, and never writes the config file.
+
+mod browser;
+mod color;
+mod error;
+mod raw;
+mod units;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::model::FeedId;
+
+pub use browser::split_command_line;
+pub use color::{Color, NamedColor};
+pub use error::{ConfigError, Location};
+pub use units::{parse_duration, parse_size};
+
+/// Default `refresh_interval`: 30 minutes.
+pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(30 * 60);
+/// Default `max_concurrent_fetches`.
+pub const DEFAULT_MAX_CONCURRENT_FETCHES: usize = 32;
+/// Default `max_per_host`.
+pub const DEFAULT_MAX_PER_HOST: usize = 2;
+/// Default `timeout` (total, per request).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default `connect_timeout`.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default `max_body_size`: 20 MiB after decompression.
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 20 * 1024 * 1024;
+/// Default `max_redirects`.
+pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+
+/// Everything the config file can set. `Config::default()` is what a missing file means.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// How often each feed is polled unless it sets its own interval.
+    pub refresh_interval: Duration,
+    /// How many feeds are fetched at once, over all hosts.
+    pub max_concurrent_fetches: usize,
+    /// How many requests may run at once against one host.
+    pub max_per_host: usize,
+    /// Total time allowed for one request, body included.
+    pub timeout: Duration,
+    /// Time allowed to establish a connection.
+    pub connect_timeout: Duration,
+    /// Largest accepted body, in bytes after decompression.
+    pub max_body_size: u64,
+    /// Most redirects followed for one request.
+    pub max_redirects: usize,
+    /// Command line that opens a link; see [`Config::browser_command`].
+    pub browser: Option<String>,
+    /// Order of the article list.
+    pub sort: SortOrder,
+    /// Extra boilerplate patterns for the cleaner (plain text, case-insensitive).
+    pub boilerplate: Vec<String>,
+    /// How long articles are kept.
+    pub retention: Retention,
+    /// Key binding overrides, in file order; the UI keymap validates them.
+    pub keys: Vec<KeyOverride>,
+    /// The feeds, in file order.
+    pub feeds: Vec<FeedConfig>,
+    /// Highlight rules, in file order (their index is the rule number).
+    pub highlight: Vec<HighlightRule>,
+    /// The file the config was loaded from; None for defaults.
+    pub path: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            refresh_interval: DEFAULT_REFRESH_INTERVAL,
+            max_concurrent_fetches: DEFAULT_MAX_CONCURRENT_FETCHES,
+            max_per_host: DEFAULT_MAX_PER_HOST,
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            max_redirects: DEFAULT_MAX_REDIRECTS,
+            browser: None,
+            sort: SortOrder::Date,
+            boilerplate: Vec::new(),
+            retention: Retention::default(),
+            keys: Vec::new(),
+            feeds: Vec::new(),
+            highlight: Vec::new(),
+            path: None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates the config file at `path`. A missing file is
+    /// [`ConfigError::NotFound`], so a caller using the default location can fall back to
+    /// `Config::default()`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        // Absolute, so messages are unambiguous and relative feed paths survive a chdir.
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::NotFound { path });
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                // Point at the first bad byte; the text before it is valid, so its offset is
+                // the same in the lossy copy.
+                let at = e.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(e.as_bytes());
+                return Err(ConfigError::at(
+                    &path,
+                    &text,
+                    at..at + 1,
+                    "the file is not valid UTF-8; save it as UTF-8".into(),
+                ));
+            }
+        };
+        Config::parse(&text, &path)
+    }
+
+    /// Parses config text. `path` names the file in messages, and relative feed paths are
+    /// resolved against its directory.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        raw::parse(text, path)
+    }
+
+    /// The feed with this id, if it is in the config.
+    pub fn feed(&self, id: FeedId) -> Option<&FeedConfig> {
+        self.feeds.iter().find(|f| f.id() == id)
+    }
+
+    /// The program and arguments that open `url` in a browser: the `browser` setting, else
+    /// `$BROWSER`, else `xdg-open` (`open` on macOS). `%u` or `{url}` in the command line is
+    /// replaced by the url, else the url is appended. Quotes are honoured; no shell is run.
+    /// None when `url` is not http(s) (a link from a feed must never become an option or a
+    /// local file) or no opener is known for this platform.
+    pub fn browser_command(&self, url: &str) -> Option<(String, Vec<String>)> {
+        let env = std::env::var("BROWSER").ok();
+        browser::browser_command(self.browser.as_deref(), env.as_deref(), url)
+    }
+}
+
+/// Order of the article list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SortOrder {
+    /// Newest first.
+    #[default]
+    Date,
+    /// Articles matching a highlight rule first (higher priority first), then newest first.
+    HighlightFirst,
+}
+
+/// How long articles are kept. Starred and unread articles are always kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Keep at most this many articles per feed; None keeps all.
+    pub max_articles_per_feed: Option<usize>,
+    /// Drop read articles older than this many days; None keeps them forever.
+    pub max_age_days: Option<u32>,
+}
+
+/// One entry of the `[keys]` table: an action name and the keys bound to it, as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyOverride {
+    pub action: String,
+    pub keys: Vec<String>,
+    /// Position of the action name in the config file (1-based), for the UI's messages.
+    pub line: usize,
+    pub column: usize,
+}
+
+/// One `[[feeds]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedConfig {
+    /// The url exactly as written (trimmed); the feed's identity.
+    pub url: String,
+    /// Where to fetch it from.
+    pub location: FeedLocation,
+    pub title: Option<String>,
+    pub tags: Vec<String>,
+    /// Overrides the global `refresh_interval`.
+    pub refresh_interval: Option<Duration>,
+    /// Fetch each article's web page and show the extracted full text.
+    pub full_text: bool,
+}
+
+impl FeedConfig {
+    /// The feed's identity: a hash of its url as written.
+    pub fn id(&self) -> FeedId {
+        FeedId::from_url(&self.url)
+    }
+}
+
+/// Where a feed comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FeedLocation {
+    /// An http:// or https:// url.
+    Http(String),
+    /// A local file: from a `file://` url, or a plain path resolved against the config
+    /// file's directory.
+    File(PathBuf),
+}
+
+/// One `[[highlight]]` rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HighlightRule {
+    pub name: Option<String>,
+    /// Words or phrases; at least one keyword or a regex is always present.
+    pub keywords: Vec<String>,
+    /// A regular expression, already checked to compile.
+    pub regex: Option<String>,
+    /// Keywords match whole words only (default true).
+    pub whole_word: bool,
+    /// Default false: matching folds Unicode case.
+    pub case_sensitive: bool,
+    /// Higher sorts first with `sort = "highlight-first"` (default 0).
+    pub priority: i32,
+    pub style: HighlightStyle,
+}
+
+impl HighlightRule {
+    /// What to call the rule in the UI: its name, else its keywords, else its regex.
+    pub fn label(&self) -> String {
+        if let Some(name) = &self.name {
+            name.clone()
+        } else if !self.keywords.is_empty() {
+            self.keywords.join(", ")
+        } else {
+            self.regex.clone().unwrap_or_default()
+        }
+    }
+}
+
+/// How matches of a highlight rule look.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HighlightStyle {
+    pub fg: Option<Color>,
+    pub bg: Option<Color>,
+    pub bold: bool,
+    pub underline: bool,
+}
+
+#[cfg(test)]
+mod tests;

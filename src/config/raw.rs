@@ -1,0 +1,595 @@
+//! The config file as serde sees it (spans kept on every value that is checked later), and
+//! the conversion into the clean public types with positioned errors.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::color::{Color, COLOR_EXPECTED};
+use super::units::{self, DURATION_EXPECTED, SIZE_EXPECTED};
+use super::{
+    Config, ConfigError, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, KeyOverride,
+    Retention, SortOrder,
+};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    refresh_interval: Option<Spanned<IntOrStr<DurationKind>>>,
+    max_concurrent_fetches: Option<Spanned<usize>>,
+    max_per_host: Option<Spanned<usize>>,
+    timeout: Option<Spanned<IntOrStr<DurationKind>>>,
+    connect_timeout: Option<Spanned<IntOrStr<DurationKind>>>,
+    max_body_size: Option<Spanned<IntOrStr<SizeKind>>>,
+    max_redirects: Option<usize>,
+    browser: Option<Spanned<String>>,
+    sort: Option<RawSort>,
+    #[serde(default)]
+    boilerplate: Vec<Spanned<String>>,
+    #[serde(default)]
+    retention: RawRetention,
+    #[serde(default)]
+    keys: RawKeys,
+    #[serde(default)]
+    feeds: Vec<RawFeed>,
+    #[serde(default)]
+    highlight: Vec<Spanned<RawHighlight>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RawSort {
+    Date,
+    HighlightFirst,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    max_articles_per_feed: Option<Spanned<usize>>,
+    max_age_days: Option<Spanned<u32>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    url: Spanned<String>,
+    title: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    refresh_interval: Option<Spanned<IntOrStr<DurationKind>>>,
+    #[serde(default)]
+    full_text: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHighlight {
+    name: Option<String>,
+    #[serde(default)]
+    keywords: Vec<Spanned<String>>,
+    regex: Option<Spanned<String>>,
+    whole_word: Option<bool>,
+    #[serde(default)]
+    case_sensitive: bool,
+    #[serde(default)]
+    priority: i32,
+    fg: Option<Spanned<IntOrStr<ColorKind>>>,
+    bg: Option<Spanned<IntOrStr<ColorKind>>>,
+    #[serde(default)]
+    bold: bool,
+    #[serde(default)]
+    underline: bool,
+}
+
+/// A TOML integer or string, to be interpreted later; `K` names what is expected so that a
+/// value of the wrong type (a boolean, a float, a table) gets a helpful message.
+struct IntOrStr<K> {
+    value: Scalar,
+    kind: PhantomData<K>,
+}
+
+enum Scalar {
+    Int(i64),
+    Str(String),
+}
+
+impl<K> IntOrStr<K> {
+    fn new(value: Scalar) -> Self {
+        IntOrStr {
+            value,
+            kind: PhantomData,
+        }
+    }
+}
+
+trait Expecting {
+    const EXPECTING: &'static str;
+}
+struct DurationKind;
+impl Expecting for DurationKind {
+    const EXPECTING: &'static str = DURATION_EXPECTED;
+}
+struct SizeKind;
+impl Expecting for SizeKind {
+    const EXPECTING: &'static str = SIZE_EXPECTED;
+}
+struct ColorKind;
+impl Expecting for ColorKind {
+    const EXPECTING: &'static str = COLOR_EXPECTED;
+}
+
+impl<'de, K: Expecting> Deserialize<'de> for IntOrStr<K> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<K>(PhantomData<K>);
+        impl<K: Expecting> Visitor<'_> for V<K> {
+            type Value = IntOrStr<K>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(K::EXPECTING)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(IntOrStr::new(Scalar::Int(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                i64::try_from(v)
+                    .map(|v| IntOrStr::new(Scalar::Int(v)))
+                    .map_err(|_| E::custom("number too large"))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(IntOrStr::new(Scalar::Str(v.to_string())))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// The keys bound to one action: `"k"` or `["k", "Up"]`.
+struct KeyList(Vec<String>);
+
+impl<'de> Deserialize<'de> for KeyList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a key like \"j\" or a list of keys like [\"j\", \"Down\"]")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(KeyList(vec![v.to_string()]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(key) = seq.next_element::<String>()? {
+                    keys.push(key);
+                }
+                Ok(KeyList(keys))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The `[keys]` table in file order, with the position of each action name.
+#[derive(Default)]
+struct RawKeys(Vec<(Spanned<String>, KeyList)>);
+
+impl<'de> Deserialize<'de> for RawKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawKeys;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table of action = \"key\" or action = [\"key\", ...]")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(action) = map.next_key::<Spanned<String>>()? {
+                    entries.push((action, map.next_value::<KeyList>()?));
+                }
+                // The deserializer hands keys over sorted; users expect file order.
+                entries.sort_by_key(|(action, _)| action.span().start);
+                Ok(RawKeys(entries))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Parses and validates config text; see [`Config::parse`].
+pub(super) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        // serde names Rust types; say what the user can write instead.
+        let message = e
+            .message()
+            .trim()
+            .replace("expected usize", "expected a whole number (0 or more)")
+            .replace("expected u32", "expected a whole number (0 or more)")
+            .replace("expected i32", "expected a whole number");
+        match e.span() {
+            Some(span) => ConfigError::at(path, text, span, message),
+            None => ConfigError::Invalid {
+                path: path.to_path_buf(),
+                location: None,
+                message,
+            },
+        }
+    })?;
+    Converter { text, path }.config(raw)
+}
+
+/// Turns raw values into public types; knows the text and path to position its errors.
+struct Converter<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Converter<'_> {
+    fn err(&self, span: Range<usize>, message: impl Into<String>) -> ConfigError {
+        ConfigError::at(self.path, self.text, span, message.into())
+    }
+
+    fn config(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+        let defaults = Config::default();
+        let mut config = Config {
+            refresh_interval: self
+                .positive_duration(raw.refresh_interval, "refresh_interval")?
+                .unwrap_or(defaults.refresh_interval),
+            max_concurrent_fetches: self
+                .at_least_one(raw.max_concurrent_fetches, "max_concurrent_fetches", "")?
+                .unwrap_or(defaults.max_concurrent_fetches),
+            max_per_host: self
+                .at_least_one(raw.max_per_host, "max_per_host", "")?
+                .unwrap_or(defaults.max_per_host),
+            timeout: self
+                .positive_duration(raw.timeout, "timeout")?
+                .unwrap_or(defaults.timeout),
+            connect_timeout: self
+                .positive_duration(raw.connect_timeout, "connect_timeout")?
+                .unwrap_or(defaults.connect_timeout),
+            max_body_size: match raw.max_body_size {
+                Some(v) => self.size(v, "max_body_size")?,
+                None => defaults.max_body_size,
+            },
+            max_redirects: raw.max_redirects.unwrap_or(defaults.max_redirects),
+            browser: match raw.browser {
+                Some(b) => Some(self.browser(b)?),
+                None => None,
+            },
+            sort: match raw.sort {
+                Some(RawSort::Date) | None => SortOrder::Date,
+                Some(RawSort::HighlightFirst) => SortOrder::HighlightFirst,
+            },
+            boilerplate: self.boilerplate(raw.boilerplate)?,
+            retention: self.retention(raw.retention)?,
+            keys: raw
+                .keys
+                .0
+                .into_iter()
+                .map(|(action, keys)| {
+                    let loc = super::Location::from_span(self.text, action.span());
+                    KeyOverride {
+                        action: action.into_inner(),
+                        keys: keys.0,
+                        line: loc.line,
+                        column: loc.column,
+                    }
+                })
+                .collect(),
+            feeds: Vec::with_capacity(raw.feeds.len()),
+            highlight: Vec::with_capacity(raw.highlight.len()),
+            path: Some(self.path.to_path_buf()),
+        };
+        let mut seen: Vec<(String, Range<usize>)> = Vec::new();
+        for feed in raw.feeds {
+            let feed = self.feed(feed, &mut seen)?;
+            config.feeds.push(feed);
+        }
+        for rule in raw.highlight {
+            let span = rule.span();
+            config
+                .highlight
+                .push(self.highlight(rule.into_inner(), span)?);
+        }
+        Ok(config)
+    }
+
+    fn duration(
+        &self,
+        value: Spanned<IntOrStr<DurationKind>>,
+        key: &str,
+    ) -> Result<Duration, ConfigError> {
+        let span = value.span();
+        let duration = match value.into_inner().value {
+            Scalar::Int(secs) => u64::try_from(secs).map(Duration::from_secs).map_err(|_| {
+                self.err(
+                    span.clone(),
+                    format!("{key} cannot be negative: expected {DURATION_EXPECTED}"),
+                )
+            })?,
+            Scalar::Str(s) => units::parse_duration(&s).map_err(|m| self.err(span, m))?,
+        };
+        Ok(duration)
+    }
+
+    fn positive_duration(
+        &self,
+        value: Option<Spanned<IntOrStr<DurationKind>>>,
+        key: &str,
+    ) -> Result<Option<Duration>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        let span = value.span();
+        let duration = self.duration(value, key)?;
+        if duration.is_zero() {
+            return Err(self.err(
+                span,
+                format!("{key} must be greater than zero, like \"30m\" or \"90s\""),
+            ));
+        }
+        Ok(Some(duration))
+    }
+
+    /// A count that must be at least 1 when given.
+    fn at_least_one<T: Copy + PartialEq + From<u8>>(
+        &self,
+        value: Option<Spanned<T>>,
+        key: &str,
+        hint: &str,
+    ) -> Result<Option<T>, ConfigError> {
+        match value {
+            Some(v) if *v.get_ref() == T::from(0) => {
+                Err(self.err(v.span(), format!("{key} must be at least 1{hint}")))
+            }
+            v => Ok(v.map(Spanned::into_inner)),
+        }
+    }
+
+    fn size(&self, value: Spanned<IntOrStr<SizeKind>>, key: &str) -> Result<u64, ConfigError> {
+        let span = value.span();
+        let size = match value.into_inner().value {
+            Scalar::Int(n) => u64::try_from(n).map_err(|_| {
+                self.err(
+                    span.clone(),
+                    format!("{key} cannot be negative: expected {SIZE_EXPECTED}"),
+                )
+            })?,
+            Scalar::Str(s) => units::parse_size(&s).map_err(|m| self.err(span.clone(), m))?,
+        };
+        if size == 0 {
+            return Err(self.err(span, format!("{key} must be greater than zero")));
+        }
+        Ok(size)
+    }
+
+    fn color(
+        &self,
+        value: Option<Spanned<IntOrStr<ColorKind>>>,
+    ) -> Result<Option<Color>, ConfigError> {
+        let Some(value) = value else { return Ok(None) };
+        let span = value.span();
+        let color = match value.into_inner().value {
+            Scalar::Int(n) => Color::from_index(n),
+            Scalar::Str(s) => Color::parse(&s),
+        };
+        color.map(Some).map_err(|m| self.err(span, m))
+    }
+
+    fn browser(&self, value: Spanned<String>) -> Result<String, ConfigError> {
+        let span = value.span();
+        let line = value.into_inner();
+        match super::browser::split_command_line(&line) {
+            Ok(words) if words.is_empty() => Err(self.err(
+                span,
+                "browser is empty: give a command like \"firefox --new-tab\", or remove the \
+                 key to use $BROWSER or the system default",
+            )),
+            Ok(_) => Ok(line),
+            Err(problem) => Err(self.err(
+                span,
+                format!("cannot split the browser command line: {problem}"),
+            )),
+        }
+    }
+
+    fn boilerplate(&self, patterns: Vec<Spanned<String>>) -> Result<Vec<String>, ConfigError> {
+        patterns
+            .into_iter()
+            .map(|p| {
+                if p.get_ref().trim().is_empty() {
+                    Err(self.err(p.span(), "boilerplate patterns must not be empty"))
+                } else {
+                    Ok(p.into_inner())
+                }
+            })
+            .collect()
+    }
+
+    fn retention(&self, raw: RawRetention) -> Result<Retention, ConfigError> {
+        const HINT: &str = "; remove the key to keep everything";
+        Ok(Retention {
+            max_articles_per_feed: self.at_least_one(
+                raw.max_articles_per_feed,
+                "max_articles_per_feed",
+                HINT,
+            )?,
+            max_age_days: self.at_least_one(raw.max_age_days, "max_age_days", HINT)?,
+        })
+    }
+
+    fn feed(
+        &self,
+        raw: RawFeed,
+        seen: &mut Vec<(String, Range<usize>)>,
+    ) -> Result<FeedConfig, ConfigError> {
+        let span = raw.url.span();
+        let url = raw.url.get_ref().trim().to_string();
+        if url.is_empty() {
+            return Err(self.err(
+                span,
+                "feed url is empty: give an http(s):// url, a file:// url or a path to a file",
+            ));
+        }
+        if let Some((_, first)) = seen.iter().find(|(u, _)| *u == url) {
+            let first = super::Location::from_span(self.text, first.clone());
+            return Err(self.err(
+                span,
+                format!(
+                    "feed url \"{url}\" is listed twice (first on line {}); remove one",
+                    first.line
+                ),
+            ));
+        }
+        seen.push((url.clone(), span.clone()));
+        let location = self.location(&url, span.clone())?;
+        let refresh_interval = self.positive_duration(raw.refresh_interval, "refresh_interval")?;
+        Ok(FeedConfig {
+            url,
+            location,
+            title: raw
+                .title
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            tags: raw.tags,
+            refresh_interval,
+            full_text: raw.full_text,
+        })
+    }
+
+    /// http(s) urls as they are; `file://` urls and plain paths become files, plain relative
+    /// paths relative to the config file's directory.
+    fn location(&self, url: &str, span: Range<usize>) -> Result<FeedLocation, ConfigError> {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return Ok(FeedLocation::File(self.resolve(Path::new(url))));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "http" | "https" => {
+                let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+                if host.is_empty() {
+                    return Err(self.err(span, format!("feed url \"{url}\" has no host name")));
+                }
+                Ok(FeedLocation::Http(url.to_string()))
+            }
+            "file" => {
+                let path = rest.strip_prefix("localhost").unwrap_or(rest);
+                if !path.starts_with('/') {
+                    return Err(self.err(
+                        span,
+                        format!(
+                            "file url \"{url}\" needs an absolute path, like \
+                             file:///home/me/feed.xml; for a path relative to the config \
+                             file, write the path without file://"
+                        ),
+                    ));
+                }
+                Ok(FeedLocation::File(PathBuf::from(percent_decode(path))))
+            }
+            other => Err(self.err(
+                span,
+                format!(
+                    "unsupported url scheme \"{other}\" in feed url \"{url}\": use http://, \
+                     https://, file:// or a path to a local file"
+                ),
+            )),
+        }
+    }
+
+    fn resolve(&self, path: &Path) -> PathBuf {
+        if let Ok(rest) = path.strip_prefix("~") {
+            if let Some(home) = directories::BaseDirs::new() {
+                return home.home_dir().join(rest);
+            }
+        }
+        match self.path.parent() {
+            Some(dir) => dir.join(path),
+            None => path.to_path_buf(),
+        }
+    }
+
+    fn highlight(
+        &self,
+        raw: RawHighlight,
+        span: Range<usize>,
+    ) -> Result<HighlightRule, ConfigError> {
+        let mut keywords = Vec::with_capacity(raw.keywords.len());
+        for keyword in raw.keywords {
+            let trimmed = keyword.get_ref().trim();
+            if trimmed.is_empty() {
+                return Err(self.err(keyword.span(), "highlight keywords must not be empty"));
+            }
+            keywords.push(trimmed.to_string());
+        }
+        let regex = match raw.regex {
+            Some(re) => {
+                let span = re.span();
+                let pattern = re.into_inner();
+                if let Err(e) = regex::Regex::new(&pattern) {
+                    return Err(self.err(
+                        span,
+                        format!("invalid regex \"{pattern}\": {}", regex_problem(&e)),
+                    ));
+                }
+                Some(pattern)
+            }
+            None => None,
+        };
+        if keywords.is_empty() && regex.is_none() {
+            return Err(self.err(
+                span,
+                "a [[highlight]] rule needs `keywords = [\"word\", \"a phrase\"]` or `regex = \"...\"`",
+            ));
+        }
+        Ok(HighlightRule {
+            name: raw
+                .name
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty()),
+            keywords,
+            regex,
+            whole_word: raw.whole_word.unwrap_or(true),
+            case_sensitive: raw.case_sensitive,
+            priority: raw.priority,
+            style: HighlightStyle {
+                fg: self.color(raw.fg)?,
+                bg: self.color(raw.bg)?,
+                bold: raw.bold,
+                underline: raw.underline,
+            },
+        })
+    }
+}
+
+/// The regex crate's syntax errors span several lines (pattern, caret, description); keep
+/// the description.
+fn regex_problem(e: &regex::Error) -> String {
+    let text = e.to_string();
+    text.lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .map_or_else(|| text.replace('\n', " "), str::to_string)
+}
+
+/// Decodes `%XX` escapes in a file url's path; invalid escapes are kept as written.
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+        if let (b'%', Some(hex)) = (bytes[i], hex) {
+            let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+            out.push(digit(hex[0]) << 4 | digit(hex[1]));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

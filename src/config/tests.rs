@@ -1,0 +1,454 @@
+//! Unit tests of config parsing: defaults, the shipped example, and positioned errors.
+
+use super::*;
+
+const PATH: &str = "/home/me/.config/tidings/config.toml";
+
+fn parse(text: &str) -> Config {
+    Config::parse(text, Path::new(PATH)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Parses `text`, expects an error, and returns (line, column, full message).
+fn error(text: &str) -> (usize, usize, String) {
+    let err = Config::parse(text, Path::new(PATH)).expect_err("config should be rejected");
+    let shown = err.to_string();
+    let (Some(line), Some(column)) = (err.line(), err.column()) else {
+        panic!("error without a position: {shown}");
+    };
+    assert!(
+        shown.starts_with(&format!(
+            "error in config file {PATH}, line {line}, column {column}: "
+        )),
+        "{shown}"
+    );
+    (line, column, shown)
+}
+
+#[test]
+fn empty_file_gives_defaults() {
+    let config = parse("");
+    assert_eq!(
+        config,
+        Config {
+            path: Some(PathBuf::from(PATH)),
+            ..Config::default()
+        }
+    );
+    let d = Config::default();
+    assert_eq!(d.refresh_interval, Duration::from_secs(1800));
+    assert_eq!(d.max_concurrent_fetches, 32);
+    assert_eq!(d.max_per_host, 2);
+    assert_eq!(d.timeout, Duration::from_secs(30));
+    assert_eq!(d.connect_timeout, Duration::from_secs(10));
+    assert_eq!(d.max_body_size, 20 * 1024 * 1024);
+    assert_eq!(d.max_redirects, 10);
+    assert_eq!(d.sort, SortOrder::Date);
+    assert_eq!(d.retention, Retention::default());
+    assert!(d.browser.is_none() && d.feeds.is_empty() && d.highlight.is_empty());
+    assert!(d.path.is_none());
+}
+
+#[test]
+fn example_config_parses_and_shows_the_defaults() {
+    let path = Path::new("/srv/example/config.example.toml");
+    let config = Config::parse(include_str!("../../config.example.toml"), path)
+        .unwrap_or_else(|e| panic!("config.example.toml: {e}"));
+    // The global settings in the example are the defaults, so the comments cannot lie.
+    let d = Config::default();
+    assert_eq!(config.refresh_interval, d.refresh_interval);
+    assert_eq!(config.max_concurrent_fetches, d.max_concurrent_fetches);
+    assert_eq!(config.max_per_host, d.max_per_host);
+    assert_eq!(config.timeout, d.timeout);
+    assert_eq!(config.connect_timeout, d.connect_timeout);
+    assert_eq!(config.max_body_size, d.max_body_size);
+    assert_eq!(config.max_redirects, d.max_redirects);
+    assert_eq!(config.sort, d.sort);
+
+    assert!(config.feeds.len() >= 4);
+    assert!(config
+        .feeds
+        .iter()
+        .any(|f| matches!(f.location, FeedLocation::Http(_))));
+    assert!(config.feeds.iter().any(|f| f.full_text));
+    assert!(config.feeds.iter().any(|f| f.refresh_interval.is_some()));
+    assert!(config.feeds.iter().any(|f| !f.tags.is_empty()));
+    assert!(config.feeds.iter().any(|f| matches!(
+        &f.location,
+        FeedLocation::File(p) if p.starts_with("/srv/example")
+    )));
+    assert!(config.highlight.iter().any(|h| h.regex.is_some()));
+    assert!(config.highlight.iter().any(|h| !h.whole_word));
+    assert!(config
+        .highlight
+        .iter()
+        .any(|h| h.keywords.iter().any(|k| k.contains(' '))));
+    assert!(!config.keys.is_empty());
+    assert!(!config.boilerplate.is_empty());
+    assert!(config.retention.max_age_days.is_some());
+    // Every feed url is distinct, so every feed has its own identity.
+    let mut ids: Vec<_> = config.feeds.iter().map(FeedConfig::id).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), config.feeds.len());
+}
+
+#[test]
+fn full_config() {
+    let config = parse(
+        r##"
+refresh_interval = "1h30m"
+max_concurrent_fetches = 8
+max_per_host = 1
+timeout = 45
+connect_timeout = "5s"
+max_body_size = "512k"
+max_redirects = 3
+browser = "firefox --new-tab %u"
+sort = "highlight-first"
+boilerplate = ["Sponsored content", "Sign up for our newsletter"]
+
+[retention]
+max_articles_per_feed = 500
+max_age_days = 90
+
+[keys]
+quit = "Q"
+down = ["j", "Down"]
+
+[[feeds]]
+url = "  https://example.org/feed.xml "
+title = "Example"
+tags = ["news", "tech"]
+refresh_interval = "2h"
+full_text = true
+
+[[feeds]]
+url = "feeds/local.xml"
+
+[[feeds]]
+url = "file:///var/feeds/my%20feed.xml"
+
+[[highlight]]
+name = "Rust"
+keywords = ["rust", "cargo build"]
+priority = 10
+fg = "bright-red"
+bg = "#202020"
+bold = true
+underline = true
+
+[[highlight]]
+regex = 'CVE-\d{4}-\d+'
+whole_word = false
+case_sensitive = true
+fg = 208
+"##,
+    );
+    assert_eq!(config.refresh_interval, Duration::from_secs(5400));
+    assert_eq!(config.max_concurrent_fetches, 8);
+    assert_eq!(config.max_per_host, 1);
+    assert_eq!(config.timeout, Duration::from_secs(45));
+    assert_eq!(config.connect_timeout, Duration::from_secs(5));
+    assert_eq!(config.max_body_size, 512 * 1024);
+    assert_eq!(config.max_redirects, 3);
+    assert_eq!(config.browser.as_deref(), Some("firefox --new-tab %u"));
+    assert_eq!(config.sort, SortOrder::HighlightFirst);
+    assert_eq!(config.boilerplate.len(), 2);
+    assert_eq!(
+        config.retention,
+        Retention {
+            max_articles_per_feed: Some(500),
+            max_age_days: Some(90)
+        }
+    );
+    assert_eq!(
+        config.keys,
+        vec![
+            KeyOverride {
+                action: "quit".into(),
+                keys: vec!["Q".into()],
+                line: 18,
+                column: 1
+            },
+            KeyOverride {
+                action: "down".into(),
+                keys: vec!["j".into(), "Down".into()],
+                line: 19,
+                column: 1
+            },
+        ]
+    );
+
+    let [web, local, file] = &config.feeds[..] else {
+        panic!("three feeds expected")
+    };
+    assert_eq!(web.url, "https://example.org/feed.xml");
+    assert_eq!(web.id(), FeedId::from_url("https://example.org/feed.xml"));
+    assert_eq!(
+        web.location,
+        FeedLocation::Http("https://example.org/feed.xml".into())
+    );
+    assert_eq!(web.title.as_deref(), Some("Example"));
+    assert_eq!(web.tags, ["news", "tech"]);
+    assert_eq!(web.refresh_interval, Some(Duration::from_secs(7200)));
+    assert!(web.full_text);
+    assert_eq!(
+        local.location,
+        FeedLocation::File(PathBuf::from("/home/me/.config/tidings/feeds/local.xml"))
+    );
+    assert_eq!(local.title, None);
+    assert!(!local.full_text && local.refresh_interval.is_none());
+    assert_eq!(
+        file.location,
+        FeedLocation::File(PathBuf::from("/var/feeds/my feed.xml"))
+    );
+    assert_eq!(config.feed(local.id()), Some(local));
+    assert_eq!(config.feed(FeedId(1)), None);
+
+    let [rust, cve] = &config.highlight[..] else {
+        panic!("two rules expected")
+    };
+    assert_eq!(rust.label(), "Rust");
+    assert_eq!(rust.keywords, ["rust", "cargo build"]);
+    assert!(rust.whole_word && !rust.case_sensitive);
+    assert_eq!(rust.priority, 10);
+    assert_eq!(
+        rust.style,
+        HighlightStyle {
+            fg: Some(Color::Named(NamedColor::BrightRed)),
+            bg: Some(Color::Rgb(0x20, 0x20, 0x20)),
+            bold: true,
+            underline: true
+        }
+    );
+    assert_eq!(cve.label(), r"CVE-\d{4}-\d+");
+    assert!(!cve.whole_word && cve.case_sensitive);
+    assert_eq!(cve.style.fg, Some(Color::Indexed(208)));
+    assert_eq!(cve.priority, 0);
+}
+
+#[test]
+fn label_falls_back_to_keywords() {
+    let config = parse("[[highlight]]\nkeywords = [\"a\", \"b c\"]\n");
+    assert_eq!(config.highlight[0].label(), "a, b c");
+}
+
+#[test]
+fn relative_paths_resolve_against_the_config_dir() {
+    let config = Config::parse(
+        "[[feeds]]\nurl = \"demo/rss.xml\"\n[[feeds]]\nurl = \"../x.xml\"\n[[feeds]]\nurl = \"/abs/y.xml\"\n",
+        Path::new("/opt/tidings/assets/config.toml"),
+    )
+    .unwrap();
+    let paths: Vec<_> = config
+        .feeds
+        .iter()
+        .map(|f| match &f.location {
+            FeedLocation::File(p) => p.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            PathBuf::from("/opt/tidings/assets/demo/rss.xml"),
+            PathBuf::from("/opt/tidings/assets/../x.xml"),
+            PathBuf::from("/abs/y.xml"),
+        ]
+    );
+    // The identity is the url as written, not the resolved path.
+    assert_eq!(config.feeds[0].id(), FeedId::from_url("demo/rss.xml"));
+}
+
+#[test]
+fn unknown_key_names_line_column_and_the_expected_keys() {
+    let (line, column, shown) = error("timeout = 5\n\n  refersh_interval = \"5m\"\n");
+    assert_eq!((line, column), (3, 3));
+    assert!(
+        shown.contains("unknown field `refersh_interval`"),
+        "{shown}"
+    );
+    assert!(shown.contains("refresh_interval"), "{shown}");
+    assert!(shown.contains("3 |   refersh_interval"), "{shown}");
+}
+
+#[test]
+fn unknown_key_in_a_feed() {
+    let (line, column, shown) =
+        error("[[feeds]]\nurl = \"https://a.example/feed\"\ntitel = \"A\"\n");
+    assert_eq!((line, column), (3, 1));
+    assert!(shown.contains("unknown field `titel`"), "{shown}");
+    assert!(shown.contains("`title`"), "{shown}");
+}
+
+#[test]
+fn unknown_table() {
+    let (line, column, shown) = error("[[feed]]\nurl = \"https://a.example/feed\"\n");
+    assert_eq!((line, column), (1, 3));
+    assert!(shown.contains("unknown field `feed`"), "{shown}");
+}
+
+#[test]
+fn wrong_types() {
+    let (line, column, shown) = error("max_concurrent_fetches = \"lots\"\n");
+    assert_eq!((line, column), (1, 26));
+    assert!(shown.contains("invalid type: string \"lots\""), "{shown}");
+
+    let (line, column, shown) = error("\n[[feeds]]\nurl = \"x.xml\"\nfull_text = \"yes\"\n");
+    assert_eq!((line, column), (4, 13));
+    assert!(shown.contains("expected a boolean"), "{shown}");
+
+    let (line, column, shown) = error("timeout = true\n");
+    assert_eq!((line, column), (1, 11));
+    assert!(shown.contains("expected a duration like"), "{shown}");
+
+    let (line, column, shown) = error("[keys]\nquit = 5\n");
+    assert_eq!((line, column), (2, 8));
+    assert!(shown.contains("expected a key like"), "{shown}");
+
+    let (line, column, shown) = error("max_per_host = -1\n");
+    assert_eq!((line, column), (1, 16));
+    assert!(shown.contains("-1"), "{shown}");
+}
+
+#[test]
+fn missing_url() {
+    let (line, _, shown) = error("[[feeds]]\ntitle = \"no url\"\n");
+    assert_eq!(line, 1);
+    assert!(shown.contains("missing field `url`"), "{shown}");
+}
+
+#[test]
+fn toml_syntax_error() {
+    let (line, column, shown) = error("timeout = 1\nrefresh_interval = \"30m\n");
+    assert_eq!((line, column), (2, 24));
+    assert!(shown.contains("invalid basic string"), "{shown}");
+}
+
+#[test]
+fn bad_duration() {
+    let (line, column, shown) = error("\nrefresh_interval = \"5 parsecs\"\n");
+    assert_eq!((line, column), (2, 20));
+    assert!(shown.contains("invalid duration \"5 parsecs\""), "{shown}");
+    assert!(shown.contains("\"1h30m\""), "{shown}");
+
+    let (line, column, _) = error("[[feeds]]\nurl = \"x.xml\"\nrefresh_interval = \"soon\"\n");
+    assert_eq!((line, column), (3, 20));
+}
+
+#[test]
+fn zero_refresh_interval() {
+    let (line, column, shown) = error("refresh_interval = 0\n");
+    assert_eq!((line, column), (1, 20));
+    assert!(
+        shown.contains("refresh_interval must be greater than zero"),
+        "{shown}"
+    );
+
+    let (line, column, _) = error("[[feeds]]\nurl = \"x.xml\"\nrefresh_interval = \"0m\"\n");
+    assert_eq!((line, column), (3, 20));
+
+    let (line, column, _) = error("max_concurrent_fetches = 0\n");
+    assert_eq!((line, column), (1, 26));
+}
+
+#[test]
+fn bad_size() {
+    let (line, column, shown) = error("max_body_size = \"20 parsecs\"\n");
+    assert_eq!((line, column), (1, 17));
+    assert!(shown.contains("invalid size"), "{shown}");
+    let (line, column, _) = error("max_body_size = -5\n");
+    assert_eq!((line, column), (1, 17));
+}
+
+#[test]
+fn bad_color() {
+    let (line, column, shown) = error("[[highlight]]\nkeywords = [\"x\"]\nfg = \"purple-ish\"\n");
+    assert_eq!((line, column), (3, 6));
+    assert!(shown.contains("invalid colour \"purple-ish\""), "{shown}");
+    let (line, column, shown) = error("[[highlight]]\nkeywords = [\"x\"]\nbg = 300\n");
+    assert_eq!((line, column), (3, 6));
+    assert!(shown.contains("0 to 255"), "{shown}");
+}
+
+#[test]
+fn highlight_without_keywords_or_regex() {
+    let (line, column, shown) =
+        error("[[feeds]]\nurl = \"a.xml\"\n\n[[highlight]]\nname = \"empty\"\nbold = true\n");
+    assert_eq!((line, column), (4, 1));
+    assert!(shown.contains("needs `keywords"), "{shown}");
+
+    let (line, column, _) = error("[[highlight]]\nkeywords = [\"ok\", \"  \"]\n");
+    assert_eq!((line, column), (2, 19));
+}
+
+#[test]
+fn invalid_regex() {
+    let (line, column, shown) = error("[[highlight]]\nname = \"r\"\nregex = \"(unclosed\"\n");
+    assert_eq!((line, column), (3, 9));
+    assert!(
+        shown.contains("invalid regex \"(unclosed\": unclosed group"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn feed_url_problems() {
+    let (line, column, shown) = error("[[feeds]]\nurl = \"ftp://example.org/feed.xml\"\n");
+    assert_eq!((line, column), (2, 7));
+    assert!(shown.contains("unsupported url scheme \"ftp\""), "{shown}");
+
+    let (line, column, shown) = error("[[feeds]]\nurl = \"  \"\n");
+    assert_eq!((line, column), (2, 7));
+    assert!(shown.contains("feed url is empty"), "{shown}");
+
+    let (line, column, shown) = error("[[feeds]]\nurl = \"file://feeds/x.xml\"\n");
+    assert_eq!((line, column), (2, 7));
+    assert!(shown.contains("needs an absolute path"), "{shown}");
+
+    let (line, column, _) = error("[[feeds]]\nurl = \"https://\"\n");
+    assert_eq!((line, column), (2, 7));
+
+    let (line, column, shown) = error(
+        "[[feeds]]\nurl = \"https://a.example/f\"\n[[feeds]]\nurl = \"https://a.example/f\"\n",
+    );
+    assert_eq!((line, column), (4, 7));
+    assert!(shown.contains("listed twice (first on line 2)"), "{shown}");
+}
+
+#[test]
+fn bad_browser_and_retention() {
+    let (line, column, shown) = error("browser = \"firefox 'oops\"\n");
+    assert_eq!((line, column), (1, 11));
+    assert!(shown.contains("unterminated single quote"), "{shown}");
+
+    let (line, column, _) = error("[retention]\nmax_age_days = 0\n");
+    assert_eq!((line, column), (2, 16));
+
+    let (line, column, shown) = error("sort = \"random\"\n");
+    assert_eq!((line, column), (1, 8));
+    assert!(shown.contains("`date`"), "{shown}");
+}
+
+#[test]
+fn load_reports_missing_and_non_utf8_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.toml");
+    let err = Config::load(&missing).unwrap_err();
+    assert!(matches!(err, ConfigError::NotFound { .. }));
+    assert!(err.to_string().contains(&missing.display().to_string()));
+
+    let latin1 = dir.path().join("latin1.toml");
+    std::fs::write(&latin1, b"# ok\ntitle = \"caf\xe9\"\n").unwrap();
+    let err = Config::load(&latin1).unwrap_err();
+    assert_eq!((err.line(), err.column()), (Some(2), Some(13)));
+    assert!(err.to_string().contains("not valid UTF-8"));
+}
+
+#[test]
+fn rust_type_names_are_not_shown() {
+    let (_, _, shown) = error("max_per_host = 1.5\n");
+    assert!(
+        shown.contains("expected a whole number (0 or more)"),
+        "{shown}"
+    );
+}
