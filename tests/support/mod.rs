@@ -1,0 +1,8 @@
+//! Shared test helpers. Include with `mod support;` from a test file.
+//! Each test binary uses a different subset, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+pub mod http_server;
+
+#[allow(unused_imports)]
+pub use http_server::{gzip, gzip_bomb, refused_url, Body, Gauge, Request, Response, TestServer};
