@@ -1,0 +1,424 @@
+//! The real `tidings` binary, headless, against feeds served on 127.0.0.1 by the test:
+//! refresh, list (plain and JSON), show, state export/import, persistence across runs,
+//! the data-dir lock, bad config, and a crash test that kills refreshes with SIGKILL.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use support::{Response, TestServer};
+
+const RSS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Loopback News</title><link>http://example.invalid/</link>
+<item><guid>n1</guid><title>Rust on Mars</title><link>http://example.invalid/1</link>
+  <pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate>
+  <description>&lt;p&gt;The rover now runs &lt;b&gt;Rust&lt;/b&gt; firmware.&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;p&gt;Second paragraph.&lt;/p&gt;</description></item>
+<item><guid>n2</guid><title>Quiet day</title><link>http://example.invalid/2</link>
+  <pubDate>Tue, 03 Nov 2026 10:00:00 GMT</pubDate><description>Nothing happened.</description></item>
+<item><guid>n3</guid><title>Metadata formats compared</title><link>http://example.invalid/3</link>
+  <pubDate>Wed, 04 Nov 2026 10:00:00 GMT</pubDate><description>About metadata, not the company.</description></item>
+</channel></rss>"#;
+
+const JSON_FEED: &str = r#"{"version":"https://jsonfeed.org/version/1.1","title":"Escapes",
+ "items":[{"id":"e1","title":"\u001b[31mred\u001b[0m title\u202e","content_html":"<p>bell\u0007 and \u001b]52;c;Zm9v\u0007 clipboard</p>",
+ "date_published":"2026-11-05T10:00:00Z","url":"http://example.invalid/e1"}]}"#;
+
+/// A feed server with ETag support, a JSON feed and a failing path.
+async fn feed_server() -> TestServer {
+    TestServer::start(|req| match req.path() {
+        "/news.xml" => {
+            if req.header("if-none-match") == Some("\"v1\"") {
+                Response::new(304)
+            } else {
+                Response::ok(RSS)
+                    .header("content-type", "application/rss+xml")
+                    .header("etag", "\"v1\"")
+            }
+        }
+        "/escapes.json" => Response::ok(JSON_FEED).header("content-type", "application/feed+json"),
+        _ => Response::new(500),
+    })
+    .await
+}
+
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+    data: PathBuf,
+}
+
+impl Sandbox {
+    fn new(config_text: &str) -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, config_text).unwrap();
+        let data = dir.path().join("data");
+        Sandbox {
+            _dir: dir,
+            config,
+            data,
+        }
+    }
+
+    fn for_server(server: &TestServer) -> Sandbox {
+        Sandbox::new(&format!(
+            r#"timeout = "5s"
+[[feeds]]
+url = "{}"
+[[feeds]]
+url = "{}"
+title = "Escape tests"
+[[feeds]]
+url = "{}"
+title = "Always broken"
+
+[[highlight]]
+name = "rust"
+keywords = ["Rust"]
+[[highlight]]
+keywords = ["Meta"]
+"#,
+            server.url("/news.xml"),
+            server.url("/escapes.json"),
+            server.url("/broken"),
+        ))
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tidings"));
+        command
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--data-dir")
+            .arg(&self.data)
+            .args(args)
+            .env_remove("TIDINGS_CONFIG")
+            .env_remove("TIDINGS_DATA_DIR")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run tidings")
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn list_json(sandbox: &Sandbox, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["list", "--format", "json"];
+    args.extend_from_slice(extra);
+    let output = sandbox.run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
+        .collect()
+}
+
+fn id_of(articles: &[serde_json::Value], title_part: &str) -> String {
+    articles
+        .iter()
+        .find(|a| a["title"].as_str().unwrap().contains(title_part))
+        .unwrap_or_else(|| panic!("no article titled {title_part}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_then_list_and_show_from_the_store() {
+    let server = feed_server().await;
+    let sandbox = Sandbox::for_server(&server);
+
+    let output = sandbox.run(&["refresh"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "a failing feed gives status 1: {text}");
+    assert!(text.contains("ok      Loopback News  (3 new"), "{text}");
+    assert!(text.contains("ok      Escape tests  (1 new"), "{text}");
+    assert!(text.contains("failed  Always broken  (http: HTTP 500"), "{text}");
+    assert!(text.contains("3 feeds: 2 ok, 0 not modified, 1 failed · 4 new articles"), "{text}");
+
+    // A second refresh sends the validator and gets a 304.
+    let again = stdout(&sandbox.run(&["refresh"]));
+    assert!(again.contains("Loopback News  (not modified"), "{again}");
+    assert!(again.contains("0 new articles"), "{again}");
+    let conditional = server
+        .requests()
+        .iter()
+        .filter(|r| r.path() == "/news.xml")
+        .filter(|r| r.header("if-none-match") == Some("\"v1\""))
+        .count();
+    assert_eq!(conditional, 1);
+
+    let articles = list_json(&sandbox, &[]);
+    assert_eq!(articles.len(), 4);
+    for article in &articles {
+        for field in [
+            "id", "feed", "title", "link", "author", "published", "read", "starred",
+            "highlights",
+        ] {
+            assert!(article.get(field).is_some(), "missing {field} in {article}");
+        }
+        let id = article["id"].as_str().unwrap();
+        assert_eq!(id.len(), 16);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+    // Newest first; RFC 3339 dates; highlights name the rule; whole words only.
+    assert_eq!(articles[0]["feed"], "Escape tests");
+    assert_eq!(articles[0]["published"], "2026-11-05T10:00:00+00:00");
+    let mars = articles.iter().find(|a| a["title"] == "Rust on Mars").unwrap();
+    assert_eq!(mars["highlights"], serde_json::json!(["rust"]));
+    assert_eq!(mars["feed"], "Loopback News");
+    let metadata = articles.iter().find(|a| a["title"] == "Metadata formats compared").unwrap();
+    assert_eq!(metadata["highlights"], serde_json::json!([]));
+
+    // No control character from a feed reaches the output, in JSON or in plain text.
+    let escapes = &articles[0];
+    let title = escapes["title"].as_str().unwrap();
+    assert!(!title.chars().any(|c| c.is_control() || c == '\u{202e}'), "{title:?}");
+    let plain = stdout(&sandbox.run(&["list"]));
+    assert!(!plain.contains('\x1b') && !plain.contains('\u{202e}'), "{plain:?}");
+
+    // show: cleaned text, plain when stdout is a pipe.
+    let id = id_of(&articles, "Rust on Mars");
+    let shown = sandbox.run(&["show", &id]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let text = stdout(&shown);
+    assert!(text.starts_with("Rust on Mars\n"), "{text}");
+    assert!(text.contains("The rover now runs Rust firmware."), "{text}");
+    assert!(text.contains("Second paragraph."), "{text}");
+    assert!(!text.contains("alert(1)") && !text.contains("<p>"), "{text}");
+    assert!(!text.contains('\x1b'), "no colour on a pipe: {text:?}");
+    // With --color=always the highlight rule is styled.
+    let coloured = stdout(&sandbox.run(&["show", &id, "--color", "always"]));
+    assert!(coloured.contains("\x1b["), "{coloured:?}");
+
+    let escaped = stdout(&sandbox.run(&["show", &id_of(&articles, "red")]));
+    assert!(!escaped.chars().any(|c| c.is_control() && c != '\n'), "{escaped:?}");
+
+    // Unknown and malformed ids.
+    let missing = sandbox.run(&["show", "ffffffffffffffff"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("no article with id"));
+    let malformed = sandbox.run(&["show", "not-an-id"]);
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(stderr(&malformed).contains("is not an article id"));
+
+    // Filters.
+    assert_eq!(list_json(&sandbox, &["--feed", "loopback"]).len(), 3);
+    assert_eq!(list_json(&sandbox, &["--highlighted"]).len(), 1);
+    let unknown_feed = sandbox.run(&["list", "--feed", "nope"]);
+    assert_eq!(unknown_feed.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn read_state_survives_restarts_and_moves_between_data_dirs() {
+    let server = feed_server().await;
+    let sandbox = Sandbox::for_server(&server);
+    sandbox.run(&["refresh"]);
+    let before = list_json(&sandbox, &[]);
+    let id = id_of(&before, "Quiet day");
+
+    let shown = sandbox.run(&["show", &id, "--mark-read"]);
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let unread = list_json(&sandbox, &["--unread"]);
+    assert_eq!(unread.len(), 3);
+    assert!(unread.iter().all(|a| a["id"] != id.as_str()));
+
+    // Ids are stable across runs and refreshes.
+    sandbox.run(&["refresh"]);
+    let after = list_json(&sandbox, &[]);
+    let ids = |list: &[serde_json::Value]| {
+        let mut ids: Vec<String> = list.iter().map(|a| a["id"].to_string()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&before), ids(&after));
+
+    // Export, then import into a fresh data dir after fetching the same feeds there.
+    let exported = sandbox.run(&["export-state"]);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let state_file = sandbox.data.with_file_name("state.json");
+    std::fs::write(&state_file, &exported.stdout).unwrap();
+
+    let other = Sandbox::for_server(&server);
+    std::fs::copy(&sandbox.config, &other.config).unwrap();
+    other.run(&["refresh"]);
+    assert_eq!(list_json(&other, &["--unread"]).len(), 4);
+    let imported = other.run(&["import-state", state_file.to_str().unwrap()]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(stdout(&imported).contains("1 matched"), "{}", stdout(&imported));
+    assert_eq!(list_json(&other, &["--unread"]).len(), 3);
+
+    let garbage = other.data.with_file_name("garbage.json");
+    std::fs::write(&garbage, "{ not json").unwrap();
+    let bad = other.run(&["import-state", garbage.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("not a state file"), "{}", stderr(&bad));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_writer_is_refused_but_readers_still_work() {
+    let server = feed_server().await;
+    let sandbox = Sandbox::for_server(&server);
+    sandbox.run(&["refresh"]);
+    let held = tidings::store::Store::open(&sandbox.data, tidings::store::OpenMode::ReadWrite)
+        .expect("open the store");
+    let refused = sandbox.run(&["refresh"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("another tidings"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(list_json(&sandbox, &[]).len(), 4, "list reads while locked");
+    drop(held);
+    assert!(sandbox.run(&["refresh"]).status.code() != Some(2));
+}
+
+#[test]
+fn config_errors_name_file_line_and_column_and_exit_2() {
+    let sandbox = Sandbox::new("refresh_interval = \"10m\"\n[[feeds]]\nurl = \"https://e.x/feed\"\ntittle = \"typo\"\n");
+    let output = sandbox.run(&["list"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains(&sandbox.config.display().to_string()), "{message}");
+    assert!(message.contains("line 4, column 1"), "{message}");
+    assert!(message.contains("tittle"), "{message}");
+    assert!(!message.contains("panicked") && !message.contains("RUST_BACKTRACE"), "{message}");
+
+    let missing = Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .args(["--config", "/nonexistent/tidings/config.toml", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/nonexistent/tidings/config.toml"));
+}
+
+#[test]
+fn refresh_with_no_feeds_says_what_to_do() {
+    let sandbox = Sandbox::new("# empty\n");
+    let output = sandbox.run(&["refresh"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("[[feeds]]"), "{}", stderr(&output));
+}
+
+#[test]
+fn demo_refresh_reads_the_bundled_feeds_offline() {
+    let output = Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .args(["--demo", "refresh"])
+        .env_remove("TIDINGS_CONFIG")
+        .env_remove("TIDINGS_DATA_DIR")
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    // The demo ships one deliberately broken feed.
+    assert_eq!(output.status.code(), Some(1), "{text}{}", stderr(&output));
+    let new: usize = text
+        .lines()
+        .last()
+        .and_then(|l| l.split(" · ").nth(1))
+        .and_then(|part| part.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no totals line in {text}"));
+    assert!(new >= 60, "{text}");
+    assert!(text.contains("6 ok"), "{text}");
+    assert!(text.contains("1 failed"), "{text}");
+}
+
+/// Feed `n` as served for the `k`th request: after the first pass, every request brings
+/// new items, so that every killed refresh was writing.
+fn slow_feed(n: usize, k: usize) -> String {
+    let generation = if k < 60 { 0 } else { k };
+    let items: String = (0..20)
+        .map(|i| format!("<item><guid>f{n}-{generation}-{i}</guid><title>Feed {n} item {i}</title><description>&lt;p&gt;Body {i}&lt;/p&gt;</description></item>"))
+        .collect();
+    format!("<rss version=\"2.0\"><channel><title>Slow {n}</title>{items}</channel></rss>")
+}
+
+fn integrity_and_read_flags(data: &Path, must_be_read: &[String]) {
+    let opened = tidings::store::Store::open(data, tidings::store::OpenMode::ReadWrite)
+        .expect("the store opens after a crash");
+    assert!(
+        opened.notices.is_empty(),
+        "no corruption expected: {:?}",
+        opened.notices
+    );
+    assert_eq!(opened.store.integrity_check().unwrap(), "ok");
+    let read: Vec<String> = opened
+        .store
+        .list_articles(false, None)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.read)
+        .map(|a| a.id.to_string())
+        .collect();
+    for id in must_be_read {
+        assert!(read.contains(id), "read flag of {id} was lost");
+    }
+}
+
+/// Kills `tidings refresh` with SIGKILL at different moments, many times, then checks that
+/// the store is intact and that no committed read flag was lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn killing_refresh_mid_way_never_corrupts_the_store() {
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    let server = TestServer::start(move |req| {
+        let n: usize = req
+            .path()
+            .trim_start_matches("/f")
+            .trim_end_matches(".xml")
+            .parse()
+            .unwrap_or(0);
+        let k = counter.fetch_add(1, Ordering::SeqCst);
+        Response::ok(slow_feed(n, k)).delay(Duration::from_millis(5 * (n as u64 % 20)))
+    })
+    .await;
+    let mut config = String::from("max_per_host = 8\n");
+    for n in 0..60 {
+        config.push_str(&format!("[[feeds]]\nurl = \"{}\"\n", server.url(&format!("/f{n}.xml"))));
+    }
+    let sandbox = Sandbox::new(&config);
+
+    // A first full refresh, then commit some read flags.
+    sandbox.run(&["refresh"]);
+    let all = list_json(&sandbox, &[]);
+    assert_eq!(all.len(), 60 * 20);
+    let marked: Vec<String> = all
+        .iter()
+        .step_by(97)
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    for id in &marked {
+        assert!(sandbox.run(&["show", id, "--mark-read"]).status.success());
+    }
+
+    for round in 0..8u64 {
+        let mut child = sandbox
+            .command(&["refresh"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(20 + round * 37)).await;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        integrity_and_read_flags(&sandbox.data, &marked);
+    }
+    assert!(served.load(Ordering::SeqCst) > 60);
+    // And the store still works normally afterwards.
+    let output = sandbox.run(&["refresh"]);
+    assert!(output.status.success(), "{}", stdout(&output));
+}
