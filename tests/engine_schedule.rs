@@ -1,0 +1,197 @@
+//! The background engine against a loopback server: per-feed schedules, Retry-After and
+//! backoff are honoured (no request before they expire), forced refreshes bypass them, and
+//! events carry new articles once.
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use support::{Response, TestServer};
+use tidings::config::Config;
+use tidings::engine::{self, Command, EngineSetup, Event};
+use tidings::fetch::{Fetcher, Limits};
+use tidings::highlight::Highlighter;
+use tidings::model::FeedId;
+use tidings::store::{OpenMode, Store, Writer};
+
+fn rss(title: &str) -> String {
+    format!("<rss version=\"2.0\"><channel><title>{title}</title><item><guid>{title}-1</guid><title>One</title></item></channel></rss>")
+}
+
+async fn server() -> TestServer {
+    TestServer::start(|req| match req.path() {
+        "/ok.xml" => Response::ok(rss("ok")),
+        "/limited.xml" => Response::new(429).header("retry-after", "3600"),
+        "/unavailable.xml" => Response::new(503).header("retry-after", "2"),
+        "/error.xml" => Response::new(500),
+        _ => Response::new(404),
+    })
+    .await
+}
+
+fn count(server: &TestServer, path: &str) -> usize {
+    server.requests().iter().filter(|r| r.path() == path).count()
+}
+
+struct Running {
+    handle: Option<engine::EngineHandle>,
+    events: tokio::sync::mpsc::UnboundedReceiver<Event>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.shutdown();
+        }
+    }
+}
+
+fn start(config_text: &str) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config.toml");
+    let config = Config::parse(config_text, &config_path).unwrap();
+    let store = Store::open(&dir.path().join("data"), OpenMode::ReadWrite)
+        .unwrap()
+        .store;
+    let writer = Writer::spawn(&store).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let fetcher = {
+        let _guard = runtime.enter();
+        Fetcher::new(Limits::from_config(&config)).unwrap()
+    };
+    let mut handle = engine::start(
+        EngineSetup {
+            highlighter: Arc::new(Highlighter::new(&config.highlight).unwrap()),
+            config: Arc::new(config),
+            states: Vec::new(),
+            known: HashSet::new(),
+            writer,
+            reader: store,
+            fetcher,
+        },
+        runtime,
+    );
+    let events = handle.events.take().unwrap();
+    Running {
+        handle: Some(handle),
+        events,
+        _dir: dir,
+    }
+}
+
+/// Collects events for `duration` (from another runtime than the engine's).
+async fn collect(running: &mut Running, duration: Duration) -> Vec<Event> {
+    let deadline = Instant::now() + duration;
+    let mut events = Vec::new();
+    while let Ok(Some(event)) =
+        tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), running.events.recv()).await
+    {
+        events.push(event);
+    }
+    events
+}
+
+/// The test's own runtime, for the server and for waiting on events. The engine runs on
+/// its own runtime, and is shut down outside any async context (as the binary does).
+fn test_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn schedules_retry_after_and_backoff_are_honoured() {
+    let rt = test_runtime();
+    let server = rt.block_on(server());
+    let config = format!(
+        "refresh_interval = \"1s\"\n\
+         [[feeds]]\nurl = \"{}\"\n\
+         [[feeds]]\nurl = \"{}\"\n\
+         [[feeds]]\nurl = \"{}\"\n\
+         [[feeds]]\nurl = \"{}\"\n",
+        server.url("/ok.xml"),
+        server.url("/limited.xml"),
+        server.url("/unavailable.xml"),
+        server.url("/error.xml"),
+    );
+    let mut running = start(&config);
+    let events = rt.block_on(collect(&mut running, Duration::from_millis(3500)));
+
+    // The healthy feed is polled on its 1 s interval...
+    assert!(count(&server, "/ok.xml") >= 3, "{}", count(&server, "/ok.xml"));
+    // ...a 429 with Retry-After: 3600 is not asked again within the hour,
+    assert_eq!(count(&server, "/limited.xml"), 1);
+    // a 503 with Retry-After: 2 is asked again only after 2 s (so at most twice in 3.5 s),
+    let unavailable = count(&server, "/unavailable.xml");
+    assert!((1..=2).contains(&unavailable), "{unavailable}");
+    // and a 500 backs off for about a minute.
+    assert_eq!(count(&server, "/error.xml"), 1);
+
+    // The new article arrived once, however often the feed was polled.
+    let new: usize = events
+        .iter()
+        .map(|e| match e {
+            Event::FeedUpdated { new_articles, .. } => new_articles.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(new, 1);
+    let failing: HashSet<FeedId> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::FeedUpdated { state, .. } if state.is_failing() => Some(state.id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failing.len(), 3);
+    assert!(events.iter().any(|e| matches!(e, Event::Progress(p) if !p.running && p.done >= 4)));
+
+    // A forced refresh bypasses Retry-After and backoff.
+    let commands = running.handle.as_ref().unwrap().commands.clone();
+    commands.send(Command::RefreshAll).unwrap();
+    rt.block_on(collect(&mut running, Duration::from_millis(500)));
+    assert_eq!(count(&server, "/limited.xml"), 2);
+    assert_eq!(count(&server, "/error.xml"), 2);
+}
+
+#[test]
+fn bodies_and_full_text_are_answered_as_events() {
+    let rt = test_runtime();
+    let server = rt.block_on(server());
+    let config = format!("[[feeds]]\nurl = \"{}\"\n", server.url("/ok.xml"));
+    let mut running = start(&config);
+    let events = rt.block_on(collect(&mut running, Duration::from_millis(800)));
+    let article = events
+        .iter()
+        .find_map(|e| match e {
+            Event::FeedUpdated { new_articles, .. } => new_articles.first().cloned(),
+            _ => None,
+        })
+        .expect("the feed's article arrives");
+    let commands = running.handle.as_ref().unwrap().commands.clone();
+    commands.send(Command::LoadBody(article.id)).unwrap();
+    let events = rt.block_on(collect(&mut running, Duration::from_millis(500)));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::BodyLoaded { id, body: Some(_) } if *id == article.id)));
+
+    commands
+        .send(Command::FetchFullText {
+            id: article.id,
+            url: "file:///etc/passwd".into(),
+        })
+        .unwrap();
+    let events = rt.block_on(collect(&mut running, Duration::from_millis(500)));
+    assert!(events.iter().any(
+        |e| matches!(e, Event::FullTextLoaded { result: Err(message), .. } if message.contains("not a web address"))
+    ));
+}
