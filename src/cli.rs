@@ -53,13 +53,9 @@ pub enum CommandArgs {
     /// Print the configured feeds as OPML 2.0
     ExportOpml,
     /// Write read and starred flags as JSON (to FILE, or stdout)
-    ExportState {
-        file: Option<PathBuf>,
-    },
+    ExportState { file: Option<PathBuf> },
     /// Apply read and starred flags from a JSON file made by export-state
-    ImportState {
-        file: PathBuf,
-    },
+    ImportState { file: PathBuf },
     /// Remove stored feeds that are no longer in the config, and apply retention rules
     Gc,
 }

@@ -33,10 +33,8 @@ impl DemoDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let root = std::env::temp_dir().join(format!(
-            "tidings-demo-{}-{nanos:08x}",
-            std::process::id()
-        ));
+        let root =
+            std::env::temp_dir().join(format!("tidings-demo-{}-{nanos:08x}", std::process::id()));
         let write = |path: &Path, text: &str| {
             std::fs::write(path, text)
                 .map_err(|e| AppError::io(format!("could not write {}", path.display()), e))

@@ -90,7 +90,9 @@ fn non_empty(s: Option<&str>) -> Option<&str> {
 
 /// Error for an article id that is not 1 to 16 hex digits.
 #[derive(Debug, thiserror::Error)]
-#[error("`{0}` is not an article id (expected up to 16 hexadecimal digits, as `tidings list` prints)")]
+#[error(
+    "`{0}` is not an article id (expected up to 16 hexadecimal digits, as `tidings list` prints)"
+)]
 pub struct BadArticleId(pub String);
 
 impl FromStr for ArticleId {
@@ -249,7 +251,13 @@ mod tests {
     #[test]
     fn ids_are_stable_and_prefer_guid() {
         let a = ArticleId::derive("https://x/feed", Some("g1"), Some("https://x/1"), "T", None);
-        let b = ArticleId::derive("https://x/feed", Some("g1"), Some("https://x/other"), "U", None);
+        let b = ArticleId::derive(
+            "https://x/feed",
+            Some("g1"),
+            Some("https://x/other"),
+            "U",
+            None,
+        );
         assert_eq!(a, b);
         let c = ArticleId::derive("https://x/feed", None, Some("https://x/1"), "T", None);
         assert_ne!(a, c);

@@ -143,11 +143,21 @@ async fn refresh_then_list_and_show_from_the_store() {
 
     let output = sandbox.run(&["refresh"]);
     let text = stdout(&output);
-    assert_eq!(output.status.code(), Some(1), "a failing feed gives status 1: {text}");
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a failing feed gives status 1: {text}"
+    );
     assert!(text.contains("ok      Loopback News  (3 new"), "{text}");
     assert!(text.contains("ok      Escape tests  (1 new"), "{text}");
-    assert!(text.contains("failed  Always broken  (http: HTTP 500"), "{text}");
-    assert!(text.contains("3 feeds: 2 ok, 0 not modified, 1 failed · 4 new articles"), "{text}");
+    assert!(
+        text.contains("failed  Always broken  (http: HTTP 500"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3 feeds: 2 ok, 0 not modified, 1 failed · 4 new articles"),
+        "{text}"
+    );
 
     // A second refresh sends the validator and gets a 304.
     let again = stdout(&sandbox.run(&["refresh"]));
@@ -165,7 +175,14 @@ async fn refresh_then_list_and_show_from_the_store() {
     assert_eq!(articles.len(), 4);
     for article in &articles {
         for field in [
-            "id", "feed", "title", "link", "author", "published", "read", "starred",
+            "id",
+            "feed",
+            "title",
+            "link",
+            "author",
+            "published",
+            "read",
+            "starred",
             "highlights",
         ] {
             assert!(article.get(field).is_some(), "missing {field} in {article}");
@@ -177,18 +194,30 @@ async fn refresh_then_list_and_show_from_the_store() {
     // Newest first; RFC 3339 dates; highlights name the rule; whole words only.
     assert_eq!(articles[0]["feed"], "Escape tests");
     assert_eq!(articles[0]["published"], "2026-11-05T10:00:00+00:00");
-    let mars = articles.iter().find(|a| a["title"] == "Rust on Mars").unwrap();
+    let mars = articles
+        .iter()
+        .find(|a| a["title"] == "Rust on Mars")
+        .unwrap();
     assert_eq!(mars["highlights"], serde_json::json!(["rust"]));
     assert_eq!(mars["feed"], "Loopback News");
-    let metadata = articles.iter().find(|a| a["title"] == "Metadata formats compared").unwrap();
+    let metadata = articles
+        .iter()
+        .find(|a| a["title"] == "Metadata formats compared")
+        .unwrap();
     assert_eq!(metadata["highlights"], serde_json::json!([]));
 
     // No control character from a feed reaches the output, in JSON or in plain text.
     let escapes = &articles[0];
     let title = escapes["title"].as_str().unwrap();
-    assert!(!title.chars().any(|c| c.is_control() || c == '\u{202e}'), "{title:?}");
+    assert!(
+        !title.chars().any(|c| c.is_control() || c == '\u{202e}'),
+        "{title:?}"
+    );
     let plain = stdout(&sandbox.run(&["list"]));
-    assert!(!plain.contains('\x1b') && !plain.contains('\u{202e}'), "{plain:?}");
+    assert!(
+        !plain.contains('\x1b') && !plain.contains('\u{202e}'),
+        "{plain:?}"
+    );
 
     // show: cleaned text, plain when stdout is a pipe.
     let id = id_of(&articles, "Rust on Mars");
@@ -198,14 +227,20 @@ async fn refresh_then_list_and_show_from_the_store() {
     assert!(text.starts_with("Rust on Mars\n"), "{text}");
     assert!(text.contains("The rover now runs Rust firmware."), "{text}");
     assert!(text.contains("Second paragraph."), "{text}");
-    assert!(!text.contains("alert(1)") && !text.contains("<p>"), "{text}");
+    assert!(
+        !text.contains("alert(1)") && !text.contains("<p>"),
+        "{text}"
+    );
     assert!(!text.contains('\x1b'), "no colour on a pipe: {text:?}");
     // With --color=always the highlight rule is styled.
     let coloured = stdout(&sandbox.run(&["show", &id, "--color", "always"]));
     assert!(coloured.contains("\x1b["), "{coloured:?}");
 
     let escaped = stdout(&sandbox.run(&["show", &id_of(&articles, "red")]));
-    assert!(!escaped.chars().any(|c| c.is_control() && c != '\n'), "{escaped:?}");
+    assert!(
+        !escaped.chars().any(|c| c.is_control() && c != '\n'),
+        "{escaped:?}"
+    );
 
     // Unknown and malformed ids.
     let missing = sandbox.run(&["show", "ffffffffffffffff"]);
@@ -258,14 +293,22 @@ async fn read_state_survives_restarts_and_moves_between_data_dirs() {
     assert_eq!(list_json(&other, &["--unread"]).len(), 4);
     let imported = other.run(&["import-state", state_file.to_str().unwrap()]);
     assert!(imported.status.success(), "{}", stderr(&imported));
-    assert!(stdout(&imported).contains("1 matched"), "{}", stdout(&imported));
+    assert!(
+        stdout(&imported).contains("1 matched"),
+        "{}",
+        stdout(&imported)
+    );
     assert_eq!(list_json(&other, &["--unread"]).len(), 3);
 
     let garbage = other.data.with_file_name("garbage.json");
     std::fs::write(&garbage, "{ not json").unwrap();
     let bad = other.run(&["import-state", garbage.to_str().unwrap()]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("not a state file"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("not a state file"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -289,14 +332,22 @@ async fn a_second_writer_is_refused_but_readers_still_work() {
 
 #[test]
 fn config_errors_name_file_line_and_column_and_exit_2() {
-    let sandbox = Sandbox::new("refresh_interval = \"10m\"\n[[feeds]]\nurl = \"https://e.x/feed\"\ntittle = \"typo\"\n");
+    let sandbox = Sandbox::new(
+        "refresh_interval = \"10m\"\n[[feeds]]\nurl = \"https://e.x/feed\"\ntittle = \"typo\"\n",
+    );
     let output = sandbox.run(&["list"]);
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
-    assert!(message.contains(&sandbox.config.display().to_string()), "{message}");
+    assert!(
+        message.contains(&sandbox.config.display().to_string()),
+        "{message}"
+    );
     assert!(message.contains("line 4, column 1"), "{message}");
     assert!(message.contains("tittle"), "{message}");
-    assert!(!message.contains("panicked") && !message.contains("RUST_BACKTRACE"), "{message}");
+    assert!(
+        !message.contains("panicked") && !message.contains("RUST_BACKTRACE"),
+        "{message}"
+    );
 
     let missing = Command::new(env!("CARGO_BIN_EXE_tidings"))
         .args(["--config", "/nonexistent/tidings/config.toml", "list"])
@@ -388,7 +439,10 @@ async fn killing_refresh_mid_way_never_corrupts_the_store() {
     .await;
     let mut config = String::from("max_per_host = 8\n");
     for n in 0..60 {
-        config.push_str(&format!("[[feeds]]\nurl = \"{}\"\n", server.url(&format!("/f{n}.xml"))));
+        config.push_str(&format!(
+            "[[feeds]]\nurl = \"{}\"\n",
+            server.url(&format!("/f{n}.xml"))
+        ));
     }
     let sandbox = Sandbox::new(&config);
 

@@ -32,7 +32,11 @@ async fn server() -> TestServer {
 }
 
 fn count(server: &TestServer, path: &str) -> usize {
-    server.requests().iter().filter(|r| r.path() == path).count()
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.path() == path)
+        .count()
 }
 
 struct Running {
@@ -90,8 +94,11 @@ fn start(config_text: &str) -> Running {
 async fn collect(running: &mut Running, duration: Duration) -> Vec<Event> {
     let deadline = Instant::now() + duration;
     let mut events = Vec::new();
-    while let Ok(Some(event)) =
-        tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), running.events.recv()).await
+    while let Ok(Some(event)) = tokio::time::timeout(
+        deadline.saturating_duration_since(Instant::now()),
+        running.events.recv(),
+    )
+    .await
     {
         events.push(event);
     }
@@ -127,7 +134,11 @@ fn schedules_retry_after_and_backoff_are_honoured() {
     let events = rt.block_on(collect(&mut running, Duration::from_millis(3500)));
 
     // The healthy feed is polled on its 1 s interval...
-    assert!(count(&server, "/ok.xml") >= 3, "{}", count(&server, "/ok.xml"));
+    assert!(
+        count(&server, "/ok.xml") >= 3,
+        "{}",
+        count(&server, "/ok.xml")
+    );
     // ...a 429 with Retry-After: 3600 is not asked again within the hour,
     assert_eq!(count(&server, "/limited.xml"), 1);
     // a 503 with Retry-After: 2 is asked again only after 2 s (so at most twice in 3.5 s),
@@ -153,7 +164,9 @@ fn schedules_retry_after_and_backoff_are_honoured() {
         })
         .collect();
     assert_eq!(failing.len(), 3);
-    assert!(events.iter().any(|e| matches!(e, Event::Progress(p) if !p.running && p.done >= 4)));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::Progress(p) if !p.running && p.done >= 4)));
 
     // A forced refresh bypasses Retry-After and backoff.
     let commands = running.handle.as_ref().unwrap().commands.clone();

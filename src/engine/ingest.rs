@@ -38,7 +38,8 @@ impl Ingest {
         if !fresh.is_empty() {
             self.writer.send(WriteOp::InsertArticles(fresh));
         }
-        self.writer.send(WriteOp::SaveFeedState(result.state.clone()));
+        self.writer
+            .send(WriteOp::SaveFeedState(result.state.clone()));
         if !metas.is_empty()
             && (self.retention.max_articles_per_feed.is_some()
                 || self.retention.max_age_days.is_some())

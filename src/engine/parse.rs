@@ -29,7 +29,11 @@ pub struct ParseError {
 }
 
 /// Parses `text` (already decoded to UTF-8) as the feed at `feed_url`.
-pub fn parse_feed(feed_url: &str, text: &str, now: DateTime<Utc>) -> Result<ParsedFeed, ParseError> {
+pub fn parse_feed(
+    feed_url: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<ParsedFeed, ParseError> {
     let parser = feed_rs::parser::Builder::new()
         // Without a guid, feed-rs invents one; we want to know, so that de-duplication can
         // fall back to the link and then to title + date, as documented.
@@ -77,11 +81,7 @@ fn article_from_entry(
         .or_else(|| entry.links.first())
         .map(|l| l.href.trim().to_string())
         .filter(|l| !l.is_empty());
-    let title = entry
-        .title
-        .as_ref()
-        .map(text_to_inline)
-        .unwrap_or_default();
+    let title = entry.title.as_ref().map(text_to_inline).unwrap_or_default();
     let published = entry.published.or(entry.updated);
     let id = ArticleId::derive(
         feed_url,

@@ -17,7 +17,9 @@ use super::parse::{parse_feed, strip_tags};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PollStatus {
     /// 200 with a body that parsed.
-    Modified { bytes: u64 },
+    Modified {
+        bytes: u64,
+    },
     /// 304, or a file that did not change: nothing parsed.
     NotModified,
     Failed,
@@ -55,7 +57,14 @@ pub async fn poll_feed(ctx: &PollContext, feed: &FeedConfig, state: FeedState) -
     let highlighter = ctx.highlighter.clone();
     // Decoding, parsing and matching are CPU work: keep them off the async workers.
     let result = tokio::task::spawn_blocking(move || {
-        process_outcome(&feed_url, &highlighter, state, outcome, interval, Utc::now())
+        process_outcome(
+            &feed_url,
+            &highlighter,
+            state,
+            outcome,
+            interval,
+            Utc::now(),
+        )
     })
     .await;
     let (state, status, articles) = match result {
@@ -229,9 +238,20 @@ mod tests {
     #[test]
     fn success_keeps_validators_and_schedules_the_next_poll() {
         let hour = Duration::from_secs(3600);
-        let (state, status, articles) =
-            process_outcome("u", &no_rules(), FeedState::new("u"), modified(RSS), hour, now());
-        assert_eq!(status, PollStatus::Modified { bytes: RSS.len() as u64 });
+        let (state, status, articles) = process_outcome(
+            "u",
+            &no_rules(),
+            FeedState::new("u"),
+            modified(RSS),
+            hour,
+            now(),
+        );
+        assert_eq!(
+            status,
+            PollStatus::Modified {
+                bytes: RSS.len() as u64
+            }
+        );
         assert_eq!(articles.len(), 1);
         assert_eq!(state.etag.as_deref(), Some("\"v1\""));
         assert_eq!(state.feed_title.as_deref(), Some("Feed"));

@@ -92,11 +92,7 @@ async fn run(
         feeds: setup.config.feeds.clone(),
         states,
         in_flight: HashSet::new(),
-        ingest: Ingest::new(
-            setup.known,
-            setup.writer,
-            setup.config.retention.clone(),
-        ),
+        ingest: Ingest::new(setup.known, setup.writer, setup.config.retention.clone()),
         reader: Arc::new(Mutex::new(setup.reader)),
         ctx: PollContext {
             fetcher: setup.fetcher,
@@ -259,7 +255,10 @@ async fn full_text(
         let writer = writer.clone();
         tokio::task::spawn_blocking(move || {
             writer.flush();
-            reader.lock().ok().and_then(|s| s.full_text(id).ok().flatten())
+            reader
+                .lock()
+                .ok()
+                .and_then(|s| s.full_text(id).ok().flatten())
         })
         .await
         .ok()
@@ -269,19 +268,20 @@ async fn full_text(
         Some(html) => html,
         None => {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(format!("cannot fetch the full article: {url} is not a web address"));
+                return Err(format!(
+                    "cannot fetch the full article: {url} is not a web address"
+                ));
             }
             let page = fetcher
                 .fetch_page(url)
                 .await
                 .map_err(|f| format!("could not fetch the full article: {}", f.message))?;
             let page_url = url.to_string();
-            let html = tokio::task::spawn_blocking(move || {
-                crate::readability::extract(&page, &page_url)
-            })
-            .await
-            .map_err(|e| format!("extraction crashed: {e}"))?
-            .map_err(|e| format!("could not extract the article: {e}"))?;
+            let html =
+                tokio::task::spawn_blocking(move || crate::readability::extract(&page, &page_url))
+                    .await
+                    .map_err(|e| format!("extraction crashed: {e}"))?
+                    .map_err(|e| format!("could not extract the article: {e}"))?;
             writer.send(WriteOp::SaveFullText(id, html.clone()));
             html
         }

@@ -89,7 +89,10 @@ mod tests {
     #[test]
     fn colour_codes() {
         assert_eq!(color_code(Color::Named(NamedColor::Red), false), "31");
-        assert_eq!(color_code(Color::Named(NamedColor::BrightBlue), true), "104");
+        assert_eq!(
+            color_code(Color::Named(NamedColor::BrightBlue), true),
+            "104"
+        );
         assert_eq!(color_code(Color::Indexed(208), false), "38;5;208");
         assert_eq!(color_code(Color::Rgb(1, 2, 3), true), "48;2;1;2;3");
     }

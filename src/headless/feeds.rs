@@ -21,7 +21,10 @@ impl FeedNames {
             .collect();
         let mut names: HashMap<FeedId, (String, String)> = HashMap::new();
         for state in states {
-            names.insert(state.id, (display_title(&configured, state), state.url.clone()));
+            names.insert(
+                state.id,
+                (display_title(&configured, state), state.url.clone()),
+            );
         }
         for feed in &config.feeds {
             names.entry(feed.id()).or_insert_with(|| {

@@ -41,7 +41,9 @@ pub fn run(env: &Environment, args: &ListArgs) -> Result<ExitCode, AppError> {
         }
     }
     let mut articles = store.list_articles(args.unread, feeds.as_deref())?;
-    articles.retain(|a| (!args.starred || a.starred) && (!args.highlighted || !a.highlights.is_empty()));
+    articles.retain(|a| {
+        (!args.starred || a.starred) && (!args.highlighted || !a.highlights.is_empty())
+    });
     if let Some(limit) = args.limit {
         articles.truncate(limit);
     }
@@ -90,7 +92,11 @@ fn plain_line(article: &ArticleMeta, names: &FeedNames) -> String {
         "{}{}{}",
         if article.read { '-' } else { 'N' },
         if article.starred { '*' } else { '-' },
-        if article.highlights.is_empty() { '-' } else { '!' },
+        if article.highlights.is_empty() {
+            '-'
+        } else {
+            '!'
+        },
     );
     format!(
         "{}  {}  {}  {}  {}",

@@ -112,10 +112,7 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
             .map_err(write_error)?;
             if progress_on_tty {
                 output::flush(&mut out)?;
-                eprint!(
-                    "refreshing {done}/{total} · {} failed",
-                    totals.failed
-                );
+                eprint!("refreshing {done}/{total} · {} failed", totals.failed);
             }
         }
         Ok::<(), AppError>(())

@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use crate::app::{AppError, Environment};
-use crate::cli::{ColorChoice, ShowArgs};
 use crate::clean::sanitize_inline;
+use crate::cli::{ColorChoice, ShowArgs};
 use crate::model::{ArticleId, ArticleMeta};
 use crate::store::OpenMode;
 use crate::styled::{Span, SpanStyle, StyledLine};
@@ -17,7 +17,9 @@ use super::output::{self, write_error};
 
 pub fn run(env: &Environment, args: &ShowArgs) -> Result<ExitCode, AppError> {
     // Validates the id's syntax with the same message everywhere.
-    args.id.parse::<ArticleId>().map_err(|e| AppError::Usage(e.to_string()))?;
+    args.id
+        .parse::<ArticleId>()
+        .map_err(|e| AppError::Usage(e.to_string()))?;
     let store = env.open_store_read_only()?;
     let prefix = args.id.trim().to_ascii_lowercase();
     let matches: Vec<ArticleMeta> = store
