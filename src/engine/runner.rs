@@ -67,6 +67,8 @@ pub fn start(setup: EngineSetup, runtime: tokio::runtime::Runtime) -> EngineHand
 
 struct Engine {
     feeds: Vec<FeedConfig>,
+    /// Index into `feeds` by id.
+    index: HashMap<FeedId, usize>,
     states: HashMap<FeedId, FeedState>,
     in_flight: HashSet<FeedId>,
     ingest: Ingest,
@@ -89,6 +91,13 @@ async fn run(
             .or_insert_with(|| FeedState::new(&feed.url));
     }
     let mut engine = Engine {
+        index: setup
+            .config
+            .feeds
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id(), i))
+            .collect(),
         feeds: setup.config.feeds.clone(),
         states,
         in_flight: HashSet::new(),
@@ -103,9 +112,10 @@ async fn run(
         progress: Progress::default(),
     };
     let mut polls: JoinSet<PollResult> = JoinSet::new();
+    // Schedules are scanned only when the timer fires, never per finished poll, so that a
+    // refresh of N feeds costs O(N), not O(N^2).
+    let mut wake_at = tokio::time::Instant::now();
     loop {
-        engine.start_due(&mut polls);
-        let wake = engine.next_wake();
         tokio::select! {
             command = commands.recv() => match command {
                 None | Some(Command::Shutdown) => break,
@@ -113,14 +123,19 @@ async fn run(
             },
             Some(done) = polls.join_next(), if !polls.is_empty() => {
                 if let Ok(result) = done {
-                    engine.finish(result);
+                    if let Some(due) = engine.finish(result) {
+                        wake_at = wake_at.min(due);
+                    }
                 }
                 if polls.is_empty() {
                     engine.progress.running = false;
                     engine.emit(Event::Progress(engine.progress));
                 }
             }
-            _ = tokio::time::sleep(wake) => {}
+            _ = tokio::time::sleep_until(wake_at) => {
+                engine.start_due(&mut polls);
+                wake_at = tokio::time::Instant::now() + engine.next_wake();
+            }
         }
     }
     polls.abort_all();
@@ -136,6 +151,7 @@ impl Engine {
 
     fn start_due(&mut self, polls: &mut JoinSet<PollResult>) {
         let now = Utc::now();
+        // In config order, so that the first feeds listed are the first fetched.
         let due: Vec<FeedId> = self
             .feeds
             .iter()
@@ -149,7 +165,7 @@ impl Engine {
     }
 
     fn start_poll(&mut self, id: FeedId, polls: &mut JoinSet<PollResult>) {
-        let Some(feed) = self.feeds.iter().find(|f| f.id() == id).cloned() else {
+        let Some(feed) = self.index.get(&id).map(|&i| self.feeds[i].clone()) else {
             return;
         };
         if !self.in_flight.insert(id) {
@@ -178,7 +194,7 @@ impl Engine {
         let now = Utc::now();
         self.states
             .values()
-            .filter(|s| !self.in_flight.contains(&s.id))
+            .filter(|s| self.index.contains_key(&s.id) && !self.in_flight.contains(&s.id))
             .filter_map(|s| s.next_due)
             .map(|due| (due - now).to_std().unwrap_or(Duration::ZERO))
             .min()
@@ -186,7 +202,8 @@ impl Engine {
             .clamp(Duration::from_millis(50), Duration::from_secs(60))
     }
 
-    fn finish(&mut self, result: PollResult) {
+    /// Applies a finished poll; returns when the feed is next due, to wake up for it.
+    fn finish(&mut self, result: PollResult) -> Option<tokio::time::Instant> {
         let id = result.state.id;
         self.in_flight.remove(&id);
         self.progress.done += 1;
@@ -194,12 +211,17 @@ impl Engine {
             self.progress.failed += 1;
         }
         let (state, new_articles) = self.ingest.apply(result);
+        let due = state.next_due.map(|due| {
+            let wait = (due - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+            tokio::time::Instant::now() + wait
+        });
         self.states.insert(id, state.clone());
         self.emit(Event::Progress(self.progress));
         self.emit(Event::FeedUpdated {
             state,
             new_articles,
         });
+        due
     }
 
     fn handle(&mut self, command: Command, polls: &mut JoinSet<PollResult>) {
