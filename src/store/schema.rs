@@ -1,0 +1,131 @@
+//! The schema and its ordered migrations, versioned with `PRAGMA user_version`.
+//! Never edit a shipped migration: add a new step at the end (and its fixture in `tests/store_fixtures/`).
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::error::{Result, StoreError};
+
+/// `MIGRATIONS[i]` upgrades a store from version `i` to version `i + 1`.
+///
+/// Layout choices (measured, see `benches/store.rs`): list columns live in `articles`, bodies in
+/// `bodies`, so the start-up scan of `articles` reads a small table (about 150 bytes a row)
+/// instead of kilobytes of HTML per row. Dates are unix seconds. `removed` remembers articles
+/// that retention or the user dropped, so a feed that still lists them does not bring them back
+/// as unread.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: first shipped version.
+    "
+    CREATE TABLE feeds (
+        id            INTEGER PRIMARY KEY,   -- FeedId as i64
+        url           TEXT NOT NULL,
+        feed_title    TEXT,
+        etag          TEXT,
+        last_modified TEXT,
+        last_success  INTEGER,
+        last_attempt  INTEGER,
+        last_error    TEXT,
+        error_kind    TEXT,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        next_due      INTEGER,
+        moved_to      TEXT,
+        discovered    TEXT
+    );
+    CREATE TABLE articles (
+        id          INTEGER PRIMARY KEY,     -- ArticleId as i64
+        feed_id     INTEGER NOT NULL,
+        guid        TEXT,
+        link        TEXT,
+        title       TEXT NOT NULL,
+        author      TEXT,
+        published   INTEGER,
+        updated     INTEGER,
+        first_seen  INTEGER NOT NULL,
+        read        INTEGER NOT NULL DEFAULT 0,
+        starred     INTEGER NOT NULL DEFAULT 0,
+        highlights  TEXT NOT NULL DEFAULT ''  -- rule indices, \"0,3\"
+    );
+    CREATE INDEX articles_feed_date ON articles(feed_id, coalesce(published, first_seen));
+    CREATE INDEX articles_unread ON articles(coalesce(published, first_seen)) WHERE read = 0;
+    CREATE TABLE bodies (
+        id         INTEGER PRIMARY KEY,      -- same id as articles.id
+        body_kind  TEXT NOT NULL,            -- 'html' | 'text'
+        content    TEXT NOT NULL,
+        full_text  TEXT                      -- readability extract, when fetched
+    );
+    CREATE TABLE removed (
+        id          INTEGER PRIMARY KEY,     -- ArticleId of a dropped article
+        feed_id     INTEGER NOT NULL,
+        removed_at  INTEGER NOT NULL
+    );
+    CREATE INDEX removed_feed ON removed(feed_id);
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;
+    ",
+];
+
+/// The schema version this build writes.
+pub const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// Reads `PRAGMA user_version`.
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Brings the store up to [`LATEST`], one transaction per step. A store from a newer tidings
+/// is refused and left untouched.
+pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+    let found = version(conn)?;
+    if found > LATEST {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: LATEST,
+        });
+    }
+    for from in found..LATEST {
+        let step = MIGRATIONS[from as usize];
+        let to = from + 1;
+        let run = || -> rusqlite::Result<()> {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let res = conn
+                .execute_batch(step)
+                .and_then(|()| conn.execute_batch(&format!("PRAGMA user_version = {to}")))
+                .and_then(|()| conn.execute_batch("COMMIT"));
+            if res.is_err() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            res
+        };
+        run().map_err(|source| StoreError::Migration {
+            path: path.to_path_buf(),
+            from,
+            to,
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// Checks, without changing anything, that a read-only connection sees the current schema.
+pub fn check_read_only(conn: &Connection, path: &Path) -> Result<()> {
+    let found = version(conn)?;
+    if found > LATEST {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported: LATEST,
+        });
+    }
+    if found < LATEST {
+        return Err(StoreError::NeedsUpgrade {
+            path: path.to_path_buf(),
+            found,
+            supported: LATEST,
+        });
+    }
+    Ok(())
+}

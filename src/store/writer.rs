@@ -1,0 +1,248 @@
+//! The writer thread: owns its own read-write connection and turns a stream of `WriteOp`s into
+//! few transactions. `send` never blocks, so the UI thread and async tasks can call it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use rusqlite::Connection;
+
+use super::error::{Result, StoreError};
+use super::open::{connect_rw, note_damage, DirLock};
+use super::queries::{self, write_tx};
+use super::retention;
+use super::Store;
+use crate::config::Retention;
+use crate::model::{ArticleId, FeedId, FeedState, NewArticle};
+
+/// Ops arriving within this window of the first one share a transaction. Short enough that a
+/// `kill -9` loses well under a second, long enough to turn a burst of keypresses or a refresh
+/// of many feeds into one commit.
+pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
+
+/// At most this many ops per transaction, so one huge burst does not hold the write lock long.
+const MAX_BATCH: usize = 1000;
+
+/// Keep at most this many unreported errors.
+const MAX_ERRORS: usize = 100;
+
+/// One change for the writer thread to apply.
+pub enum WriteOp {
+    InsertArticles(Vec<NewArticle>),
+    SetRead(Vec<ArticleId>, bool),
+    SetStarred(ArticleId, bool),
+    SaveFeedState(FeedState),
+    SaveFullText(ArticleId, String),
+    SetHighlights(Vec<(ArticleId, Vec<u16>)>),
+    Retention(FeedId, Retention),
+}
+
+enum Msg {
+    Op(Box<WriteOp>),
+    Flush(SyncSender<()>),
+    Shutdown,
+}
+
+/// Handle to the writer thread. Clones share the thread; dropping the last one commits what
+/// was sent and joins the thread. It keeps the data-dir lock alive while it runs.
+#[derive(Clone)]
+pub struct Writer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    tx: Sender<Msg>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    errors: Arc<Mutex<Vec<StoreError>>>,
+    commits: Arc<AtomicU64>,
+}
+
+impl Writer {
+    /// Starts the writer thread with its own connection to `store`'s database.
+    /// Fails for a read-only store.
+    pub fn spawn(store: &Store) -> Result<Writer> {
+        let Some(lock) = store.lock.clone() else {
+            return Err(StoreError::ReadOnly);
+        };
+        let conn = connect_rw(&store.db_path)?;
+        let (tx, rx) = mpsc::channel();
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let commits = Arc::new(AtomicU64::new(0));
+        let shared = Shared {
+            errors: Arc::clone(&errors),
+            commits: Arc::clone(&commits),
+            db_path: store.db_path.clone(),
+            _lock: lock,
+        };
+        let thread = std::thread::Builder::new()
+            .name("tidings-store-writer".to_string())
+            .spawn(move || run(conn, rx, shared))
+            .map_err(|source| StoreError::Io {
+                action: "start the writer thread for",
+                path: store.db_path.clone(),
+                source,
+            })?;
+        Ok(Writer {
+            inner: Arc::new(Inner {
+                tx,
+                thread: Mutex::new(Some(thread)),
+                errors,
+                commits,
+            }),
+        })
+    }
+
+    /// Queues a change; never blocks. Committed within about [`BATCH_WINDOW`].
+    pub fn send(&self, op: WriteOp) {
+        if self.inner.tx.send(Msg::Op(Box::new(op))).is_err() {
+            self.inner.push_error(StoreError::WriterGone);
+        }
+    }
+
+    /// Blocks until everything sent before this call is committed (or has failed; see
+    /// [`Writer::try_flush`]).
+    pub fn flush(&self) {
+        let (tx, rx) = mpsc::sync_channel(1);
+        if self.inner.tx.send(Msg::Flush(tx)).is_err() || rx.recv().is_err() {
+            self.inner.push_error(StoreError::WriterGone);
+        }
+    }
+
+    /// [`Writer::flush`], then the first error since the last check, if any.
+    pub fn try_flush(&self) -> Result<()> {
+        self.flush();
+        match self.take_errors().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Transactions committed so far (a batch that failed and was retried op by op counts
+    /// each op that succeeded). For tests and benchmarks.
+    pub fn commits(&self) -> u64 {
+        self.inner.commits.load(Ordering::Relaxed)
+    }
+
+    /// Errors of ops that could not be committed since the last call (oldest first).
+    pub fn take_errors(&self) -> Vec<StoreError> {
+        std::mem::take(&mut *lock_errors(&self.inner.errors))
+    }
+}
+
+impl Inner {
+    fn push_error(&self, e: StoreError) {
+        push_error(&self.errors, e);
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Msg::Shutdown);
+        let handle = self.thread.get_mut().ok().and_then(Option::take);
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn lock_errors(errors: &Mutex<Vec<StoreError>>) -> std::sync::MutexGuard<'_, Vec<StoreError>> {
+    errors
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn push_error(errors: &Mutex<Vec<StoreError>>, e: StoreError) {
+    let mut errors = lock_errors(errors);
+    if errors.len() < MAX_ERRORS {
+        errors.push(e);
+    }
+}
+
+/// What the writer thread shares with the handles (and the lock it keeps alive).
+struct Shared {
+    errors: Arc<Mutex<Vec<StoreError>>>,
+    commits: Arc<AtomicU64>,
+    db_path: std::path::PathBuf,
+    _lock: Arc<DirLock>,
+}
+
+fn run(conn: Connection, rx: Receiver<Msg>, shared: Shared) {
+    let mut pending: Vec<WriteOp> = Vec::new();
+    let mut waiters: Vec<SyncSender<()>> = Vec::new();
+    loop {
+        let mut shutdown = match rx.recv() {
+            Ok(msg) => take(msg, &mut pending, &mut waiters),
+            Err(_) => true,
+        };
+        let deadline = Instant::now() + BATCH_WINDOW;
+        while !shutdown && waiters.is_empty() && pending.len() < MAX_BATCH && !pending.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match rx.recv_timeout(left) {
+                Ok(msg) => shutdown = take(msg, &mut pending, &mut waiters),
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => shutdown = true,
+            }
+        }
+        if !pending.is_empty() {
+            commit(&conn, &pending, &shared);
+            pending.clear();
+        }
+        for w in waiters.drain(..) {
+            let _ = w.send(());
+        }
+        if shutdown {
+            break;
+        }
+    }
+}
+
+/// Sorts one message into the batch; true for a shutdown.
+fn take(msg: Msg, pending: &mut Vec<WriteOp>, waiters: &mut Vec<SyncSender<()>>) -> bool {
+    match msg {
+        Msg::Op(op) => pending.push(*op),
+        Msg::Flush(w) => waiters.push(w),
+        Msg::Shutdown => return true,
+    }
+    false
+}
+
+/// Applies a batch in one transaction; if that fails, applies each op on its own so one bad op
+/// does not lose the others, and records the errors.
+fn commit(conn: &Connection, ops: &[WriteOp], shared: &Shared) {
+    let now = Utc::now();
+    let record = |res: Result<()>| match res {
+        Ok(()) => {
+            shared.commits.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(e) => {
+            note_damage(&shared.db_path, &e);
+            push_error(&shared.errors, e);
+        }
+    };
+    let all = write_tx(conn, |c| ops.iter().try_for_each(|op| apply(c, op, now)));
+    if all.is_ok() || ops.len() == 1 {
+        record(all);
+        return;
+    }
+    for op in ops {
+        record(write_tx(conn, |c| apply(c, op, now)));
+    }
+}
+
+fn apply(conn: &Connection, op: &WriteOp, now: chrono::DateTime<Utc>) -> Result<()> {
+    match op {
+        WriteOp::InsertArticles(items) => queries::insert_articles(conn, items).map(drop),
+        WriteOp::SetRead(ids, read) => queries::set_read(conn, ids, *read),
+        WriteOp::SetStarred(id, starred) => queries::set_starred(conn, *id, *starred),
+        WriteOp::SaveFeedState(s) => queries::save_feed_state(conn, s),
+        WriteOp::SaveFullText(id, html) => queries::save_full_text(conn, *id, html),
+        WriteOp::SetHighlights(items) => queries::set_highlights(conn, items),
+        WriteOp::Retention(feed, r) => retention::apply_retention(conn, *feed, r, now).map(drop),
+    }
+}
