@@ -476,3 +476,36 @@ async fn killing_refresh_mid_way_never_corrupts_the_store() {
     let output = sandbox.run(&["refresh"]);
     assert!(output.status.success(), "{}", stdout(&output));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changed_highlight_rules_rematch_stored_articles() {
+    let server = feed_server().await;
+    let sandbox = Sandbox::for_server(&server);
+    sandbox.run(&["refresh"]);
+    assert_eq!(list_json(&sandbox, &["--highlighted"]).len(), 1);
+
+    let mut config = std::fs::read_to_string(&sandbox.config).unwrap();
+    config.push_str("[[highlight]]\nname = \"calm\"\nkeywords = [\"nothing happened\"]\n");
+    std::fs::write(&sandbox.config, config).unwrap();
+    let listed = sandbox.run(&["list"]);
+    assert!(
+        stderr(&listed).contains("highlight rules changed"),
+        "{}",
+        stderr(&listed)
+    );
+
+    let refreshed = sandbox.run(&["refresh"]);
+    assert!(
+        stderr(&refreshed).contains("1 stored articles re-matched"),
+        "{}",
+        stderr(&refreshed)
+    );
+    let highlighted = list_json(&sandbox, &["--highlighted"]);
+    assert_eq!(highlighted.len(), 2);
+    let quiet = highlighted
+        .iter()
+        .find(|a| a["title"] == "Quiet day")
+        .unwrap();
+    assert_eq!(quiet["highlights"], serde_json::json!(["calm"]));
+    assert!(!stderr(&sandbox.run(&["list"])).contains("highlight rules changed"));
+}

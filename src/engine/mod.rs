@@ -5,6 +5,7 @@ mod ingest;
 mod messages;
 pub mod parse;
 pub mod poll;
+pub mod rehighlight;
 mod runner;
 
 pub use ingest::Ingest;

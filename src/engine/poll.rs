@@ -11,7 +11,8 @@ use crate::fetch::{self, charset, discover, schedule, FeedRequest, FetchFailure,
 use crate::highlight::Highlighter;
 use crate::model::{ErrorKind, FeedState, NewArticle};
 
-use super::parse::{parse_feed, strip_tags};
+use super::parse::parse_feed;
+use super::rehighlight::rules_for;
 
 /// What a poll did, for summaries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,15 +121,9 @@ pub fn process_outcome(
                         state.feed_title = parsed.title;
                     }
                     let mut articles = parsed.articles;
-                    if !highlighter.is_empty() {
-                        for article in &mut articles {
-                            let body_text = match article.body.kind {
-                                crate::model::BodyKind::Html => strip_tags(&article.body.content),
-                                crate::model::BodyKind::Text => article.body.content.clone(),
-                            };
-                            article.meta.highlights =
-                                highlighter.rules_in(&article.meta.title, &body_text);
-                        }
+                    for article in &mut articles {
+                        article.meta.highlights =
+                            rules_for(highlighter, &article.meta.title, &article.body);
                     }
                     succeed(&mut state, now, interval, not_before, parsed.interval_hint);
                     (state, PollStatus::Modified { bytes }, articles)

@@ -17,6 +17,7 @@ use crate::store::{Store, WriteOp, Writer};
 
 use super::ingest::Ingest;
 use super::poll::{is_due, poll_feed, PollContext, PollResult, PollStatus};
+use super::rehighlight::rehighlight;
 use super::{Command, Event, Progress};
 
 /// What the engine starts from.
@@ -111,6 +112,7 @@ async fn run(
         events,
         progress: Progress::default(),
     };
+    engine.rehighlight_in_background();
     let mut polls: JoinSet<PollResult> = JoinSet::new();
     // Schedules are scanned only when the timer fires, never per finished poll, so that a
     // refresh of N feeds costs O(N), not O(N^2).
@@ -147,6 +149,27 @@ impl Engine {
     fn emit(&self, event: Event) {
         // The front end may have gone; there is nobody left to tell.
         let _ = self.events.send(event);
+    }
+
+    /// Re-matches stored articles if the highlight rules changed since the last run.
+    fn rehighlight_in_background(&self) {
+        let reader = self.reader.clone();
+        let highlighter = self.ctx.highlighter.clone();
+        let events = self.events.clone();
+        tokio::task::spawn_blocking(move || {
+            let Ok(store) = reader.lock() else { return };
+            match rehighlight(&store, &highlighter) {
+                Ok(changed) if changed.is_empty() => {}
+                Ok(changed) => {
+                    let _ = events.send(Event::HighlightsUpdated(changed));
+                }
+                Err(e) => {
+                    let _ = events.send(Event::Notice(format!(
+                        "could not re-match highlight rules: {e}"
+                    )));
+                }
+            }
+        });
     }
 
     fn start_due(&mut self, polls: &mut JoinSet<PollResult>) {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::app::{AppError, Environment};
 use crate::cli::{Format, ListArgs};
+use crate::engine::rehighlight::is_stale;
 use crate::highlight::Highlighter;
 use crate::model::ArticleMeta;
 
@@ -31,6 +32,12 @@ struct ArticleJson<'a> {
 pub fn run(env: &Environment, args: &ListArgs) -> Result<ExitCode, AppError> {
     let store = env.open_store_read_only()?;
     let highlighter = env.highlighter()?;
+    if is_stale(&store, &highlighter)? && !store.load_feed_states()?.is_empty() {
+        eprintln!(
+            "tidings: the highlight rules changed since the last refresh; \
+             `tidings refresh` (or starting the reader) updates the matches shown here"
+        );
+    }
     let names = FeedNames::new(&env.config, &store.load_feed_states()?);
     let feeds = args.feed.as_deref().map(|needle| names.matching(needle));
     if let (Some(needle), Some(ids)) = (&args.feed, &feeds) {

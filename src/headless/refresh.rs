@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::app::{AppError, Environment};
 use crate::engine::poll::{poll_feed, PollContext, PollResult, PollStatus};
+use crate::engine::rehighlight::rehighlight;
 use crate::engine::Ingest;
 use crate::fetch::{Fetcher, Limits};
 use crate::model::{FeedId, FeedState};
@@ -44,6 +45,13 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
         .map(|s| (s.id, s))
         .collect();
     let names = FeedNames::new(config, &states.values().cloned().collect::<Vec<_>>());
+    let rematched = rehighlight(&store, &highlighter)?;
+    if !rematched.is_empty() {
+        eprintln!(
+            "tidings: highlight rules changed; {} stored articles re-matched",
+            rematched.len()
+        );
+    }
     let known = store.known_ids()?;
     let mut ingest = Ingest::new(known, Writer::spawn(&store)?, config.retention.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -186,6 +186,14 @@ impl Store {
         self.write(|c| queries::save_full_text(c, id, html))
     }
 
+    /// Visits every article's id, title, stored highlight rules and body, streaming.
+    pub fn for_each_text(
+        &self,
+        f: impl FnMut(ArticleId, &str, Vec<u16>, &ArticleBody),
+    ) -> Result<()> {
+        self.read(|c| queries::for_each_text(c, f))
+    }
+
     pub fn set_highlights(&self, items: &[(ArticleId, Vec<u16>)]) -> Result<()> {
         self.write(|c| queries::set_highlights(c, items))
     }

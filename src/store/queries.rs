@@ -323,6 +323,35 @@ pub fn body(conn: &Connection, id: ArticleId) -> Result<Option<ArticleBody>> {
         .optional()?)
 }
 
+/// Calls `f` with every article's id, title, stored highlights and body, one row at a time
+/// (the bodies of 100k articles are far too big to collect).
+pub fn for_each_text(
+    conn: &Connection,
+    mut f: impl FnMut(ArticleId, &str, Vec<u16>, &ArticleBody),
+) -> Result<()> {
+    let mut stmt = conn.prepare(
+        "SELECT a.id, a.title, a.highlights, b.body_kind, b.content
+         FROM articles a LEFT JOIN bodies b ON b.id = a.id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let kind: Option<String> = r.get(3)?;
+        let body = ArticleBody {
+            kind: BodyKind::parse(kind.as_deref().unwrap_or("html")),
+            content: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+        };
+        let title: String = r.get(1)?;
+        let stored: Option<String> = r.get(2)?;
+        f(
+            ArticleId::from_i64(r.get(0)?),
+            &title,
+            decode_highlights(stored.as_deref().unwrap_or("")),
+            &body,
+        );
+    }
+    Ok(())
+}
+
 pub fn set_read(conn: &Connection, ids: &[ArticleId], read: bool) -> Result<()> {
     let mut stmt = conn.prepare_cached("UPDATE articles SET read = ?2 WHERE id = ?1")?;
     for id in ids {
