@@ -180,5 +180,12 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), AppError> {
         exit_after_first_frame: args.exit_after_first_frame,
     });
     handle.shutdown();
-    Ok(result?)
+    result.map_err(|error| match error {
+        // Key bindings come from the config file: say which one.
+        ui::UiError::Keymap(keymap) => AppError::Usage(format!(
+            "error in config file {}, {keymap}",
+            env.config_path.display()
+        )),
+        other => AppError::Ui(other),
+    })
 }
