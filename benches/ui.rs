@@ -1,0 +1,123 @@
+//! UI latency: one keypress through `update` plus a full `view` of a 100,000-article list into
+//! a `TestBackend` (what a user waits for between pressing `j` and seeing the result).
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use criterion::{criterion_group, criterion_main, Criterion};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use tidings::clean::Cleaner;
+use tidings::config::{Config, FeedConfig, FeedLocation};
+use tidings::highlight::Highlighter;
+use tidings::model::{ArticleId, ArticleMeta, FeedId};
+use tidings::ui::{update, view, AppState, Keymap, Msg};
+
+const FEEDS: usize = 100;
+const ARTICLES: usize = 100_000;
+
+fn state() -> AppState {
+    let urls: Vec<String> = (0..FEEDS)
+        .map(|i| format!("https://feed{i}.example/rss"))
+        .collect();
+    let config = Config {
+        feeds: urls
+            .iter()
+            .map(|u| FeedConfig {
+                url: u.clone(),
+                location: FeedLocation::Http(u.clone()),
+                title: None,
+                tags: Vec::new(),
+                refresh_interval: None,
+                full_text: false,
+            })
+            .collect(),
+        ..Config::default()
+    };
+    let now = Utc.with_ymd_and_hms(2024, 11, 27, 18, 0, 0).unwrap();
+    let articles: Vec<ArticleMeta> = (0..ARTICLES)
+        .map(|n| {
+            let url = &urls[n % FEEDS];
+            let title = format!("Article number {n} with a reasonably long headline to truncate");
+            ArticleMeta {
+                id: ArticleId::derive(url, Some(&n.to_string()), None, &title, None),
+                feed: FeedId::from_url(url),
+                guid: Some(n.to_string()),
+                title,
+                link: Some(format!("https://example.org/{n}")),
+                author: None,
+                published: Some(now - Duration::minutes(n as i64)),
+                first_seen: now,
+                read: n % 3 == 0,
+                starred: false,
+                highlights: Vec::new(),
+            }
+        })
+        .collect();
+    let highlighter = Arc::new(Highlighter::new(&config.highlight).unwrap());
+    let mut s = AppState::new(
+        Arc::new(config),
+        highlighter,
+        Arc::new(Cleaner::default()),
+        Keymap::default(),
+        Vec::new(),
+        articles,
+    );
+    s.now = now;
+    update(&mut s, Msg::Resize(120, 40));
+    s
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn keypress(c: &mut Criterion) {
+    let mut s = state();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    // Somewhere in the middle of the list.
+    for _ in 0..500 {
+        update(&mut s, key('j'));
+    }
+    let mut down = true;
+    c.bench_function("keypress j + render, 100k articles", |b| {
+        b.iter(|| {
+            black_box(update(&mut s, key(if down { 'j' } else { 'k' })));
+            down = !down;
+            terminal.draw(|f| view(&s, f)).unwrap();
+        })
+    });
+
+    // The two halves separately: drawing alone, and update alone.
+    c.bench_function("render only, 100k articles", |b| {
+        b.iter(|| {
+            terminal.draw(|f| view(&s, f)).unwrap();
+        })
+    });
+    c.bench_function("update only (j/k), 100k articles", |b| {
+        b.iter(|| {
+            black_box(update(&mut s, key(if down { 'j' } else { 'k' })));
+            down = !down;
+        })
+    });
+
+    // Moving in the feeds pane rebuilds the article list (1,000 of the 100,000 per feed).
+    let mut s = state();
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+    );
+    let mut down = true;
+    c.bench_function("feed switch + render, 100k articles", |b| {
+        b.iter(|| {
+            black_box(update(&mut s, key(if down { 'j' } else { 'k' })));
+            down = !down;
+            terminal.draw(|f| view(&s, f)).unwrap();
+        })
+    });
+}
+
+criterion_group!(benches, keypress);
+criterion_main!(benches);

@@ -1,0 +1,72 @@
+//! Every user-visible string of the TUI, in one place. Plain text only: no styling here,
+//! and never text that came from a feed.
+
+pub const FEEDS_TITLE: &str = "Feeds";
+pub const ARTICLES_TITLE: &str = "Articles";
+pub const READER_TITLE: &str = "Article";
+pub const HELP_TITLE: &str = "Keys";
+pub const WELCOME_TITLE: &str = "Welcome to tidings";
+pub const ALL_FEEDS: &str = "All articles";
+pub const HIGHLIGHTS_ONLY: &str = "highlights only";
+pub const HIGHLIGHTS_VIEW: &str = "Highlights (all feeds)";
+
+pub const WELCOME_QUIT: &str = "Press q to quit.";
+pub const TOO_SMALL: &str = "terminal too small";
+pub const LOADING: &str = "loading…";
+pub const NO_BODY: &str = "(this article has no text; press o to open it in the browser)";
+pub const FETCHING_FULL: &str = "fetching full article…";
+pub const FULL_FAILED: &str = "full article failed:";
+pub const SHOWING_FEED_TEXT: &str = "showing the feed's text instead; f to retry";
+pub const FULL_TEXT_TAG: &str = "full text";
+pub const NO_ARTICLE_OPEN: &str = "No article open. Select one and press Enter.";
+pub const NO_ARTICLES: &str = "No articles.";
+pub const NO_HIGHLIGHTS: &str = "No article matches a highlight rule.";
+pub const NO_FEEDS: &str = "No feeds configured.";
+pub const NO_UNREAD: &str = "no unread articles left";
+pub const NO_LINK: &str = "this article has no link";
+pub const NOT_WEB_LINK: &str = "only http and https links are opened";
+pub const NO_BROWSER: &str = "no browser found: set `browser` in the config or $BROWSER";
+pub const BROWSER_FAILED: &str = "could not start the browser";
+pub const OPENING: &str = "opening";
+pub const HELP_FOOTER: &str = "j/k scroll · any other key closes";
+
+pub const FEED_FAILED_MARK: &str = "✗";
+pub const STAR_MARK: &str = "★";
+pub const HIGHLIGHT_MARK: &str = "●";
+
+pub const LABEL_FEED: &str = "Feed: ";
+pub const LABEL_AUTHOR: &str = "By: ";
+pub const LABEL_DATE: &str = "Date: ";
+pub const LABEL_LINK: &str = "Link: ";
+pub const LABEL_MATCHES: &str = "Matches: ";
+pub const LAST_OK: &str = "last ok";
+pub const NEVER_OK: &str = "never fetched successfully";
+pub const MOVED_TO: &str = "feed moved to";
+
+/// "refreshing 12/40 · 2 failed"
+pub fn refreshing(done: usize, total: usize, failed: usize) -> String {
+    if failed > 0 {
+        format!("refreshing {done}/{total} · {failed} failed")
+    } else {
+        format!("refreshing {done}/{total}")
+    }
+}
+
+/// "123 unread"
+pub fn unread(count: usize) -> String {
+    format!("{count} unread")
+}
+
+/// When a number key asks for a link the article does not have.
+pub fn link_number_hint(n: usize) -> String {
+    format!("no link [{n}] in this article")
+}
+
+/// Toggle notices.
+pub fn marked_read(n: usize) -> String {
+    match n {
+        0 => "nothing to mark read".to_string(),
+        1 => "marked 1 article read".to_string(),
+        n => format!("marked {n} articles read"),
+    }
+}
