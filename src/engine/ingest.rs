@@ -44,8 +44,7 @@ impl Ingest {
             && (self.retention.max_articles_per_feed.is_some()
                 || self.retention.max_age_days.is_some())
         {
-            self.writer
-                .send(WriteOp::Retention(feed, self.retention.clone()));
+            self.writer.send(WriteOp::Retention(feed, self.retention));
         }
         (result.state, metas)
     }

@@ -31,6 +31,9 @@ pub struct Progress {
 }
 
 /// Something the engine learned. Applied by the front end's `update`.
+// Events are moved once through a channel, a few per feed poll: their size does not matter,
+// and boxing the feed state would only make every producer and consumer noisier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     Progress(Progress),

@@ -102,7 +102,7 @@ async fn run(
         feeds: setup.config.feeds.clone(),
         states,
         in_flight: HashSet::new(),
-        ingest: Ingest::new(setup.known, setup.writer, setup.config.retention.clone()),
+        ingest: Ingest::new(setup.known, setup.writer, setup.config.retention),
         reader: Arc::new(Mutex::new(setup.reader)),
         ctx: PollContext {
             fetcher: setup.fetcher,

@@ -53,7 +53,7 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
         );
     }
     let known = store.known_ids()?;
-    let mut ingest = Ingest::new(known, Writer::spawn(&store)?, config.retention.clone());
+    let mut ingest = Ingest::new(known, Writer::spawn(&store)?, config.retention);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
