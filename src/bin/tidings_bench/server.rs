@@ -1,0 +1,446 @@
+//! A small HTTP/1.1 server for the corpus on 127.0.0.1: keep-alive with Content-Length, ETag
+//! and Last-Modified, 304 on a matching validator. Runs on its own thread and single-threaded
+//! tokio runtime; serves only pre-rendered bytes (no work per request). The harness runs it in
+//! a child process of its own (`ServerProcess`) so that the corpus never inflates the harness's
+//! memory: Linux carries a parent's peak RSS into the `ru_maxrss` of every child it spawns.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use chrono::DateTime;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+use super::corpus::FeedDoc;
+
+/// Request counters, to check that a warm refresh really was all 304s.
+#[derive(Default)]
+pub struct Stats {
+    pub ok: AtomicU64,
+    pub not_modified: AtomicU64,
+    pub not_found: AtomicU64,
+    pub bytes: AtomicU64,
+    pub connections: AtomicU64,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    pub ok: u64,
+    pub not_modified: u64,
+    pub not_found: u64,
+    pub bytes: u64,
+    pub connections: u64,
+}
+
+impl Stats {
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            ok: self.ok.load(Ordering::Relaxed),
+            not_modified: self.not_modified.load(Ordering::Relaxed),
+            not_found: self.not_found.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            connections: self.connections.load(Ordering::Relaxed),
+        }
+    }
+}
+
+impl std::ops::Sub for Snapshot {
+    type Output = Snapshot;
+    fn sub(self, o: Snapshot) -> Snapshot {
+        Snapshot {
+            ok: self.ok - o.ok,
+            not_modified: self.not_modified - o.not_modified,
+            not_found: self.not_found - o.not_found,
+            bytes: self.bytes - o.bytes,
+            connections: self.connections - o.connections,
+        }
+    }
+}
+
+/// A running server; stops when dropped.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub stats: Arc<Stats>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Binds 127.0.0.1 on a free port and serves `docs` by path.
+    pub fn start(docs: Vec<FeedDoc>) -> std::io::Result<Server> {
+        let docs: Arc<HashMap<String, FeedDoc>> =
+            Arc::new(docs.into_iter().map(|d| (d.path.clone(), d)).collect());
+        let stats = Arc::new(Stats::default());
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()?;
+        let thread_stats = stats.clone();
+        let thread = std::thread::Builder::new()
+            .name("bench-http".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let listener = match TcpListener::from_std(std_listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            eprintln!("tidings-bench: server could not start: {e}");
+                            return;
+                        }
+                    };
+                    let mut stop_rx = stop_rx;
+                    loop {
+                        tokio::select! {
+                            _ = &mut stop_rx => break,
+                            accepted = listener.accept() => {
+                                let Ok((stream, _)) = accepted else { continue };
+                                thread_stats.connections.fetch_add(1, Ordering::Relaxed);
+                                let (docs, stats) = (docs.clone(), thread_stats.clone());
+                                tokio::spawn(async move {
+                                    let _ = serve_connection(stream, &docs, &stats).await;
+                                });
+                            }
+                        }
+                    }
+                });
+            })?;
+        Ok(Server {
+            addr,
+            stats,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Body of the `--internal-serve` child: generates the corpus, serves it, prints
+/// `ready <port> <corpus bytes>`, then answers each `stats` line on stdin with a counters line
+/// until stdin closes.
+pub fn serve_stdio(seed: u64, feeds: usize, items: usize) -> std::io::Result<()> {
+    let started = std::time::Instant::now();
+    let docs: Vec<FeedDoc> = (0..feeds)
+        .map(|i| super::corpus::feed_doc(seed, i, items))
+        .collect();
+    let bytes: u64 = docs.iter().map(|d| d.body.len() as u64).sum();
+    eprintln!(
+        "corpus {feeds} x {items}: {} generated in {:.2} s",
+        super::report::bytes(bytes),
+        started.elapsed().as_secs_f64()
+    );
+    let server = Server::start(docs)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ready {} {bytes}", server.addr.port())?;
+    out.flush()?;
+    for line in std::io::stdin().lock().lines() {
+        if line?.trim() == "stats" {
+            let s = server.stats.snapshot();
+            writeln!(
+                out,
+                "{} {} {} {} {}",
+                s.ok, s.not_modified, s.not_found, s.bytes, s.connections
+            )?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// The harness's handle on a server child process (see [`serve_stdio`]); stops it on drop.
+pub struct ServerProcess {
+    pub port: u16,
+    pub corpus_bytes: u64,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: std::io::BufReader<ChildStdout>,
+}
+
+impl ServerProcess {
+    /// Starts `harness --internal-serve` for `feeds` x `items` and waits until it listens.
+    pub fn start(
+        harness: &Path,
+        seed: u64,
+        feeds: usize,
+        items: usize,
+    ) -> std::io::Result<ServerProcess> {
+        let mut child = Command::new(harness)
+            .arg("--internal-serve")
+            .args(["--seed", &seed.to_string()])
+            .args(["--feeds", &feeds.to_string()])
+            .args(["--items", &items.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().map(std::io::BufReader::new);
+        let (Some(stdin), Some(mut stdout)) = (stdin, stdout) else {
+            return Err(std::io::Error::other("server child has no pipes"));
+        };
+        let mut line = String::new();
+        stdout.read_line(&mut line)?;
+        let mut words = line.split_whitespace();
+        let (Some("ready"), Some(port), Some(bytes)) = (words.next(), words.next(), words.next())
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::other(format!(
+                "the server child did not start (said `{}`)",
+                line.trim()
+            )));
+        };
+        let parse_err = |_| std::io::Error::other(format!("bad ready line `{}`", line.trim()));
+        Ok(ServerProcess {
+            port: port.parse().map_err(parse_err)?,
+            corpus_bytes: bytes.parse().map_err(parse_err)?,
+            child,
+            stdin: Some(stdin),
+            stdout,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The request counters so far.
+    pub fn stats(&mut self) -> std::io::Result<Snapshot> {
+        let stdin = self
+            .stdin
+            .as_mut()
+            .ok_or_else(|| std::io::Error::other("server stopped"))?;
+        stdin.write_all(b"stats\n")?;
+        stdin.flush()?;
+        let mut line = String::new();
+        self.stdout.read_line(&mut line)?;
+        let n: Vec<u64> = line
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        match n[..] {
+            [ok, not_modified, not_found, bytes, connections] => Ok(Snapshot {
+                ok,
+                not_modified,
+                not_found,
+                bytes,
+                connections,
+            }),
+            _ => Err(std::io::Error::other(format!(
+                "bad stats line `{}`",
+                line.trim()
+            ))),
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        // EOF on stdin ends the child's loop; it drops its server and exits.
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Longest request head we accept (request line + headers).
+const MAX_HEAD: usize = 64 * 1024;
+
+async fn serve_connection(
+    stream: TcpStream,
+    docs: &HashMap<String, FeedDoc>,
+    stats: &Stats,
+) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let request_line = line.trim_end().to_string();
+        if request_line.is_empty() {
+            continue; // tolerated stray CRLF between requests
+        }
+        let mut head_len = line.len();
+        let mut if_none_match = None;
+        let mut if_modified_since = None;
+        let mut close = false;
+        loop {
+            line.clear();
+            let n = reader.read_line(&mut line).await?;
+            head_len += n;
+            if n == 0 || head_len > MAX_HEAD {
+                return Ok(());
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            let Some((name, value)) = header.split_once(':') else {
+                continue;
+            };
+            let value = value.trim().to_string();
+            match name.trim().to_ascii_lowercase().as_str() {
+                "if-none-match" => if_none_match = Some(value),
+                "if-modified-since" => if_modified_since = Some(value),
+                "connection" => close = value.eq_ignore_ascii_case("close"),
+                "content-length" | "transfer-encoding" => {
+                    // Feed readers send GETs without bodies; anything else is not ours.
+                    write
+                        .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .await?;
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        let mut parts = request_line.split_whitespace();
+        let method = parts.next().unwrap_or("");
+        let target = parts.next().unwrap_or("");
+        let version = parts.next().unwrap_or("");
+        if version == "HTTP/1.0" {
+            close = true;
+        }
+        let connection = if close { "close" } else { "keep-alive" };
+        let path = target.split('?').next().unwrap_or("");
+        let head = method == "HEAD";
+        match docs.get(path).filter(|_| method == "GET" || head) {
+            None => {
+                stats.not_found.fetch_add(1, Ordering::Relaxed);
+                let response = format!(
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: {connection}\r\n\r\n"
+                );
+                write.write_all(response.as_bytes()).await?;
+            }
+            Some(doc)
+                if not_modified(doc, if_none_match.as_deref(), if_modified_since.as_deref()) =>
+            {
+                stats.not_modified.fetch_add(1, Ordering::Relaxed);
+                let response = format!(
+                    "HTTP/1.1 304 Not Modified\r\nETag: {}\r\nLast-Modified: {}\r\nConnection: {connection}\r\n\r\n",
+                    doc.etag, doc.last_modified
+                );
+                write.write_all(response.as_bytes()).await?;
+            }
+            Some(doc) => {
+                stats.ok.fetch_add(1, Ordering::Relaxed);
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nContent-Length: {}\r\nETag: {}\r\nLast-Modified: {}\r\nConnection: {connection}\r\n\r\n",
+                    doc.content_type,
+                    doc.body.len(),
+                    doc.etag,
+                    doc.last_modified
+                );
+                write.write_all(response.as_bytes()).await?;
+                if !head {
+                    write.write_all(&doc.body).await?;
+                    stats
+                        .bytes
+                        .fetch_add(doc.body.len() as u64, Ordering::Relaxed);
+                }
+            }
+        }
+        if close {
+            write.shutdown().await?;
+            return Ok(());
+        }
+    }
+}
+
+/// RFC 9110 13.2.2: If-None-Match wins; If-Modified-Since only counts without it.
+fn not_modified(
+    doc: &FeedDoc,
+    if_none_match: Option<&str>,
+    if_modified_since: Option<&str>,
+) -> bool {
+    if let Some(tags) = if_none_match {
+        let ours = doc.etag.trim_start_matches("W/");
+        return tags
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == ours);
+    }
+    match (
+        if_modified_since.and_then(|s| DateTime::parse_from_rfc2822(s).ok()),
+        DateTime::parse_from_rfc2822(&doc.last_modified).ok(),
+    ) {
+        (Some(since), Some(modified)) => modified <= since,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    fn doc() -> FeedDoc {
+        FeedDoc {
+            path: "/feeds/0.rss".into(),
+            content_type: "application/rss+xml",
+            body: b"<rss/>".to_vec(),
+            etag: "\"abc\"".into(),
+            last_modified: "Sun, 01 Jun 2025 00:00:00 GMT".into(),
+        }
+    }
+
+    #[test]
+    fn validators() {
+        let d = doc();
+        assert!(not_modified(&d, Some("\"abc\""), None));
+        assert!(not_modified(&d, Some("\"x\", W/\"abc\""), None));
+        assert!(!not_modified(
+            &d,
+            Some("\"x\""),
+            Some("Sun, 01 Jun 2025 00:00:00 GMT")
+        ));
+        assert!(not_modified(
+            &d,
+            None,
+            Some("Sun, 01 Jun 2025 00:00:00 GMT")
+        ));
+        assert!(!not_modified(
+            &d,
+            None,
+            Some("Sat, 31 May 2025 00:00:00 GMT")
+        ));
+        assert!(!not_modified(&d, None, None));
+    }
+
+    #[test]
+    fn keep_alive_then_304() {
+        let server = Server::start(vec![doc()]).unwrap();
+        let mut conn = std::net::TcpStream::connect(server.addr).unwrap();
+        conn.write_all(b"GET /feeds/0.rss HTTP/1.1\r\nHost: x\r\n\r\nGET /feeds/0.rss HTTP/1.1\r\nIf-None-Match: \"abc\"\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut text = String::new();
+        conn.read_to_string(&mut text).unwrap();
+        assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert!(text.contains("Content-Length: 6\r\n"));
+        assert!(
+            text.contains("<rss/>HTTP/1.1 304 Not Modified\r\n"),
+            "{text}"
+        );
+        let s = server.stats.snapshot();
+        assert_eq!((s.ok, s.not_modified, s.connections), (1, 1, 1));
+    }
+}
