@@ -1,142 +1,15 @@
-//! End to end: the real binary in a pseudo-terminal (portable-pty), its screen decoded with
-//! vt100. `--demo` (bundled feeds, offline): list, open, help, quit with status 0. And with no
-//! config at the default path: the welcome screen.
+//! End to end: the real binary in a pseudo-terminal. `--demo` (bundled feeds, offline):
+//! list, open, help, quit with status 0; with no config at the default path, the welcome
+//! screen; read state surviving a restart; keys answered while 1,000 feeds refresh.
 
-use std::io::{Read, Write};
-use std::num::NonZeroU16;
+mod support;
+
 use std::path::Path;
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
-
-const ROWS: u16 = 40;
-const COLS: u16 = 120;
-const WAIT: Duration = Duration::from_secs(10);
-
-struct Session {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    output: mpsc::Receiver<Vec<u8>>,
-    parser: vt100::Parser,
-    // Keeps the pty open while the session lives.
-    _master: Box<dyn MasterPty + Send>,
-}
-
-impl Session {
-    /// Starts tidings with `args`, a private HOME / XDG dirs under `home`, and no TIDINGS_* env.
-    fn start(args: &[&str], home: &Path) -> Session {
-        let pty = native_pty_system();
-        let pair = pty
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_tidings"));
-        cmd.args(args);
-        cmd.cwd(home);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("HOME", home);
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
-        cmd.env("XDG_DATA_HOME", home.join("data"));
-        cmd.env("XDG_CACHE_HOME", home.join("cache"));
-        cmd.env("TIDINGS_DATA_DIR", home.join("tidings-data"));
-        cmd.env("BROWSER", "true");
-        cmd.env_remove("TIDINGS_CONFIG");
-        let child = pair.slave.spawn_command(cmd).expect("spawn tidings");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("pty reader");
-        let writer = pair.master.take_writer().expect("pty writer");
-        let (tx, output) = mpsc::channel();
-        // The pty must be drained continuously or the child blocks on a full buffer.
-        thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => {
-                        if tx.send(buf[..n].to_vec()).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
-        let rows = NonZeroU16::new(ROWS).unwrap();
-        let cols = NonZeroU16::new(COLS).unwrap();
-        Session {
-            child,
-            writer,
-            output,
-            parser: vt100::Parser::new(rows, cols, 0),
-            _master: pair.master,
-        }
-    }
-
-    fn pump(&mut self) {
-        while let Ok(bytes) = self.output.try_recv() {
-            self.parser.process(&bytes);
-        }
-    }
-
-    fn screen(&mut self) -> String {
-        self.pump();
-        self.parser.screen().contents()
-    }
-
-    /// Polls the screen until it contains every needle, or fails with the screen shown.
-    fn wait_for(&mut self, needles: &[&str]) -> String {
-        self.wait_until(&format!("{needles:?}"), |screen| {
-            needles.iter().all(|n| screen.contains(n))
-        })
-    }
-
-    /// Polls the screen until `ready` holds, or fails with the screen shown.
-    fn wait_until(&mut self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            if start.elapsed() > WAIT {
-                let _ = self.child.kill();
-                panic!("screen never showed {what}; it shows:\n{screen}");
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("tidings exited early ({status:?}); screen:\n{screen}");
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn press(&mut self, keys: &str) {
-        self.writer
-            .write_all(keys.as_bytes())
-            .expect("write to pty");
-        self.writer.flush().expect("flush pty");
-    }
-
-    /// Waits for the process to exit and returns its exit code.
-    fn wait_exit(&mut self) -> u32 {
-        let start = Instant::now();
-        loop {
-            self.pump();
-            match self.child.try_wait().expect("wait for tidings") {
-                Some(status) => return status.exit_code(),
-                None if start.elapsed() > WAIT => {
-                    let _ = self.child.kill();
-                    panic!("tidings did not exit after q; screen:\n{}", self.screen());
-                }
-                None => thread::sleep(Duration::from_millis(50)),
-            }
-        }
-    }
-}
+use support::pty::Session;
+use support::{Response, TestServer};
 
 #[test]
 fn demo_lists_opens_helps_and_quits() {
@@ -167,4 +40,110 @@ fn no_config_shows_the_welcome_screen() {
     assert!(screen.contains("config.example.toml"), "{screen}");
     s.press("q");
     assert_eq!(s.wait_exit(), 0, "exit status");
+}
+
+fn demo_config() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/config.toml")
+}
+
+fn list_json(config: &Path, data: &Path) -> Vec<serde_json::Value> {
+    let output = Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(["list", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn read_and_starred_state_survive_a_restart() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("state");
+    let data_arg = data.to_str().unwrap();
+    let config = demo_config();
+    let config_arg = config.to_str().unwrap();
+    let args = ["--config", config_arg, "--data-dir", data_arg];
+
+    let mut s = Session::start(&args, home.path());
+    s.wait_for(&["60 unread"]);
+    s.press("\r"); // opens the first article: marks it read
+    s.wait_for(&["59 unread", "Feed: "]);
+    s.press("s");
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+
+    let articles = list_json(&config, &data);
+    let read: Vec<&serde_json::Value> = articles.iter().filter(|a| a["read"] == true).collect();
+    let starred: Vec<&serde_json::Value> =
+        articles.iter().filter(|a| a["starred"] == true).collect();
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert_eq!(starred.len(), 1, "{starred:?}");
+    assert_eq!(read[0]["id"], starred[0]["id"]);
+
+    // Restarted, the reader shows the stored state at once.
+    let mut s = Session::start(&args, home.path());
+    let screen = s.wait_for(&["59 unread"]);
+    assert!(screen.contains('★'), "the star is shown: {screen}");
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+/// 1,000 feeds on a slow loopback server keep the poller busy for seconds; meanwhile the
+/// reader must answer keys (the help overlay opens while the status bar still says
+/// "refreshing") and quit promptly.
+#[test]
+fn keys_are_answered_while_a_thousand_feeds_refresh() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(TestServer::start(|req| {
+        let body = format!(
+            "<rss version=\"2.0\"><channel><title>Feed {p}</title><item><guid>{p}</guid><title>Item of {p}</title></item></channel></rss>",
+            p = req.path()
+        );
+        Response::ok(body).delay(Duration::from_millis(250))
+    }));
+    let home = tempfile::tempdir().unwrap();
+    let mut config = String::from("max_concurrent_fetches = 16\nmax_per_host = 16\n");
+    for n in 0..1000 {
+        config.push_str(&format!(
+            "[[feeds]]\nurl = \"{}\"\n",
+            server.url(&format!("/{n}.xml"))
+        ));
+    }
+    let config_path = home.path().join("config.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let data = home.path().join("state");
+    let args = [
+        "--config",
+        config_path.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    let mut s = Session::start(&args, home.path());
+    s.wait_for(&["refreshing"]);
+    s.press("?");
+    let screen = s.wait_for(&["Keys", "next unread"]);
+    assert!(
+        screen.contains("refreshing"),
+        "the help overlay opened while the refresh still runs:\n{screen}"
+    );
+    s.press("x");
+    s.press("j");
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+    assert!(
+        server.request_count() < 1000,
+        "quit did not wait for the whole refresh"
+    );
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod http_server;
+pub mod pty;
 
 #[allow(unused_imports)]
 pub use http_server::{gzip, gzip_bomb, refused_url, Body, Gauge, Request, Response, TestServer};
