@@ -19,6 +19,19 @@ pub struct SpanStyle {
     pub highlight: Option<u16>,
 }
 
+impl SpanStyle {
+    /// What the cleaner adds around the text (list markers, quote bars, link numbers).
+    pub const DECORATION: SpanStyle = SpanStyle {
+        bold: false,
+        italic: false,
+        code: false,
+        heading: false,
+        link: false,
+        decoration: true,
+        highlight: None,
+    };
+}
+
 /// A run of text with one style.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Span {

@@ -7,15 +7,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use super::{push_span, table, Block, BlockKind, Container, BREAK};
 use crate::styled::{Span, SpanStyle, StyledLine};
 
-const DECO: SpanStyle = SpanStyle {
-    bold: false,
-    italic: false,
-    code: false,
-    heading: false,
-    link: false,
-    decoration: true,
-    highlight: None,
-};
+const DECO: SpanStyle = SpanStyle::DECORATION;
 
 /// Shown in the last column of a clipped preformatted line.
 const CLIP_MARK: &str = "›";

@@ -8,15 +8,7 @@ use super::{push_span, Row};
 use crate::styled::{Span, SpanStyle};
 
 const SEP: &str = " │ ";
-const DECO: SpanStyle = SpanStyle {
-    bold: false,
-    italic: false,
-    code: false,
-    heading: false,
-    link: false,
-    decoration: true,
-    highlight: None,
-};
+const DECO: SpanStyle = SpanStyle::DECORATION;
 
 fn cell_width(cell: &[Span]) -> usize {
     cell.iter().map(|s| s.text.width()).sum()

@@ -89,10 +89,7 @@ fn header(
         bold: true,
         ..SpanStyle::default()
     };
-    let label = SpanStyle {
-        decoration: true,
-        ..SpanStyle::default()
-    };
+    let label = SpanStyle::DECORATION;
     let mut title = vec![Span::new(article.title.clone(), bold)];
     title = highlighter.mark(title);
     let mut lines = vec![StyledLine { spans: title }];
