@@ -95,7 +95,7 @@ fn header(
     let mut lines = vec![StyledLine { spans: title }];
     let mut field = |name: &str, value: String| {
         lines.push(StyledLine {
-            spans: vec![Span::new(format!("{name:<7}"), label), Span::plain(value)],
+            spans: vec![Span::new(format!("{name:<8}"), label), Span::plain(value)],
         });
     };
     field("Feed", names.title(article.feed).to_string());
