@@ -20,12 +20,28 @@ fn rss(title: &str) -> String {
     format!("<rss version=\"2.0\"><channel><title>{title}</title><item><guid>{title}-1</guid><title>One</title></item></channel></rss>")
 }
 
+const ARTICLE_PAGE: &str = r#"<!doctype html><html><head><title>Long read</title></head><body>
+<nav><a href="/">Home</a> <a href="/about">About</a> <a href="/subscribe">Subscribe</a></nav>
+<article><h1>Long read</h1>
+<p>The first paragraph of the full article explains why the feed only carried a summary, and
+it goes on for long enough that a readability algorithm recognises it as the main content.</p>
+<p>A second paragraph adds detail about orbital mechanics, launch windows and the patience
+that planetary missions require from the people who plan them for years in advance.</p>
+<p>The third paragraph closes the story with a quote from the mission team, thanking the
+engineers who built the spacecraft and the operators who fly it every single day.</p>
+</article>
+<footer>Copyright 2026. All rights reserved. Privacy policy. Terms of use.</footer>
+</body></html>"#;
+
 async fn server() -> TestServer {
     TestServer::start(|req| match req.path() {
         "/ok.xml" => Response::ok(rss("ok")),
         "/limited.xml" => Response::new(429).header("retry-after", "3600"),
         "/unavailable.xml" => Response::new(503).header("retry-after", "2"),
         "/error.xml" => Response::new(500),
+        "/article.html" => {
+            Response::ok(ARTICLE_PAGE).header("content-type", "text/html; charset=utf-8")
+        }
         _ => Response::new(404),
     })
     .await
@@ -207,4 +223,35 @@ fn bodies_and_full_text_are_answered_as_events() {
     assert!(events.iter().any(
         |e| matches!(e, Event::FullTextLoaded { result: Err(message), .. } if message.contains("not a web address"))
     ));
+
+    // The full article: fetched from its page on the loopback server, extracted, cached.
+    let page = server.url("/article.html");
+    for _ in 0..2 {
+        commands
+            .send(Command::FetchFullText {
+                id: article.id,
+                url: page.clone(),
+            })
+            .unwrap();
+        let events = rt.block_on(collect(&mut running, Duration::from_millis(800)));
+        let body = events
+            .iter()
+            .find_map(|e| match e {
+                Event::FullTextLoaded { id, result } if *id == article.id => Some(result.clone()),
+                _ => None,
+            })
+            .expect("an answer to the full-text request")
+            .expect("the page is fetched and extracted");
+        assert!(
+            body.content.contains("orbital mechanics"),
+            "{}",
+            body.content
+        );
+        assert!(!body.content.contains("Privacy policy"), "{}", body.content);
+    }
+    assert_eq!(
+        count(&server, "/article.html"),
+        1,
+        "the second answer comes from the store"
+    );
 }
