@@ -37,9 +37,12 @@ pub struct Args {
     /// Timed runs per scenario (the table reports the median and the minimum)
     #[arg(long, default_value_t = 3, value_name = "R")]
     pub repeat: usize,
-    /// Only run the linearity curve: 100 x 500, 1,000 x 50 and 10,000 x 10 (cold + warm refresh)
+    /// Only run the linearity curve: 100 x 500, 1,000 x 50, 10,000 x 5 and 10,000 x 10 (cold + warm refresh)
     #[arg(long)]
     pub scaling: bool,
+    /// Timed runs of each newsboat scenario, when newsboat is installed (it is slow)
+    #[arg(long, default_value_t = 1, value_name = "R")]
+    pub newsboat_repeat: usize,
     /// Skip the TUI start-up and `list --unread` scenarios (and building their stores)
     #[arg(long)]
     pub skip_tui: bool,
@@ -126,6 +129,12 @@ fn validate(args: &Args) -> Result<()> {
         return usage(format!(
             "--repeat must be between 1 and {MAX_REPEAT} (got {})",
             args.repeat
+        ));
+    }
+    if !(1..=MAX_REPEAT).contains(&args.newsboat_repeat) {
+        return usage(format!(
+            "--newsboat-repeat must be between 1 and {MAX_REPEAT} (got {})",
+            args.newsboat_repeat
         ));
     }
     if !args.skip_tui {
