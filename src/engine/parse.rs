@@ -184,13 +184,18 @@ pub fn strip_tags(html: &str) -> String {
 }
 
 /// `sy:updatePeriod` / `sy:updateFrequency` (RSS 1.0 syndication module), which feed-rs
-/// does not expose. A cheap scan of the raw text is enough: they are simple leaf elements.
+/// does not expose. They belong to the channel, which comes before the items, so only the
+/// text before the first item is scanned (a full scan of every document cost 5% of a refresh).
 fn syndication_hints(text: &str) -> (Option<String>, Option<u32>) {
+    let head = &text[..text.find("<item").unwrap_or(text.len())];
+    if !head.contains("<sy:") {
+        return (None, None);
+    }
     let leaf = |name: &str| -> Option<String> {
         let open = format!("<sy:{name}>");
-        let start = text.find(&open)? + open.len();
-        let end = start + text[start..].find('<')?;
-        Some(text[start..end].trim().to_string())
+        let start = head.find(&open)? + open.len();
+        let end = start + head[start..].find('<')?;
+        Some(head[start..end].trim().to_string())
     };
     (
         leaf("updatePeriod"),

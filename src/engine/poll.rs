@@ -55,27 +55,39 @@ pub async fn poll_feed(ctx: &PollContext, feed: &FeedConfig, state: FeedState) -
     let outcome = ctx.fetcher.fetch_feed(&request).await;
     let interval = feed.refresh_interval.unwrap_or(ctx.default_interval);
     let feed_url = feed.url.clone();
-    let highlighter = ctx.highlighter.clone();
-    // Decoding, parsing and matching are CPU work: keep them off the async workers.
-    let result = tokio::task::spawn_blocking(move || {
+    let (state, status, articles) = if matches!(outcome, FetchOutcome::Modified { .. }) {
+        // Decoding, parsing and matching are CPU work: keep them off the async workers.
+        let highlighter = ctx.highlighter.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            process_outcome(
+                &feed_url,
+                &highlighter,
+                state,
+                outcome,
+                interval,
+                Utc::now(),
+            )
+        })
+        .await;
+        match result {
+            Ok(done) => done,
+            Err(join_error) => {
+                let mut failed = FeedState::new(&feed.url);
+                failed.last_error = Some(format!("internal error while parsing: {join_error}"));
+                failed.error_kind = Some(ErrorKind::Other);
+                (failed, PollStatus::Failed, Vec::new())
+            }
+        }
+    } else {
+        // A 304 or a failure is a few field updates: no thread hop needed.
         process_outcome(
             &feed_url,
-            &highlighter,
+            &ctx.highlighter,
             state,
             outcome,
             interval,
             Utc::now(),
         )
-    })
-    .await;
-    let (state, status, articles) = match result {
-        Ok(done) => done,
-        Err(join_error) => {
-            let mut failed = FeedState::new(&feed.url);
-            failed.last_error = Some(format!("internal error while parsing: {join_error}"));
-            failed.error_kind = Some(ErrorKind::Other);
-            (failed, PollStatus::Failed, Vec::new())
-        }
     };
     PollResult {
         state,

@@ -271,25 +271,27 @@ pub fn known_ids(conn: &Connection) -> Result<HashSet<ArticleId>> {
 }
 
 pub fn insert_articles(conn: &Connection, items: &[NewArticle]) -> Result<Vec<ArticleId>> {
-    let mut removed = conn.prepare_cached("SELECT 1 FROM removed WHERE id = ?1")?;
+    let mut known = conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1)
+             OR EXISTS (SELECT 1 FROM removed WHERE id = ?1)",
+    )?;
+    let mut body =
+        conn.prepare_cached("INSERT INTO bodies (body_kind, content) VALUES (?1, ?2)")?;
     let mut article = conn.prepare_cached(
         "INSERT INTO articles (id, feed_id, guid, link, title, author, published, updated,
-                               first_seen, read, starred, highlights)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         ON CONFLICT(id) DO NOTHING",
-    )?;
-    let mut body = conn.prepare_cached(
-        "INSERT INTO bodies (id, body_kind, content) VALUES (?1, ?2, ?3)
-         ON CONFLICT(id) DO NOTHING",
+                               first_seen, read, starred, highlights, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?;
     let mut new = Vec::new();
     for item in items {
         let m = &item.meta;
         let id = m.id.as_i64();
-        if removed.exists([id])? {
+        // A refresh never overwrites: stored (or dropped) articles keep their state.
+        if known.query_row([id], |r| r.get::<_, bool>(0))? {
             continue;
         }
-        let inserted = article.execute(params![
+        let body_ref = body.insert(params![item.body.kind.as_str(), item.body.content])?;
+        article.execute(params![
             id,
             m.feed.0 as i64,
             m.guid,
@@ -302,17 +304,18 @@ pub fn insert_articles(conn: &Connection, items: &[NewArticle]) -> Result<Vec<Ar
             m.read,
             m.starred,
             encode_highlights(&m.highlights),
+            body_ref,
         ])?;
-        if inserted == 1 {
-            body.execute(params![id, item.body.kind.as_str(), item.body.content])?;
-            new.push(m.id);
-        }
+        new.push(m.id);
     }
     Ok(new)
 }
 
 pub fn body(conn: &Connection, id: ArticleId) -> Result<Option<ArticleBody>> {
-    let mut stmt = conn.prepare_cached("SELECT body_kind, content FROM bodies WHERE id = ?1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT b.body_kind, b.content FROM articles a JOIN bodies b ON b.ref = a.body
+         WHERE a.id = ?1",
+    )?;
     Ok(stmt
         .query_row([id.as_i64()], |r| {
             Ok(ArticleBody {
@@ -331,7 +334,7 @@ pub fn for_each_text(
 ) -> Result<()> {
     let mut stmt = conn.prepare(
         "SELECT a.id, a.title, a.highlights, b.body_kind, b.content
-         FROM articles a LEFT JOIN bodies b ON b.id = a.id",
+         FROM articles a LEFT JOIN bodies b ON b.ref = a.body",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -367,7 +370,9 @@ pub fn set_starred(conn: &Connection, id: ArticleId, starred: bool) -> Result<()
 }
 
 pub fn full_text(conn: &Connection, id: ArticleId) -> Result<Option<String>> {
-    let mut stmt = conn.prepare_cached("SELECT full_text FROM bodies WHERE id = ?1")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT b.full_text FROM articles a JOIN bodies b ON b.ref = a.body WHERE a.id = ?1",
+    )?;
     Ok(stmt
         .query_row([id.as_i64()], |r| r.get::<_, Option<String>>(0))
         .optional()?
@@ -376,12 +381,26 @@ pub fn full_text(conn: &Connection, id: ArticleId) -> Result<Option<String>> {
 
 /// Stores the extracted full text; a no-op for an article the store does not hold.
 pub fn save_full_text(conn: &Connection, id: ArticleId, html: &str) -> Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT INTO bodies (id, body_kind, content, full_text)
-         SELECT ?1, 'html', '', ?2 WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?1)
-         ON CONFLICT(id) DO UPDATE SET full_text = excluded.full_text",
-    )?;
-    stmt.execute(params![id.as_i64(), html])?;
+    let updated = conn
+        .prepare_cached(
+            "UPDATE bodies SET full_text = ?2 WHERE ref = (SELECT body FROM articles WHERE id = ?1)",
+        )?
+        .execute(params![id.as_i64(), html])?;
+    if updated == 0 {
+        // An article stored without a body: give it one that holds only the full text.
+        let exists: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1)")?
+            .query_row([id.as_i64()], |r| r.get(0))?;
+        if exists {
+            let body_ref = conn
+                .prepare_cached(
+                    "INSERT INTO bodies (body_kind, content, full_text) VALUES ('html', '', ?1)",
+                )?
+                .insert([html])?;
+            conn.prepare_cached("UPDATE articles SET body = ?2 WHERE id = ?1")?
+                .execute(params![id.as_i64(), body_ref])?;
+        }
+    }
     Ok(())
 }
 
@@ -420,16 +439,18 @@ pub fn remove_articles(
     now: DateTime<Utc>,
     remember: bool,
 ) -> Result<usize> {
+    let mut del_body = conn.prepare_cached(
+        "DELETE FROM bodies WHERE ref = (SELECT body FROM articles WHERE id = ?1)",
+    )?;
     let mut del_article = conn.prepare_cached("DELETE FROM articles WHERE id = ?1")?;
-    let mut del_body = conn.prepare_cached("DELETE FROM bodies WHERE id = ?1")?;
     let mut tomb = conn.prepare_cached(
         "INSERT INTO removed (id, feed_id, removed_at) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET removed_at = excluded.removed_at",
     )?;
     let mut n = 0;
     for &id in ids {
-        n += del_article.execute([id])?;
         del_body.execute([id])?;
+        n += del_article.execute([id])?;
         if remember {
             tomb.execute(params![id, feed.0 as i64, secs(now)])?;
         }

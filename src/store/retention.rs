@@ -102,7 +102,7 @@ pub fn gc(conn: &Connection, keep: &[FeedId]) -> Result<GcReport> {
         }
         let fid = id.0 as i64;
         conn.execute(
-            "DELETE FROM bodies WHERE id IN (SELECT id FROM articles WHERE feed_id = ?1)",
+            "DELETE FROM bodies WHERE ref IN (SELECT body FROM articles WHERE feed_id = ?1)",
             [fid],
         )?;
         let articles = conn.execute("DELETE FROM articles WHERE feed_id = ?1", [fid])?;

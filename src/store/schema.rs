@@ -44,12 +44,16 @@ pub const MIGRATIONS: &[&str] = &[
         first_seen  INTEGER NOT NULL,
         read        INTEGER NOT NULL DEFAULT 0,
         starred     INTEGER NOT NULL DEFAULT 0,
-        highlights  TEXT NOT NULL DEFAULT ''  -- rule indices, \"0,3\"
+        highlights  TEXT NOT NULL DEFAULT '', -- rule indices, \"0,3\"
+        body        INTEGER                  -- bodies.ref
     );
     CREATE INDEX articles_feed_date ON articles(feed_id, coalesce(published, first_seen));
     CREATE INDEX articles_unread ON articles(coalesce(published, first_seen)) WHERE read = 0;
+    -- Bodies get sequential keys (articles.body points at them): article ids are random
+    -- 64-bit hashes, and keying 1-4 KB rows by them made every insert split a random page
+    -- (measured: about 3x slower inserts of a 50k-article refresh).
     CREATE TABLE bodies (
-        id         INTEGER PRIMARY KEY,      -- same id as articles.id
+        ref        INTEGER PRIMARY KEY,
         body_kind  TEXT NOT NULL,            -- 'html' | 'text'
         content    TEXT NOT NULL,
         full_text  TEXT                      -- readability extract, when fetched

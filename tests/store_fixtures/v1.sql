@@ -27,12 +27,13 @@ CREATE TABLE articles (
     first_seen  INTEGER NOT NULL,
     read        INTEGER NOT NULL DEFAULT 0,
     starred     INTEGER NOT NULL DEFAULT 0,
-    highlights  TEXT NOT NULL DEFAULT ''  -- rule indices, "0,3"
+    highlights  TEXT NOT NULL DEFAULT '', -- rule indices, "0,3"
+    body        INTEGER                  -- bodies.ref
 );
 CREATE INDEX articles_feed_date ON articles(feed_id, coalesce(published, first_seen));
 CREATE INDEX articles_unread ON articles(coalesce(published, first_seen)) WHERE read = 0;
 CREATE TABLE bodies (
-    id         INTEGER PRIMARY KEY,      -- same id as articles.id
+    ref        INTEGER PRIMARY KEY,
     body_kind  TEXT NOT NULL,            -- 'html' | 'text'
     content    TEXT NOT NULL,
     full_text  TEXT                      -- readability extract, when fetched
@@ -55,13 +56,13 @@ VALUES (1001, 'https://fixture.example.org/feed.xml', 'Fixture feed', '"abc"',
         'Tue, 14 Nov 2023 22:13:20 GMT', 1700000000, 1700000100, 'HTTP 503', 'http_status', 2,
         1700003600, 'https://fixture.example.org/new.xml', NULL);
 INSERT INTO articles (id, feed_id, guid, link, title, author, published, updated, first_seen,
-                      read, starred, highlights)
+                      read, starred, highlights, body)
 VALUES (-42, 1001, 'guid-1', 'https://fixture.example.org/1', 'Read and starred', 'Ann',
-        1699990000, NULL, 1700000000, 1, 1, '0,3'),
+        1699990000, NULL, 1700000000, 1, 1, '0,3', 1),
        (7, 1001, NULL, 'https://fixture.example.org/2', 'Unread', NULL, NULL, NULL, 1700000050,
-        0, 0, '');
-INSERT INTO bodies (id, body_kind, content, full_text)
-VALUES (-42, 'html', '<p>one</p>', '<article>full</article>'), (7, 'text', 'two', NULL);
+        0, 0, '', 2);
+INSERT INTO bodies (ref, body_kind, content, full_text)
+VALUES (1, 'html', '<p>one</p>', '<article>full</article>'), (2, 'text', 'two', NULL);
 INSERT INTO removed (id, feed_id, removed_at) VALUES (99, 1001, 1700000000);
 INSERT INTO meta (key, value) VALUES ('highlight_fingerprint', '12345');
 PRAGMA user_version = 1;
