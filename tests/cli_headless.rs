@@ -509,3 +509,34 @@ async fn changed_highlight_rules_rematch_stored_articles() {
     assert_eq!(quiet["highlights"], serde_json::json!(["calm"]));
     assert!(!stderr(&sandbox.run(&["list"])).contains("highlight rules changed"));
 }
+
+/// More feeds than the refresh keeps in flight at once (its window is 128 by default):
+/// every one is still polled and counted.
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_polls_every_feed_beyond_the_in_flight_window() {
+    let server = TestServer::start(|req| {
+        Response::ok(format!(
+            "<rss version=\"2.0\"><channel><title>F{p}</title><item><guid>{p}</guid><title>Item {p}</title></item></channel></rss>",
+            p = req.path()
+        ))
+    })
+    .await;
+    let mut config = String::from("max_concurrent_fetches = 8\nmax_per_host = 8\n");
+    for n in 0..300 {
+        config.push_str(&format!(
+            "[[feeds]]\nurl = \"{}\"\n",
+            server.url(&format!("/{n}"))
+        ));
+    }
+    let sandbox = Sandbox::new(&config);
+    let output = sandbox.run(&["refresh"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("300 feeds: 300 ok, 0 not modified, 0 failed · 300 new articles"),
+        "{}",
+        text.lines().last().unwrap_or_default()
+    );
+    assert_eq!(server.request_count(), 300);
+    assert_eq!(list_json(&sandbox, &[]).len(), 300);
+}

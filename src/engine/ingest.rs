@@ -9,6 +9,18 @@ use crate::store::{WriteOp, Writer};
 
 use super::poll::PollResult;
 
+/// Above this many bytes of articles waiting for the writer, no new poll starts: a writer
+/// slower than the network must not turn a big refresh into a big queue in memory.
+pub const MAX_WRITE_BACKLOG: u64 = 24 << 20;
+
+/// How many polls may be started but not yet applied at once, for `max_concurrent_fetches`
+/// of `limit`. Each finished poll holds a parsed feed until it is applied, so this bounds
+/// memory too; it is several times the fetch limit so that per-host limits rarely starve
+/// the window.
+pub fn poll_window(limit: usize) -> usize {
+    (limit * 4).max(128)
+}
+
 /// The ids already stored, and the writer that stores new ones.
 pub struct Ingest {
     known: HashSet<ArticleId>,
@@ -47,6 +59,11 @@ impl Ingest {
             self.writer.send(WriteOp::Retention(feed, self.retention));
         }
         (result.state, metas)
+    }
+
+    /// Whether new polls should wait for the writer to catch up.
+    pub fn writer_is_behind(&self) -> bool {
+        self.writer.backlog_bytes() > MAX_WRITE_BACKLOG
     }
 
     pub fn writer(&self) -> &Writer {

@@ -8,6 +8,6 @@ pub mod poll;
 pub mod rehighlight;
 mod runner;
 
-pub use ingest::Ingest;
+pub use ingest::{poll_window, Ingest, MAX_WRITE_BACKLOG};
 pub use messages::{Command, Event, Progress};
 pub use runner::{start, EngineHandle, EngineSetup};

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use crate::app::{AppError, Environment};
 use crate::engine::poll::{poll_feed, PollContext, PollResult, PollStatus};
 use crate::engine::rehighlight::rehighlight;
-use crate::engine::Ingest;
+use crate::engine::{poll_window, Ingest};
 use crate::fetch::{Fetcher, Limits};
 use crate::model::{FeedId, FeedState};
 use crate::store::Writer;
@@ -71,15 +71,27 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
             default_interval: config.refresh_interval,
         };
         let mut polls: JoinSet<PollResult> = JoinSet::new();
-        for feed in &config.feeds {
-            let state = states
-                .remove(&feed.id())
-                .unwrap_or_else(|| FeedState::new(&feed.url));
-            let (ctx, feed) = (ctx.clone(), feed.clone());
-            polls.spawn(async move { poll_feed(&ctx, &feed, state).await });
+        let mut queue = config.feeds.iter();
+        let window = poll_window(config.max_concurrent_fetches);
+        let mut spawn_next = |polls: &mut JoinSet<PollResult>| {
+            if let Some(feed) = queue.next() {
+                let state = states
+                    .remove(&feed.id())
+                    .unwrap_or_else(|| FeedState::new(&feed.url));
+                let (ctx, feed) = (ctx.clone(), feed.clone());
+                polls.spawn(async move { poll_feed(&ctx, &feed, state).await });
+            }
+        };
+        for _ in 0..window {
+            spawn_next(&mut polls);
         }
         let mut done = 0;
         while let Some(joined) = polls.join_next().await {
+            // Start the next poll as this one is applied, unless the writer is behind.
+            while ingest.writer_is_behind() {
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            spawn_next(&mut polls);
             let Ok(result) = joined else { continue };
             done += 1;
             let status = result.status;

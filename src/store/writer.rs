@@ -29,6 +29,20 @@ const MAX_BATCH: usize = 1000;
 /// Keep at most this many unreported errors.
 const MAX_ERRORS: usize = 100;
 
+impl WriteOp {
+    /// About how many bytes the op holds: what counts towards the backlog.
+    fn weight(&self) -> u64 {
+        match self {
+            WriteOp::InsertArticles(items) => items
+                .iter()
+                .map(|a| (a.body.content.len() + a.meta.title.len() + 256) as u64)
+                .sum(),
+            WriteOp::SaveFullText(_, html) => html.len() as u64,
+            _ => 0,
+        }
+    }
+}
+
 /// One change for the writer thread to apply.
 pub enum WriteOp {
     InsertArticles(Vec<NewArticle>),
@@ -55,6 +69,7 @@ pub struct Writer {
 
 struct Inner {
     tx: Sender<Msg>,
+    backlog: Arc<AtomicU64>,
     thread: Mutex<Option<JoinHandle<()>>>,
     errors: Arc<Mutex<Vec<StoreError>>>,
     commits: Arc<AtomicU64>,
@@ -71,8 +86,10 @@ impl Writer {
         let (tx, rx) = mpsc::channel();
         let errors = Arc::new(Mutex::new(Vec::new()));
         let commits = Arc::new(AtomicU64::new(0));
+        let backlog = Arc::new(AtomicU64::new(0));
         let shared = Shared {
             errors: Arc::clone(&errors),
+            backlog: Arc::clone(&backlog),
             commits: Arc::clone(&commits),
             db_path: store.db_path.clone(),
             _lock: lock,
@@ -91,12 +108,14 @@ impl Writer {
                 thread: Mutex::new(Some(thread)),
                 errors,
                 commits,
+                backlog,
             }),
         })
     }
 
     /// Queues a change; never blocks. Committed within about [`BATCH_WINDOW`].
     pub fn send(&self, op: WriteOp) {
+        self.inner.backlog.fetch_add(op.weight(), Ordering::Relaxed);
         if self.inner.tx.send(Msg::Op(Box::new(op))).is_err() {
             self.inner.push_error(StoreError::WriterGone);
         }
@@ -118,6 +137,13 @@ impl Writer {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Bytes of articles sent but not yet written. Producers that can wait (a refresh) hold
+    /// back while it is large, so that a writer slower than the network does not make the
+    /// queue, and the memory, grow with the size of the refresh.
+    pub fn backlog_bytes(&self) -> u64 {
+        self.inner.backlog.load(Ordering::Relaxed)
     }
 
     /// Transactions committed so far (a batch that failed and was retried op by op counts
@@ -164,6 +190,7 @@ fn push_error(errors: &Mutex<Vec<StoreError>>, e: StoreError) {
 /// What the writer thread shares with the handles (and the lock it keeps alive).
 struct Shared {
     errors: Arc<Mutex<Vec<StoreError>>>,
+    backlog: Arc<AtomicU64>,
     commits: Arc<AtomicU64>,
     db_path: std::path::PathBuf,
     _lock: Arc<DirLock>,
@@ -191,6 +218,8 @@ fn run(conn: Connection, rx: Receiver<Msg>, shared: Shared) {
         }
         if !pending.is_empty() {
             commit(&conn, &pending, &shared);
+            let written: u64 = pending.iter().map(WriteOp::weight).sum();
+            shared.backlog.fetch_sub(written, Ordering::Relaxed);
             pending.clear();
         }
         for w in waiters.drain(..) {
