@@ -143,11 +143,8 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), AppError> {
     let articles = store.load_articles()?;
     let known = articles.iter().map(|a| a.id).collect();
     let writer = Writer::spawn(&store)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("tidings-engine")
-        .build()
-        .map_err(|e| AppError::io("could not start the background runtime", e))?;
+    let runtime =
+        engine::runtime().map_err(|e| AppError::io("could not start the background runtime", e))?;
     // reqwest needs a runtime context to build its client.
     let fetcher = {
         let _guard = runtime.enter();

@@ -11,14 +11,15 @@ use super::poll::PollResult;
 
 /// Above this many bytes of articles waiting for the writer, no new poll starts: a writer
 /// slower than the network must not turn a big refresh into a big queue in memory.
-pub const MAX_WRITE_BACKLOG: u64 = 24 << 20;
+pub const MAX_WRITE_BACKLOG: u64 = 32 << 20;
 
 /// How many polls may be started but not yet applied at once, for `max_concurrent_fetches`
 /// of `limit`. Each finished poll holds a parsed feed until it is applied, so this bounds
-/// memory too; it is several times the fetch limit so that per-host limits rarely starve
-/// the window.
+/// memory too; it is twice the fetch limit (at least 64) so that per-host limits rarely
+/// starve the window. Measured on 1,000 x 50 feeds: a window of 4x and a backlog of 24 MB
+/// peaked at 186 MB; 2x and 8 MB at 116 MB but starved the writer (3.4 s instead of 1.9 s).
 pub fn poll_window(limit: usize) -> usize {
-    (limit * 4).max(128)
+    (limit * 2).max(64)
 }
 
 /// The ids already stored, and the writer that stores new ones.

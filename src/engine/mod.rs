@@ -11,3 +11,15 @@ mod runner;
 pub use ingest::{poll_window, Ingest, MAX_WRITE_BACKLOG};
 pub use messages::{Command, Event, Progress};
 pub use runner::{start, EngineHandle, EngineSetup};
+
+/// The async runtime the engine runs on: a worker per core, and few blocking threads.
+/// Parsing runs on blocking threads and is CPU work: more of them than cores only adds
+/// memory (each thread gets its own malloc arena) and no speed.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("tidings-engine")
+        .max_blocking_threads(cores * 2)
+        .build()
+}

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use crate::app::{AppError, Environment};
 use crate::engine::poll::{poll_feed, PollContext, PollResult, PollStatus};
 use crate::engine::rehighlight::rehighlight;
-use crate::engine::{poll_window, Ingest};
+use crate::engine::{self, poll_window, Ingest};
 use crate::fetch::{Fetcher, Limits};
 use crate::model::{FeedId, FeedState};
 use crate::store::Writer;
@@ -54,10 +54,8 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
     }
     let known = store.known_ids()?;
     let mut ingest = Ingest::new(known, Writer::spawn(&store)?, config.retention);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| AppError::io("could not start the async runtime", e))?;
+    let runtime =
+        engine::runtime().map_err(|e| AppError::io("could not start the async runtime", e))?;
     let started = Instant::now();
     let progress_on_tty = std::io::stderr().is_terminal();
     let mut out = output::stdout();
