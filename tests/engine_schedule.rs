@@ -255,3 +255,46 @@ fn bodies_and_full_text_are_answered_as_events() {
         "the second answer comes from the store"
     );
 }
+
+/// More due feeds than the engine keeps in flight (its window is 64 here): all are polled,
+/// never more than the window at once, and the progress ends with every one counted.
+#[test]
+fn a_refresh_larger_than_the_window_polls_every_feed() {
+    let rt = test_runtime();
+    let server = rt.block_on(TestServer::start(|req| {
+        Response::ok(rss(req.path().trim_start_matches('/'))).delay(Duration::from_millis(5))
+    }));
+    let mut config = String::from("max_concurrent_fetches = 8\nmax_per_host = 8\n");
+    for n in 0..200 {
+        config.push_str(&format!(
+            "[[feeds]]\nurl = \"{}\"\n",
+            server.url(&format!("/f{n}"))
+        ));
+    }
+    let mut running = start(&config);
+    let mut updated = HashSet::new();
+    let mut last = None;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        for event in rt.block_on(collect(&mut running, Duration::from_millis(200))) {
+            match event {
+                Event::FeedUpdated { state, .. } => {
+                    updated.insert(state.id);
+                }
+                Event::Progress(p) => last = Some(p),
+                _ => {}
+            }
+        }
+        if last.is_some_and(|p| !p.running) {
+            break;
+        }
+    }
+    assert_eq!(updated.len(), 200);
+    let last = last.unwrap();
+    assert_eq!(
+        (last.total, last.done, last.failed, last.running),
+        (200, 200, 0, false)
+    );
+    assert_eq!(server.request_count(), 200);
+    assert!(server.gauge().max() <= 8, "{}", server.gauge().max());
+}

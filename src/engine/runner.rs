@@ -1,7 +1,7 @@
 //! The background loop behind the TUI: schedules polls, applies their results, answers
 //! body and full-text requests, and reports everything as `Event`s. Never touches the terminal.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use crate::highlight::Highlighter;
 use crate::model::{ArticleBody, ArticleId, BodyKind, FeedId, FeedState};
 use crate::store::{Store, WriteOp, Writer};
 
-use super::ingest::Ingest;
+use super::ingest::{poll_window, Ingest};
 use super::poll::{is_due, poll_feed, PollContext, PollResult, PollStatus};
 use super::rehighlight::rehighlight;
 use super::{Command, Event, Progress};
@@ -72,6 +72,11 @@ struct Engine {
     index: HashMap<FeedId, usize>,
     states: HashMap<FeedId, FeedState>,
     in_flight: HashSet<FeedId>,
+    /// Polls asked for but not started yet (see `pump`), and the same as a set.
+    queue: VecDeque<FeedId>,
+    queued: HashSet<FeedId>,
+    /// At most this many polls in flight.
+    window: usize,
     ingest: Ingest,
     reader: Arc<Mutex<Store>>,
     ctx: PollContext,
@@ -102,6 +107,9 @@ async fn run(
         feeds: setup.config.feeds.clone(),
         states,
         in_flight: HashSet::new(),
+        queue: VecDeque::new(),
+        queued: HashSet::new(),
+        window: poll_window(setup.config.max_concurrent_fetches),
         ingest: Ingest::new(setup.known, setup.writer, setup.config.retention),
         reader: Arc::new(Mutex::new(setup.reader)),
         ctx: PollContext {
@@ -117,11 +125,12 @@ async fn run(
     // Schedules are scanned only when the timer fires, never per finished poll, so that a
     // refresh of N feeds costs O(N), not O(N^2).
     let mut wake_at = tokio::time::Instant::now();
+    let mut retry_at = far_future();
     loop {
         tokio::select! {
             command = commands.recv() => match command {
                 None | Some(Command::Shutdown) => break,
-                Some(command) => engine.handle(command, &mut polls),
+                Some(command) => engine.handle(command),
             },
             Some(done) = polls.join_next(), if !polls.is_empty() => {
                 if let Ok(result) = done {
@@ -129,16 +138,25 @@ async fn run(
                         wake_at = wake_at.min(due);
                     }
                 }
-                if polls.is_empty() {
+                if polls.is_empty() && engine.queue.is_empty() {
                     engine.progress.running = false;
                     engine.emit(Event::Progress(engine.progress));
                 }
             }
-            _ = tokio::time::sleep_until(wake_at) => {
-                engine.start_due(&mut polls);
-                wake_at = tokio::time::Instant::now() + engine.next_wake();
+            _ = tokio::time::sleep_until(wake_at.min(retry_at)) => {
+                if tokio::time::Instant::now() >= wake_at {
+                    engine.start_due();
+                    wake_at = tokio::time::Instant::now() + engine.next_wake();
+                }
             }
         }
+        // Polls wait only for the window or for the writer: look again soon in that case.
+        let waiting = engine.pump(&mut polls);
+        retry_at = if waiting && engine.in_flight.len() < engine.window {
+            tokio::time::Instant::now() + Duration::from_millis(5)
+        } else {
+            far_future()
+        };
     }
     polls.abort_all();
     let writer = engine.ingest.writer().clone();
@@ -172,7 +190,7 @@ impl Engine {
         });
     }
 
-    fn start_due(&mut self, polls: &mut JoinSet<PollResult>) {
+    fn start_due(&mut self) {
         let now = Utc::now();
         // In config order, so that the first feeds listed are the first fetched.
         let due: Vec<FeedId> = self
@@ -183,16 +201,20 @@ impl Engine {
             .filter(|id| self.states.get(id).is_none_or(|s| is_due(s, now)))
             .collect();
         for id in due {
-            self.start_poll(id, polls);
+            self.start_poll(id, false);
         }
     }
 
-    fn start_poll(&mut self, id: FeedId, polls: &mut JoinSet<PollResult>) {
-        let Some(feed) = self.index.get(&id).map(|&i| self.feeds[i].clone()) else {
+    /// Queues a poll of `id` (at the front when the user asked for it); `pump` starts it.
+    fn start_poll(&mut self, id: FeedId, urgent: bool) {
+        if !self.index.contains_key(&id) || self.in_flight.contains(&id) || !self.queued.insert(id)
+        {
             return;
-        };
-        if !self.in_flight.insert(id) {
-            return;
+        }
+        if urgent {
+            self.queue.push_front(id);
+        } else {
+            self.queue.push_back(id);
         }
         if !self.progress.running {
             self.progress = Progress {
@@ -202,13 +224,28 @@ impl Engine {
         }
         self.progress.total += 1;
         self.emit(Event::Progress(self.progress));
-        let state = self
-            .states
-            .get(&id)
-            .cloned()
-            .unwrap_or_else(|| FeedState::new(&feed.url));
-        let ctx = self.ctx.clone();
-        polls.spawn(async move { poll_feed(&ctx, &feed, state).await });
+    }
+
+    /// Starts queued polls while the window has room and the writer keeps up, so that a
+    /// refresh of thousands of feeds holds a bounded number of parsed feeds in memory.
+    /// Returns whether polls are still waiting.
+    fn pump(&mut self, polls: &mut JoinSet<PollResult>) -> bool {
+        while self.in_flight.len() < self.window && !self.ingest.writer_is_behind() {
+            let Some(id) = self.queue.pop_front() else {
+                return false;
+            };
+            self.queued.remove(&id);
+            let feed = self.feeds[self.index[&id]].clone();
+            self.in_flight.insert(id);
+            let state = self
+                .states
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| FeedState::new(&feed.url));
+            let ctx = self.ctx.clone();
+            polls.spawn(async move { poll_feed(&ctx, &feed, state).await });
+        }
+        !self.queue.is_empty()
     }
 
     /// How long to sleep before the next feed is due (at most a minute, so that a clock
@@ -217,7 +254,8 @@ impl Engine {
         let now = Utc::now();
         self.states
             .values()
-            .filter(|s| self.index.contains_key(&s.id) && !self.in_flight.contains(&s.id))
+            .filter(|s| self.index.contains_key(&s.id))
+            .filter(|s| !self.in_flight.contains(&s.id) && !self.queued.contains(&s.id))
             .filter_map(|s| s.next_due)
             .map(|due| (due - now).to_std().unwrap_or(Duration::ZERO))
             .min()
@@ -247,15 +285,15 @@ impl Engine {
         due
     }
 
-    fn handle(&mut self, command: Command, polls: &mut JoinSet<PollResult>) {
+    fn handle(&mut self, command: Command) {
         match command {
             Command::RefreshAll => {
                 let ids: Vec<FeedId> = self.feeds.iter().map(FeedConfig::id).collect();
                 for id in ids {
-                    self.start_poll(id, polls);
+                    self.start_poll(id, false);
                 }
             }
-            Command::RefreshFeed(id) => self.start_poll(id, polls),
+            Command::RefreshFeed(id) => self.start_poll(id, true),
             Command::LoadBody(id) => {
                 let reader = self.reader.clone();
                 let writer = self.ingest.writer().clone();
@@ -335,4 +373,9 @@ async fn full_text(
         kind: BodyKind::Html,
         content: html,
     })
+}
+
+/// A deadline that never comes (tokio's `sleep_until` needs one).
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(86_400 * 365)
 }
