@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use chrono::{Datelike, Timelike};
 use serde::Serialize;
 
 use crate::app::{AppError, Environment};
@@ -58,15 +59,18 @@ pub fn run(env: &Environment, args: &ListArgs) -> Result<ExitCode, AppError> {
     for article in &articles {
         match args.format {
             Format::Json => {
-                let line = serde_json::to_string(&to_json(article, &names, &highlighter))
-                    .expect("article JSON is always serialisable");
-                writeln!(out, "{line}")
+                serde_json::to_writer(&mut out, &to_json(article, &names, &highlighter))
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| out.write_all(b"\n"))
             }
-            Format::Plain => writeln!(out, "{}", plain_line(article, &names)),
+            Format::Plain => write_plain_line(&mut out, article, &names),
         }
         .map_err(write_error)?;
     }
     output::flush(&mut out)?;
+    // The process ends right after: freeing 100k articles one by one would cost more than
+    // printing them (measured: a fifth of `list --unread` on 100k articles).
+    std::mem::forget(articles);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -94,9 +98,23 @@ fn to_json<'a>(
 }
 
 /// `id  date  flags  feed  title`; flags: N unread, * starred, ! highlighted.
-fn plain_line(article: &ArticleMeta, names: &FeedNames) -> String {
-    let flags = format!(
-        "{}{}{}",
+fn write_plain_line(
+    out: &mut impl Write,
+    article: &ArticleMeta,
+    names: &FeedNames,
+) -> std::io::Result<()> {
+    // Formatted by hand: chrono's strftime parser ran once per line.
+    let date = article.date().naive_utc();
+    let (day, time) = (date.date(), date.time());
+    writeln!(
+        out,
+        "{}  {:04}-{:02}-{:02} {:02}:{:02}  {}{}{}  {}  {}",
+        article.id,
+        day.year(),
+        day.month(),
+        day.day(),
+        time.hour(),
+        time.minute(),
         if article.read { '-' } else { 'N' },
         if article.starred { '*' } else { '-' },
         if article.highlights.is_empty() {
@@ -104,12 +122,6 @@ fn plain_line(article: &ArticleMeta, names: &FeedNames) -> String {
         } else {
             '!'
         },
-    );
-    format!(
-        "{}  {}  {}  {}  {}",
-        article.id,
-        article.date().format("%Y-%m-%d %H:%M"),
-        flags,
         names.title(article.feed),
         article.title
     )
