@@ -184,13 +184,14 @@ fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<ArticleMeta> {
     })
 }
 
-/// Newest first (by `ArticleMeta::date`), ties by id, so every caller sees one stable order.
+/// Newest first (by `ArticleMeta::date`), ties by ascending id, so every caller sees one
+/// stable order; the UI sorts the same way, so its first sort of a loaded store is one pass.
 fn sort_newest_first(v: &mut [ArticleMeta]) {
     v.sort_unstable_by(newest_first);
 }
 
 fn newest_first(a: &ArticleMeta, b: &ArticleMeta) -> std::cmp::Ordering {
-    b.date().cmp(&a.date()).then(b.id.cmp(&a.id))
+    b.date().cmp(&a.date()).then(a.id.cmp(&b.id))
 }
 
 /// Every article, newest first. Reading two halves of the table on two threads was measured

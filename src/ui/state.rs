@@ -243,23 +243,23 @@ impl AppState {
             now: Utc::now(),
             tz: FixedOffset::east_opt(0).expect("zero offset is valid"),
         };
-        // Duplicate ids would confuse the index: keep the first.
-        let mut seen = std::collections::HashSet::with_capacity(state.articles.len());
-        state.articles.retain(|a| seen.insert(a.id));
-        state.reindex();
+        // Duplicate ids would confuse the index: keep the first. One pass builds the index.
+        let mut index = HashMap::with_capacity(state.articles.len());
+        state.articles.retain(|a| {
+            let next = index.len();
+            match index.entry(a.id) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(next);
+                    true
+                }
+                std::collections::hash_map::Entry::Occupied(_) => false,
+            }
+        });
+        state.article_index = index;
         state.resort();
         state.recount();
         state.rebuild_list(false);
         state
-    }
-
-    fn reindex(&mut self) {
-        self.article_index = self
-            .articles
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.id, i))
-            .collect();
     }
 
     /// Sort key order: see `config.sort`.
