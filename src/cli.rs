@@ -58,6 +58,13 @@ pub enum CommandArgs {
     ImportState { file: PathBuf },
     /// Remove stored feeds that are no longer in the config, and apply retention rules
     Gc,
+    /// Replace the url of every feed that moved (a permanent redirect, or a web page that names
+    /// its feed) in the config file, keeping the feed's read and starred state
+    UpdateUrls {
+        /// Only print what would change
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -540,3 +540,69 @@ async fn refresh_polls_every_feed_beyond_the_in_flight_window() {
     assert_eq!(server.request_count(), 300);
     assert_eq!(list_json(&sandbox, &[]).len(), 300);
 }
+
+/// A permanent redirect is reported, the config is left alone until `update-urls`, which
+/// rewrites the url in place and keeps the feed's read state; a web page naming its feed
+/// is offered the same way.
+#[tokio::test(flavor = "multi_thread")]
+async fn moved_feeds_are_updated_on_request_keeping_read_state() {
+    let server = TestServer::start(|req| match req.path() {
+        "/old.xml" => Response::redirect(301, "/new.xml"),
+        "/new.xml" => Response::ok(RSS).header("content-type", "application/rss+xml"),
+        "/blog" => Response::ok(
+            "<!doctype html><html><head><link rel=\"alternate\" type=\"application/json\" href=\"/escapes.json\"></head><body>blog</body></html>",
+        )
+        .header("content-type", "text/html"),
+        "/escapes.json" => Response::ok(JSON_FEED),
+        _ => Response::new(404),
+    })
+    .await;
+    let (old, new) = (server.url("/old.xml"), server.url("/new.xml"));
+    let (blog, blog_feed) = (server.url("/blog"), server.url("/escapes.json"));
+    let sandbox = Sandbox::new(&format!(
+        "# my feeds\n[[feeds]]\nurl = \"{old}\"  # moved\ntitle = \"News\"\n[[feeds]]\nurl = \"{blog}\"\n"
+    ));
+    let refreshed = stdout(&sandbox.run(&["refresh"]));
+    assert!(
+        refreshed.contains(&format!("feed moved to {new}")),
+        "{refreshed}"
+    );
+    assert!(refreshed.contains(&blog_feed), "{refreshed}");
+    let id = id_of(&list_json(&sandbox, &[]), "Quiet day");
+    assert!(sandbox.run(&["show", &id, "--mark-read"]).status.success());
+
+    let before = std::fs::read_to_string(&sandbox.config).unwrap();
+    let dry = stdout(&sandbox.run(&["update-urls", "--dry-run"]));
+    assert!(dry.contains(&format!("would move {old} -> {new}")), "{dry}");
+    assert!(
+        dry.contains(&format!("would move {blog} -> {blog_feed}")),
+        "{dry}"
+    );
+    assert_eq!(std::fs::read_to_string(&sandbox.config).unwrap(), before);
+
+    let done = sandbox.run(&["update-urls"]);
+    assert!(done.status.success(), "{}", stderr(&done));
+    let config = std::fs::read_to_string(&sandbox.config).unwrap();
+    assert!(
+        config.contains(&format!("url = \"{new}\"  # moved")),
+        "{config}"
+    );
+    assert!(
+        config.contains(&format!("url = \"{blog_feed}\"")),
+        "{config}"
+    );
+    assert!(config.starts_with("# my feeds\n"), "{config}");
+
+    // The moved feed's articles kept their state and are not fetched again as new.
+    let unread_before = list_json(&sandbox, &["--unread"]).len();
+    let again = stdout(&sandbox.run(&["refresh"]));
+    assert!(again.contains("ok      News  (0 new"), "{again}");
+    let articles = list_json(&sandbox, &[]);
+    let quiet = articles.iter().find(|a| a["title"] == "Quiet day").unwrap();
+    assert_eq!(quiet["read"], true);
+    assert_eq!(list_json(&sandbox, &["--unread"]).len(), unread_before + 1);
+    assert_eq!(
+        stdout(&sandbox.run(&["update-urls"])),
+        "no feed has moved\n"
+    );
+}

@@ -4,6 +4,7 @@
 mod ansi;
 mod feeds;
 mod list;
+mod moved;
 mod opml;
 mod output;
 mod refresh;
@@ -27,6 +28,7 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
         CommandArgs::ExportState { file } => state::export(&env, file.as_deref()),
         CommandArgs::ImportState { file } => state::import(&env, &file),
         CommandArgs::Gc => state::gc(&env),
+        CommandArgs::UpdateUrls { dry_run } => moved::update_urls(&env, dry_run),
     };
     output::finish(result)
 }

@@ -116,7 +116,9 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
             let moved = state
                 .moved_to
                 .as_deref()
-                .map(|to| format!(" · feed moved to {to} (update the url in your config)"))
+                .map(|to| {
+                    format!(" · feed moved to {to} (`tidings update-urls` updates your config)")
+                })
                 .unwrap_or_default();
             if progress_on_tty {
                 eprint!("\r\x1b[K");

@@ -7,6 +7,7 @@
 mod error;
 mod open;
 mod queries;
+mod rename;
 mod retention;
 mod schema;
 mod state_io;
@@ -215,6 +216,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<usize> {
         self.write(|c| retention::apply_retention(c, feed, r, now))
+    }
+
+    /// Moves the feed stored under url `old` to url `new`, re-keying its articles so that
+    /// their read and starred state survive (see `tidings update-urls`).
+    pub fn rename_feed(&self, old: &str, new: &str) -> Result<usize> {
+        self.write(|c| rename::rename_feed(c, old, new))
     }
 
     /// Removes every feed not in `keep` with all its articles; reports what went.

@@ -42,6 +42,8 @@ pub const LABEL_MATCHES: &str = "Matches: ";
 pub const LAST_OK: &str = "last ok";
 pub const NEVER_OK: &str = "never fetched successfully";
 pub const MOVED_TO: &str = "feed moved to";
+pub const UPDATE_URLS_HINT: &str =
+    "`tidings update-urls` puts the new url in your config (nothing changes until you run it)";
 
 /// "refreshing 12/40 · 2 failed"
 pub fn refreshing(done: usize, total: usize, failed: usize) -> String {

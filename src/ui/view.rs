@@ -255,6 +255,10 @@ pub(crate) fn feed_details(state: &AppState, width: u16) -> Vec<StyledLine> {
         let t = format!("{} {}", strings::MOVED_TO, sanitize_inline(m));
         lines.extend(text::wrap_spans(&[styled::Span::plain(t)], width));
     }
+    if s.moved_to.is_some() || s.discovered.is_some() {
+        let hint = styled::Span::new(strings::UPDATE_URLS_HINT, SpanStyle::DECORATION);
+        lines.extend(text::wrap_spans(&[hint], width));
+    }
     let ok = match s.last_success {
         Some(d) => format!("{} {}", strings::LAST_OK, text::long_date(d, state.tz)),
         None => strings::NEVER_OK.to_string(),
