@@ -8,6 +8,7 @@ use clap::Parser;
 use tidings::cli::Cli;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     let result = match cli.command {
         None => tidings::app::run_tui(&cli.global).map(|()| ExitCode::SUCCESS),
@@ -19,5 +20,20 @@ fn main() -> ExitCode {
             eprintln!("tidings: {error}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// glibc gives every thread that allocates its own malloc arena, and freed memory stays in
+/// the arena it came from: with parse threads, tokio workers and the store writer passing
+/// articles between them, a refresh's peak RSS grew by tens of MB of such slack. Four arenas
+/// are plenty for a program whose hot work is I/O, a few parse threads and one writer
+/// (measured on a 1,000 x 50 cold refresh: peak RSS 156 MB -> 144 MB, same wall time
+/// within noise; with 2 arenas 136 MB but slower).
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: called first thing in main, before any other thread exists; mallopt only sets
+    // a tunable of the allocator.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 4);
     }
 }
