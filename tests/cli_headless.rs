@@ -508,6 +508,18 @@ async fn changed_highlight_rules_rematch_stored_articles() {
         .unwrap();
     assert_eq!(quiet["highlights"], serde_json::json!(["calm"]));
     assert!(!stderr(&sandbox.run(&["list"])).contains("highlight rules changed"));
+
+    // Removing every rule clears the stored matches.
+    let config = std::fs::read_to_string(&sandbox.config).unwrap();
+    let without_rules = &config[..config.find("[[highlight]]").unwrap()];
+    std::fs::write(&sandbox.config, without_rules).unwrap();
+    let refreshed = sandbox.run(&["refresh"]);
+    assert!(
+        stderr(&refreshed).contains("2 stored articles re-matched"),
+        "{}",
+        stderr(&refreshed)
+    );
+    assert!(list_json(&sandbox, &["--highlighted"]).is_empty());
 }
 
 /// More feeds than the refresh keeps in flight at once (its window is 128 by default):

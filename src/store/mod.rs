@@ -195,6 +195,11 @@ impl Store {
         self.read(|c| queries::for_each_text(c, f))
     }
 
+    /// Ids of the articles with any stored highlight match.
+    pub fn highlighted_ids(&self) -> Result<Vec<ArticleId>> {
+        self.read(queries::highlighted_ids)
+    }
+
     pub fn set_highlights(&self, items: &[(ArticleId, Vec<u16>)]) -> Result<()> {
         self.write(|c| queries::set_highlights(c, items))
     }

@@ -356,6 +356,16 @@ pub fn for_each_text(
     Ok(())
 }
 
+/// Ids of the articles with any stored highlight match (no body is read).
+pub fn highlighted_ids(conn: &Connection) -> Result<Vec<ArticleId>> {
+    let mut stmt = conn.prepare("SELECT id FROM articles WHERE highlights != ''")?;
+    let ids = stmt
+        .query_map([], |r| r.get::<_, i64>(0))?
+        .map(|id| id.map(ArticleId::from_i64))
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}
+
 pub fn set_read(conn: &Connection, ids: &[ArticleId], read: bool) -> Result<()> {
     let mut stmt = conn.prepare_cached("UPDATE articles SET read = ?2 WHERE id = ?1")?;
     for id in ids {
