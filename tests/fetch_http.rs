@@ -3,6 +3,8 @@
 
 mod support;
 
+use support::fetching::{failure, http};
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -10,7 +12,7 @@ use support::{refused_url, Response, TestServer};
 use tidings::config::FeedLocation;
 use tidings::fetch::charset::decode_document;
 use tidings::fetch::discover::{feed_links, looks_like_html};
-use tidings::fetch::{FeedRequest, FetchFailure, FetchOutcome, Fetcher, Limits};
+use tidings::fetch::{FeedRequest, FetchOutcome, Fetcher, Limits};
 use tidings::model::ErrorKind;
 
 const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -28,17 +30,6 @@ fn limits() -> Limits {
 
 fn fetcher() -> Fetcher {
     Fetcher::new(limits()).expect("fetcher")
-}
-
-fn http(url: &str) -> FeedRequest {
-    FeedRequest::new(FeedLocation::Http(url.to_string()))
-}
-
-fn failure(outcome: FetchOutcome) -> FetchFailure {
-    match outcome {
-        FetchOutcome::Failed(f) => f,
-        other => panic!("expected a failure, got {other:?}"),
-    }
 }
 
 struct Modified {

@@ -3,12 +3,13 @@
 
 mod support;
 
+use support::fetching::{failure, http};
+
 use std::io::Read;
 use std::time::{Duration, Instant};
 
 use support::{gzip_bomb, Gauge, Response, TestServer};
-use tidings::config::FeedLocation;
-use tidings::fetch::{FeedRequest, FetchFailure, FetchOutcome, Fetcher, Limits};
+use tidings::fetch::{FetchOutcome, Fetcher, Limits};
 use tidings::model::ErrorKind;
 
 fn limits() -> Limits {
@@ -16,17 +17,6 @@ fn limits() -> Limits {
         timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(2),
         ..Limits::default()
-    }
-}
-
-fn http(url: &str) -> FeedRequest {
-    FeedRequest::new(FeedLocation::Http(url.to_string()))
-}
-
-fn failure(outcome: FetchOutcome) -> FetchFailure {
-    match outcome {
-        FetchOutcome::Failed(f) => f,
-        other => panic!("expected a failure, got {other:?}"),
     }
 }
 

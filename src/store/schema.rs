@@ -79,9 +79,8 @@ pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
 }
 
-/// Brings the store up to [`LATEST`], one transaction per step. A store from a newer tidings
-/// is refused and left untouched.
-pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+/// The store's schema version, refused when a newer tidings wrote it.
+fn not_newer(conn: &Connection, path: &Path) -> Result<i64> {
     let found = version(conn)?;
     if found > LATEST {
         return Err(StoreError::TooNew {
@@ -90,6 +89,13 @@ pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
             supported: LATEST,
         });
     }
+    Ok(found)
+}
+
+/// Brings the store up to [`LATEST`], one transaction per step. A store from a newer tidings
+/// is refused and left untouched.
+pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+    let found = not_newer(conn, path)?;
     for from in found..LATEST {
         let step = MIGRATIONS[from as usize];
         let to = from + 1;
@@ -116,14 +122,7 @@ pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
 
 /// Checks, without changing anything, that a read-only connection sees the current schema.
 pub fn check_read_only(conn: &Connection, path: &Path) -> Result<()> {
-    let found = version(conn)?;
-    if found > LATEST {
-        return Err(StoreError::TooNew {
-            path: path.to_path_buf(),
-            found,
-            supported: LATEST,
-        });
-    }
+    let found = not_newer(conn, path)?;
     if found < LATEST {
         return Err(StoreError::NeedsUpgrade {
             path: path.to_path_buf(),

@@ -2,6 +2,7 @@
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod fetching;
 pub mod http_server;
 pub mod pty;
 
