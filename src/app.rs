@@ -101,6 +101,7 @@ impl Environment {
         Ok(Cleaner::new(&self.config.boilerplate)?)
     }
 
+    /// The HTTP client with the config's limits (needs a tokio runtime context).
     pub fn fetcher(&self) -> Result<Fetcher, AppError> {
         Ok(Fetcher::new(Limits::from_config(&self.config))?)
     }
@@ -137,7 +138,6 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), AppError> {
     let env = Environment::resolve(args)?;
     let highlighter = Arc::new(env.highlighter()?);
     let cleaner = Arc::new(env.cleaner()?);
-    let fetcher_limits = Limits::from_config(&env.config);
     let (store, notices) = env.open_store()?;
     let feeds = store.load_feed_states()?;
     let articles = store.load_articles()?;
@@ -148,7 +148,7 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), AppError> {
     // reqwest needs a runtime context to build its client.
     let fetcher = {
         let _guard = runtime.enter();
-        Fetcher::new(fetcher_limits)?
+        env.fetcher()?
     };
     let config = Arc::new(env.config.clone());
     let mut handle = engine::start(

@@ -13,7 +13,6 @@ use crate::app::{AppError, Environment};
 use crate::engine::poll::{poll_feed, PollContext, PollResult, PollStatus};
 use crate::engine::rehighlight::rehighlight;
 use crate::engine::{self, poll_window, Ingest};
-use crate::fetch::{Fetcher, Limits};
 use crate::model::{FeedId, FeedState};
 use crate::store::Writer;
 
@@ -64,7 +63,7 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
 
     runtime.block_on(async {
         let ctx = PollContext {
-            fetcher: Fetcher::new(Limits::from_config(config))?,
+            fetcher: env.fetcher()?,
             highlighter,
             default_interval: config.refresh_interval,
         };
