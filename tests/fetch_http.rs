@@ -12,7 +12,7 @@ use support::{refused_url, Response, TestServer};
 use tidings::config::FeedLocation;
 use tidings::fetch::charset::decode_document;
 use tidings::fetch::discover::{feed_links, looks_like_html};
-use tidings::fetch::{FeedRequest, FetchOutcome, Fetcher, Limits};
+use tidings::fetch::{FeedRequest, FetchOutcome, Fetched, Fetcher, Limits};
 use tidings::model::ErrorKind;
 
 const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -32,35 +32,9 @@ fn fetcher() -> Fetcher {
     Fetcher::new(limits()).expect("fetcher")
 }
 
-struct Modified {
-    body: Vec<u8>,
-    content_type: Option<String>,
-    etag: Option<String>,
-    last_modified: Option<String>,
-    permanent_redirect: Option<String>,
-    not_before: Option<DateTime<Utc>>,
-    bytes: u64,
-}
-
-fn modified(outcome: FetchOutcome) -> Modified {
+fn modified(outcome: FetchOutcome) -> Fetched {
     match outcome {
-        FetchOutcome::Modified {
-            body,
-            content_type,
-            etag,
-            last_modified,
-            permanent_redirect,
-            not_before,
-            bytes,
-        } => Modified {
-            body,
-            content_type,
-            etag,
-            last_modified,
-            permanent_redirect,
-            not_before,
-            bytes,
-        },
+        FetchOutcome::Modified(fetched) => fetched,
         other => panic!("expected new content, got {other:?}"),
     }
 }

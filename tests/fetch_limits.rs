@@ -58,7 +58,7 @@ async fn oversized_bodies_are_refused() {
     }
     // Exactly at the limit is fine.
     match fetcher.fetch_feed(&http(&server.url("/exact"))).await {
-        FetchOutcome::Modified { bytes, .. } => assert_eq!(bytes, 64 * 1024),
+        FetchOutcome::Modified(fetched) => assert_eq!(fetched.bytes, 64 * 1024),
         other => panic!("expected a body, got {other:?}"),
     }
 }
@@ -121,10 +121,7 @@ async fn one_host_never_sees_more_than_max_per_host() {
     // at once rather than after the whole queue.
     tokio::time::sleep(Duration::from_millis(50)).await;
     let outcome = fetcher.fetch_feed(&http(&other.url("/feed"))).await;
-    assert!(
-        matches!(outcome, FetchOutcome::Modified { .. }),
-        "{outcome:?}"
-    );
+    assert!(matches!(outcome, FetchOutcome::Modified(_)), "{outcome:?}");
     assert!(
         busy.request_count() < 300,
         "the other host waited for the busy one"
@@ -132,10 +129,7 @@ async fn one_host_never_sees_more_than_max_per_host() {
 
     for task in tasks {
         let outcome = task.await.unwrap();
-        assert!(
-            matches!(outcome, FetchOutcome::Modified { .. }),
-            "{outcome:?}"
-        );
+        assert!(matches!(outcome, FetchOutcome::Modified(_)), "{outcome:?}");
     }
     assert_eq!(busy.request_count(), 300);
     assert_eq!(
@@ -173,10 +167,7 @@ async fn global_limit_holds_across_hosts() {
     }
     for task in tasks {
         let outcome = task.await.unwrap();
-        assert!(
-            matches!(outcome, FetchOutcome::Modified { .. }),
-            "{outcome:?}"
-        );
+        assert!(matches!(outcome, FetchOutcome::Modified(_)), "{outcome:?}");
     }
     assert!(shared.max() <= 5, "global limit exceeded: {}", shared.max());
     assert!(

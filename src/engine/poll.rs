@@ -7,7 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::FeedConfig;
-use crate::fetch::{self, charset, discover, schedule, FeedRequest, FetchFailure, FetchOutcome};
+use crate::fetch::{
+    self, charset, discover, schedule, FeedRequest, FetchFailure, FetchOutcome, Fetched,
+};
 use crate::highlight::Highlighter;
 use crate::model::{ErrorKind, FeedState, NewArticle};
 
@@ -55,7 +57,7 @@ pub async fn poll_feed(ctx: &PollContext, feed: &FeedConfig, state: FeedState) -
     let outcome = ctx.fetcher.fetch_feed(&request).await;
     let interval = feed.refresh_interval.unwrap_or(ctx.default_interval);
     let feed_url = feed.url.clone();
-    let (state, status, articles) = if matches!(outcome, FetchOutcome::Modified { .. }) {
+    let (state, status, articles) = if matches!(outcome, FetchOutcome::Modified(_)) {
         // Decoding, parsing and matching are CPU work: keep them off the async workers.
         let highlighter = ctx.highlighter.clone();
         let result = tokio::task::spawn_blocking(move || {
@@ -112,7 +114,7 @@ pub fn process_outcome(
             succeed(&mut state, now, interval, not_before, None);
             (state, PollStatus::NotModified, Vec::new())
         }
-        FetchOutcome::Modified {
+        FetchOutcome::Modified(Fetched {
             body,
             content_type,
             etag,
@@ -120,7 +122,7 @@ pub fn process_outcome(
             permanent_redirect,
             not_before,
             bytes,
-        } => {
+        }) => {
             let text = charset::decode_document(&body, content_type.as_deref());
             drop(body);
             match parse_feed(feed_url, &text, now) {
@@ -231,7 +233,7 @@ mod tests {
     const RSS: &str = r#"<rss version="2.0"><channel><title>Feed</title><item><guid>1</guid><title>Hello</title></item></channel></rss>"#;
 
     fn modified(body: &str) -> FetchOutcome {
-        FetchOutcome::Modified {
+        FetchOutcome::Modified(Fetched {
             body: body.as_bytes().to_vec(),
             content_type: Some("application/rss+xml".into()),
             etag: Some("\"v1\"".into()),
@@ -239,7 +241,7 @@ mod tests {
             permanent_redirect: None,
             not_before: None,
             bytes: body.len() as u64,
-        }
+        })
     }
 
     #[test]

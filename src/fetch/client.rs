@@ -18,7 +18,7 @@ use crate::model::ErrorKind;
 use super::error::{classify, FetchError, FetchFailure};
 use super::hosts::HostLimiter;
 use super::limits::Limits;
-use super::{charset, schedule, FeedRequest, FetchOutcome};
+use super::{charset, schedule, FeedRequest, FetchOutcome, Fetched};
 
 /// Sent with every request, so server operators can tell who is polling them.
 pub const USER_AGENT: &str = concat!(
@@ -131,7 +131,7 @@ impl Fetcher {
                     Ok(Answer::NotModified { not_before }) => {
                         FetchOutcome::NotModified { not_before }
                     }
-                    Ok(Answer::Body(got)) => FetchOutcome::Modified {
+                    Ok(Answer::Body(got)) => FetchOutcome::Modified(Fetched {
                         bytes: got.body.len() as u64,
                         body: got.body,
                         content_type: got.content_type,
@@ -141,7 +141,7 @@ impl Fetcher {
                             .moved_permanently
                             .then(|| got.final_url.to_string()),
                         not_before: got.not_before,
-                    },
+                    }),
                     Err(failure) => FetchOutcome::Failed(failure),
                 }
             }
@@ -406,7 +406,7 @@ fn read_file(path: &Path, max: u64, known: Option<&str>) -> FetchOutcome {
     if body.len() as u64 > max {
         return FetchOutcome::Failed(FetchFailure::too_large(max));
     }
-    FetchOutcome::Modified {
+    FetchOutcome::Modified(Fetched {
         bytes: body.len() as u64,
         content_type: content_type_for(path),
         body,
@@ -414,7 +414,7 @@ fn read_file(path: &Path, max: u64, known: Option<&str>) -> FetchOutcome {
         last_modified: validator,
         permanent_redirect: None,
         not_before: None,
-    }
+    })
 }
 
 /// A content type for a local file, from its extension, so callers can treat files and

@@ -39,26 +39,30 @@ impl FeedRequest {
     }
 }
 
+/// A fetched document, not yet decoded or parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    /// The body, decompressed, at most `Limits::max_body_size` bytes; not yet decoded
+    /// (see [`charset::decode_document`]).
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// The final URL, when every redirect on the way was permanent (301/308): the feed
+    /// moved and the user may want to update the config. `None` without redirects or if
+    /// any hop was temporary (302/303/307), since the configured URL is still the entry.
+    pub permanent_redirect: Option<String>,
+    /// No fetch before this time (`Cache-Control: max-age`, else `Expires`; capped at 24 h).
+    pub not_before: Option<DateTime<Utc>>,
+    /// Body size after decompression.
+    pub bytes: u64,
+}
+
 /// The result of one feed fetch.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FetchOutcome {
     /// New content (a 2xx, or a changed file).
-    Modified {
-        /// The body, decompressed, at most `Limits::max_body_size` bytes; not yet decoded
-        /// (see [`charset::decode_document`]).
-        body: Vec<u8>,
-        content_type: Option<String>,
-        etag: Option<String>,
-        last_modified: Option<String>,
-        /// The final URL, when every redirect on the way was permanent (301/308): the feed
-        /// moved and the user may want to update the config. `None` without redirects or if
-        /// any hop was temporary (302/303/307), since the configured URL is still the entry.
-        permanent_redirect: Option<String>,
-        /// No fetch before this time (`Cache-Control: max-age`, else `Expires`; capped at 24 h).
-        not_before: Option<DateTime<Utc>>,
-        /// Body size after decompression.
-        bytes: u64,
-    },
+    Modified(Fetched),
     /// 304 (or an unchanged file): nothing to parse.
     NotModified {
         not_before: Option<DateTime<Utc>>,
