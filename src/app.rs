@@ -1,5 +1,7 @@
 //! Start-up shared by the TUI and the headless commands: find the config and data dir (or
 //! lay out the demo), load the config, compile rules, open the store, start the engine.
+//! Both faces start the engine through `Environment::start_engine`; this module never polls,
+//! ingests or draws anything itself.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,8 +9,8 @@ use std::sync::Arc;
 use crate::clean::Cleaner;
 use crate::cli::GlobalArgs;
 use crate::config::Config;
-use crate::demo::DemoDir;
-use crate::engine::{self, EngineSetup};
+use crate::demo::{DemoDir, DemoError};
+use crate::engine::{self, EngineHandle, EngineSetup, Polling};
 use crate::fetch::{Fetcher, Limits};
 use crate::highlight::Highlighter;
 use crate::paths;
@@ -31,6 +33,8 @@ pub enum AppError {
     #[error("{0}")]
     Fetch(#[from] crate::fetch::FetchError),
     #[error("{0}")]
+    Demo(#[from] DemoError),
+    #[error("{0}")]
     Ui(#[from] crate::ui::UiError),
     #[error("{context}: {source}")]
     Io {
@@ -39,6 +43,8 @@ pub enum AppError {
     },
     #[error("{0}")]
     Usage(String),
+    #[error("the engine stopped before the refresh finished (a bug: please report it)")]
+    EngineStopped,
 }
 
 impl AppError {
@@ -119,6 +125,37 @@ impl Environment {
     pub fn open_store_read_only(&self) -> Result<Store, AppError> {
         Ok(Store::open(&self.data_dir, OpenMode::ReadOnly)?.store)
     }
+
+    /// Starts the engine on `store` (opened for writing, see `open_store`), on its own
+    /// runtime: the one way both faces get polling, ingest and full text. The engine reads
+    /// the feed states and stored ids itself; the caller only takes `events` and sends
+    /// commands (`Command::Refresh` to poll).
+    pub fn start_engine(
+        &self,
+        store: Store,
+        highlighter: Arc<Highlighter>,
+        polling: Polling,
+    ) -> Result<EngineHandle, AppError> {
+        let writer = Writer::spawn(&store)?;
+        let runtime = engine::runtime()
+            .map_err(|e| AppError::io("could not start the background runtime", e))?;
+        // reqwest needs a runtime context to build its client.
+        let fetcher = {
+            let _guard = runtime.enter();
+            self.fetcher()?
+        };
+        Ok(engine::start(
+            EngineSetup {
+                config: Arc::new(self.config.clone()),
+                writer,
+                reader: store,
+                fetcher,
+                highlighter,
+                polling,
+            },
+            runtime,
+        ))
+    }
 }
 
 /// The text shown in the reader when there is no config file yet.
@@ -141,28 +178,8 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), AppError> {
     let (store, notices) = env.open_store()?;
     let feeds = store.load_feed_states()?;
     let articles = store.load_articles()?;
-    let known = articles.iter().map(|a| a.id).collect();
-    let writer = Writer::spawn(&store)?;
-    let runtime =
-        engine::runtime().map_err(|e| AppError::io("could not start the background runtime", e))?;
-    // reqwest needs a runtime context to build its client.
-    let fetcher = {
-        let _guard = runtime.enter();
-        env.fetcher()?
-    };
     let config = Arc::new(env.config.clone());
-    let mut handle = engine::start(
-        EngineSetup {
-            config: config.clone(),
-            states: feeds.clone(),
-            known,
-            writer,
-            reader: store,
-            fetcher,
-            highlighter: highlighter.clone(),
-        },
-        runtime,
-    );
+    let mut handle = env.start_engine(store, highlighter.clone(), Polling::Scheduled)?;
     let events = handle.events.take().expect("events are taken once");
     let result = ui::run(UiContext {
         config,

@@ -39,8 +39,10 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CommandArgs {
-    /// Fetch every feed now and print one line per feed, then totals
-    Refresh,
+    /// Fetch feeds now and print one line per feed, then totals. By default every feed is
+    /// polled except those whose server asked to wait (Retry-After) or that back off after
+    /// failures; exit status 1 when a polled feed failed
+    Refresh(RefreshArgs),
     /// List stored articles, newest first
     List(ListArgs),
     /// Print the cleaned text of one article
@@ -65,6 +67,17 @@ pub enum CommandArgs {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct RefreshArgs {
+    /// Poll every feed, even one whose server asked to wait or that backs off after failures
+    #[arg(long, conflicts_with = "due")]
+    pub force: bool,
+    /// Poll only feeds whose schedule is due (refresh interval, the feed's ttl, the server's
+    /// max-age, and the waits above): for cron
+    #[arg(long)]
+    pub due: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::app::AppError;
+/// The demo's files could not be laid out.
+#[derive(Debug, thiserror::Error)]
+#[error("could not {action} {path} for the demo: {source}")]
+pub struct DemoError {
+    action: &'static str,
+    path: PathBuf,
+    source: std::io::Error,
+}
 
 macro_rules! demo_files {
     ($($name:literal),* $(,)?) => {
@@ -29,18 +36,24 @@ pub struct DemoDir {
 }
 
 impl DemoDir {
-    pub fn create() -> Result<DemoDir, AppError> {
+    pub fn create() -> Result<DemoDir, DemoError> {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let root =
             std::env::temp_dir().join(format!("tidings-demo-{}-{nanos:08x}", std::process::id()));
         let write = |path: &Path, text: &str| {
-            std::fs::write(path, text)
-                .map_err(|e| AppError::io(format!("could not write {}", path.display()), e))
+            std::fs::write(path, text).map_err(|source| DemoError {
+                action: "write",
+                path: path.to_path_buf(),
+                source,
+            })
         };
-        std::fs::create_dir_all(root.join("data"))
-            .map_err(|e| AppError::io(format!("could not create {}", root.display()), e))?;
+        std::fs::create_dir_all(root.join("data")).map_err(|source| DemoError {
+            action: "create",
+            path: root.clone(),
+            source,
+        })?;
         let dir = DemoDir { root };
         for (name, text) in DEMO_FILES {
             write(&dir.root.join(name), text)?;

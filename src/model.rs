@@ -207,6 +207,41 @@ impl ErrorKind {
     }
 }
 
+/// Why a feed's `next_due` is what it is. A polite refresh (`tidings refresh` without
+/// `--force`) skips a feed only while the server or the backoff holds it, never for its
+/// schedule; `--due` skips it for any of the three.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DueReason {
+    /// The feed's refresh interval, its own update hints (ttl, sy:updatePeriod) or the
+    /// server's caching headers (max-age, Expires).
+    #[default]
+    Schedule,
+    /// The server asked to wait: `Retry-After` on a 429, a 503 or another failure.
+    ServerAsked,
+    /// Backing off after consecutive failures (see `failures`).
+    Backoff,
+}
+
+impl DueReason {
+    /// Stable name, as the store keeps it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueReason::Schedule => "schedule",
+            DueReason::ServerAsked => "server_asked",
+            DueReason::Backoff => "backoff",
+        }
+    }
+
+    /// The reverse of `as_str`; an unknown name reads as the schedule.
+    pub fn from_key(key: &str) -> DueReason {
+        match key {
+            "server_asked" => DueReason::ServerAsked,
+            "backoff" => DueReason::Backoff,
+            _ => DueReason::Schedule,
+        }
+    }
+}
+
 /// Everything tidings remembers about polling one feed. Persisted by the store.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct FeedState {
@@ -224,6 +259,8 @@ pub struct FeedState {
     pub failures: u32,
     /// No request before this time (backoff, Retry-After, or the feed's own caching hints).
     pub next_due: Option<DateTime<Utc>>,
+    /// Why `next_due` is what it is.
+    pub due_reason: DueReason,
     /// A permanent redirect target seen on the last fetch ("feed moved to ...").
     pub moved_to: Option<String>,
     /// A feed URL discovered in an HTML page at the configured URL.

@@ -4,7 +4,7 @@
 
 use dom_smoothie::{Config, Readability};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReadabilityError {
     #[error("no article text found on the page; open it in the browser with `o` instead")]
     NoArticle,

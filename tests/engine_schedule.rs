@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use support::{Response, TestServer};
 use tidings::config::Config;
-use tidings::engine::{self, Command, EngineSetup, Event};
+use tidings::engine::{
+    self, Command, EngineSetup, Event, FullTextError, Polling, RefreshMode, RefreshRequest,
+};
 use tidings::fetch::{Fetcher, Limits};
 use tidings::highlight::Highlighter;
 use tidings::model::FeedId;
@@ -90,11 +92,10 @@ fn start(config_text: &str) -> Running {
         EngineSetup {
             highlighter: Arc::new(Highlighter::new(&config.highlight).unwrap()),
             config: Arc::new(config),
-            states: Vec::new(),
-            known: HashSet::new(),
             writer,
             reader: store,
             fetcher,
+            polling: Polling::Scheduled,
         },
         runtime,
     );
@@ -186,7 +187,9 @@ fn schedules_retry_after_and_backoff_are_honoured() {
 
     // A forced refresh bypasses Retry-After and backoff.
     let commands = running.handle.as_ref().unwrap().commands.clone();
-    commands.send(Command::RefreshAll).unwrap();
+    commands
+        .send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)))
+        .unwrap();
     rt.block_on(collect(&mut running, Duration::from_millis(500)));
     assert_eq!(count(&server, "/limited.xml"), 2);
     assert_eq!(count(&server, "/error.xml"), 2);
@@ -221,7 +224,7 @@ fn bodies_and_full_text_are_answered_as_events() {
         .unwrap();
     let events = rt.block_on(collect(&mut running, Duration::from_millis(500)));
     assert!(events.iter().any(
-        |e| matches!(e, Event::FullTextLoaded { result: Err(message), .. } if message.contains("not a web address"))
+        |e| matches!(e, Event::FullTextLoaded { result: Err(FullTextError::NotAWebAddress { url }), .. } if url == "file:///etc/passwd")
     ));
 
     // The full article: fetched from its page on the loopback server, extracted, cached.

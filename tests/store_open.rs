@@ -113,6 +113,12 @@ fn every_shipped_version_migrates_to_the_current_schema() {
         assert_eq!(f.etag.as_deref(), Some("\"abc\""));
         assert_eq!(f.failures, 2);
         assert_eq!(f.error_kind, Some(tidings::model::ErrorKind::HttpStatus));
+        // A failing feed of a store older than `due_reason` was backing off.
+        assert_eq!(
+            f.due_reason,
+            tidings::model::DueReason::Backoff,
+            "v{version}"
+        );
         let articles = store.load_articles().unwrap();
         assert_eq!(articles.len(), 2);
         let a = articles

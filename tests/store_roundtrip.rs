@@ -24,6 +24,7 @@ fn full_feed_state() -> FeedState {
         error_kind: Some(ErrorKind::HttpStatus),
         failures: 3,
         next_due: Some(t(3600)),
+        due_reason: tidings::model::DueReason::ServerAsked,
         moved_to: Some("https://a.example.org/new.xml".into()),
         discovered: Some("https://a.example.org/discovered.rss".into()),
         ..FeedState::new(FEED_A)

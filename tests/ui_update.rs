@@ -6,8 +6,11 @@ mod ui_fixture;
 use chrono::Duration;
 use crossterm::event::KeyCode;
 use tidings::config::{KeyOverride, SortOrder};
-use tidings::engine::{Command, Event, Progress};
-use tidings::model::{FeedId, FeedState};
+use tidings::engine::{
+    Command, Event, FullTextError, PollStatus, Progress, RefreshMode, RefreshRequest,
+};
+use tidings::fetch::FetchFailure;
+use tidings::model::{ErrorKind, FeedId, FeedState};
 use tidings::ui::state::{ListView, Pane};
 use tidings::ui::{update, Effect, Keymap, Msg};
 use ui_fixture::*;
@@ -263,17 +266,23 @@ fn mark_feed_read_sends_every_unread_of_the_list() {
 #[test]
 fn refresh_keys() {
     let mut s = state((120, 40));
-    assert_eq!(sent(&press(&mut s, "R")), vec![Command::RefreshAll]);
+    assert_eq!(
+        sent(&press(&mut s, "R")),
+        vec![Command::Refresh(RefreshRequest::all(RefreshMode::Force))]
+    );
     assert_eq!(
         sent(&press(&mut s, "r")),
-        vec![Command::RefreshAll],
+        vec![Command::Refresh(RefreshRequest::all(RefreshMode::Force))],
         "on \"All articles\""
     );
     update(&mut s, code(KeyCode::Esc));
     press(&mut s, "jj");
     assert_eq!(
         sent(&press(&mut s, "r")),
-        vec![Command::RefreshFeed(FeedId::from_url(FEED_B))]
+        vec![Command::Refresh(RefreshRequest::one(
+            FeedId::from_url(FEED_B),
+            RefreshMode::Force
+        ))]
     );
 }
 
@@ -299,6 +308,8 @@ fn new_items_do_not_move_the_selection() {
         Msg::Engine(Event::FeedUpdated {
             state: state_b,
             new_articles: new,
+            status: PollStatus::Modified { bytes: 0 },
+            took: std::time::Duration::ZERO,
         }),
     );
     assert_eq!(s2.list.len(), 64);
@@ -321,6 +332,8 @@ fn new_items_do_not_move_the_selection() {
         Msg::Engine(Event::FeedUpdated {
             state: FeedState::new(FEED_C),
             new_articles: new,
+            status: PollStatus::Modified { bytes: 0 },
+            took: std::time::Duration::ZERO,
         }),
     );
     assert_eq!(s.reader.unwrap().scroll, 4);
@@ -342,6 +355,8 @@ fn feed_updated_applies_state_and_counts() {
         Msg::Engine(Event::FeedUpdated {
             state: st,
             new_articles: new.clone(),
+            status: PollStatus::Modified { bytes: 0 },
+            took: std::time::Duration::ZERO,
         }),
     );
     assert!(s.feeds[2].is_failing());
@@ -353,6 +368,8 @@ fn feed_updated_applies_state_and_counts() {
         Msg::Engine(Event::FeedUpdated {
             state: FeedState::new(FEED_C),
             new_articles: new,
+            status: PollStatus::Modified { bytes: 0 },
+            took: std::time::Duration::ZERO,
         }),
     );
     assert_eq!(s.articles.len(), 10);
@@ -461,7 +478,10 @@ fn full_text_toggle() {
         &mut s,
         Msg::Engine(Event::FullTextLoaded {
             id,
-            result: Err("HTTP 404".into()),
+            result: Err(FullTextError::Fetch(FetchFailure::new(
+                ErrorKind::HttpStatus,
+                "HTTP 404",
+            ))),
         }),
     );
     let text = reader_text(&s);
@@ -603,6 +623,8 @@ fn untouched_list_follows_the_top_while_feeds_fill_it() {
         Msg::Engine(Event::FeedUpdated {
             state: FeedState::new(FEED_A),
             new_articles: first,
+            status: PollStatus::Modified { bytes: 0 },
+            took: std::time::Duration::ZERO,
         }),
     );
     assert_eq!(selected_title(&s), "Older");
@@ -612,6 +634,8 @@ fn untouched_list_follows_the_top_while_feeds_fill_it() {
         Msg::Engine(Event::FeedUpdated {
             state: FeedState::new(FEED_B),
             new_articles: newer,
+            status: PollStatus::Modified { bytes: 0 },
+            took: std::time::Duration::ZERO,
         }),
     );
     assert_eq!(
@@ -628,6 +652,8 @@ fn untouched_list_follows_the_top_while_feeds_fill_it() {
         Msg::Engine(Event::FeedUpdated {
             state: FeedState::new(FEED_C),
             new_articles: newest,
+            status: PollStatus::Modified { bytes: 0 },
+            took: std::time::Duration::ZERO,
         }),
     );
     assert_eq!(selected_title(&s), "Older");

@@ -1,14 +1,63 @@
 //! The messages between the engine and a front end. Plain data, no behaviour.
 
+use std::time::Duration;
+
 use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState};
+
+use super::fulltext::FullTextError;
+use super::poll::PollStatus;
+
+/// Which feeds a refresh asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feeds {
+    /// Every configured feed, in config order.
+    All,
+    /// One feed, ahead of any queued poll (key `r`).
+    One(FeedId),
+}
+
+/// Which of the asked-for feeds a refresh really polls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefreshMode {
+    /// Every one, whatever it waits for (keys `r`/`R`, `tidings refresh --force`).
+    Force,
+    /// Every one except those a server asked to wait (`Retry-After`) or that back off after
+    /// failures (`tidings refresh`).
+    Polite,
+    /// Only those whose schedule is due: interval, ttl, max-age, and the waits above
+    /// (`tidings refresh --due`, and the engine's own timer when it polls by itself).
+    Due,
+}
+
+/// A refresh request: answered by `FeedWaiting`/`FeedUpdated` events and, once everything it
+/// started is done and committed, one `RunFinished`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefreshRequest {
+    pub feeds: Feeds,
+    pub mode: RefreshMode,
+}
+
+impl RefreshRequest {
+    pub fn all(mode: RefreshMode) -> RefreshRequest {
+        RefreshRequest {
+            feeds: Feeds::All,
+            mode,
+        }
+    }
+
+    pub fn one(id: FeedId, mode: RefreshMode) -> RefreshRequest {
+        RefreshRequest {
+            feeds: Feeds::One(id),
+            mode,
+        }
+    }
+}
 
 /// A request from a front end. Sending one never blocks.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
-    /// Refresh every feed now, ignoring schedules (key `R`).
-    RefreshAll,
-    /// Refresh one feed now, ignoring its schedule (key `r`).
-    RefreshFeed(FeedId),
+    /// Poll feeds now (both faces start every refresh with this).
+    Refresh(RefreshRequest),
     /// Load an article body from the store; answered by `Event::BodyLoaded`.
     LoadBody(ArticleId),
     /// Fetch and extract the article's web page; answered by `Event::FullTextLoaded`.
@@ -24,10 +73,45 @@ pub enum Command {
 /// Refresh progress, for the status bar ("refreshing 12/40 · 2 failed").
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Progress {
+    /// Polls asked for in the current run.
     pub total: usize,
     pub done: usize,
     pub failed: usize,
+    /// False once the run is over (polls, full-text prefetches and writes all done).
     pub running: bool,
+}
+
+/// Full-text prefetch counts of a run (`full_text = true` feeds).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FullTextTotals {
+    /// New articles whose web page was asked for.
+    pub wanted: usize,
+    /// Pages fetched, extracted and saved for offline reading.
+    pub saved: usize,
+    /// Pages that could not be fetched or extracted (the feed itself is not failed).
+    pub failed: usize,
+}
+
+/// What one run did, sent with `Event::RunFinished`. A request that arrives while a run is
+/// going joins it, and its counts add up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunTotals {
+    /// Feeds the run was asked about: polled plus waiting.
+    pub feeds: usize,
+    /// Polled, changed and parsed.
+    pub ok: usize,
+    pub not_modified: usize,
+    pub failed: usize,
+    /// Not polled: the request's mode let them wait (see `RefreshMode`).
+    pub waiting: usize,
+    pub new_articles: usize,
+    /// Feed bytes downloaded (bodies of changed feeds).
+    pub bytes: u64,
+    pub full_text: FullTextTotals,
+    /// Writes the store could not commit (each also reported as an `Event::Notice`).
+    pub write_errors: usize,
+    /// From the first request of the run until everything it started was committed.
+    pub elapsed: Duration,
 }
 
 /// Something the engine learned. Applied by the front end's `update`.
@@ -41,19 +125,41 @@ pub enum Event {
     FeedUpdated {
         state: FeedState,
         new_articles: Vec<ArticleMeta>,
+        /// What the poll did (changed, not modified, failed).
+        status: PollStatus,
+        /// How long the poll took, from its start to its parsed result.
+        took: Duration,
+    },
+    /// A feed a request asked for was not polled because a server asked it to wait or it
+    /// backs off after failures: `state.next_due` says until when, `state.due_reason` why.
+    /// Feeds that only wait for their schedule are counted in `RunTotals::waiting` without
+    /// an event.
+    FeedWaiting {
+        state: FeedState,
+    },
+    /// The full text of a new article of a `full_text = true` feed was prefetched (and saved
+    /// in the store for offline reading), or could not be.
+    FullTextPrefetched {
+        id: ArticleId,
+        feed: FeedId,
+        title: String,
+        result: Result<(), FullTextError>,
     },
     /// Answer to `Command::LoadBody` (`None` when the store has no body for it).
     BodyLoaded {
         id: ArticleId,
         body: Option<ArticleBody>,
     },
-    /// Answer to `Command::FetchFullText`: the extracted article, or a short error.
+    /// Answer to `Command::FetchFullText`: the extracted article, or why not.
     FullTextLoaded {
         id: ArticleId,
-        result: Result<ArticleBody, String>,
+        result: Result<ArticleBody, FullTextError>,
     },
     /// Highlight rule matches recomputed (after the rules changed).
     HighlightsUpdated(Vec<(ArticleId, Vec<u16>)>),
+    /// Everything a run started is done and its writes are committed (or failed, counted in
+    /// `write_errors`). Follows the run's last `Progress` (with `running: false`).
+    RunFinished(RunTotals),
     /// Something the user should know (shown in the status bar).
     Notice(String),
 }

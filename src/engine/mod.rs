@@ -1,16 +1,23 @@
 //! The engine: everything slow (network, parsing, disk) runs here, off the UI thread.
 //! Front ends talk to it only through `Command`s in and `Event`s out; it never touches the terminal.
 
+pub mod fulltext;
 mod ingest;
 mod messages;
 pub mod parse;
 pub mod poll;
 pub mod rehighlight;
 mod runner;
+mod select;
 
-pub use ingest::{poll_window, Ingest, MAX_WRITE_BACKLOG};
-pub use messages::{Command, Event, Progress};
-pub use runner::{start, EngineHandle, EngineSetup};
+pub use fulltext::FullTextError;
+pub use ingest::{poll_window, MAX_WRITE_BACKLOG};
+pub use messages::{
+    Command, Event, Feeds, FullTextTotals, Progress, RefreshMode, RefreshRequest, RunTotals,
+};
+pub use poll::PollStatus;
+pub use runner::{start, EngineHandle, EngineSetup, Polling};
+pub use select::waits;
 
 /// The async runtime the engine runs on: a worker per core, and few blocking threads.
 /// Parsing runs on blocking threads and is CPU work: more of them than cores only adds

@@ -1,5 +1,6 @@
 //! One poll of one feed: fetch, decode, parse, match highlights, and the feed's next state
-//! (validators, schedule, backoff, errors). Shared by the TUI's engine loop and `tidings refresh`.
+//! (validators, schedule, backoff, errors, and why it is next due). Run by the engine loop
+//! only, whichever front end asked.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use crate::fetch::{
     self, charset, discover, schedule, FeedRequest, FetchFailure, FetchOutcome, Fetched,
 };
 use crate::highlight::Highlighter;
-use crate::model::{ErrorKind, FeedState, NewArticle};
+use crate::model::{DueReason, ErrorKind, FeedState, NewArticle};
 
 use super::parse::parse_feed;
 use super::rehighlight::rules_for;
@@ -30,7 +31,7 @@ pub enum PollStatus {
 
 /// The result of polling one feed.
 #[derive(Debug)]
-pub struct PollResult {
+pub(super) struct PollResult {
     pub state: FeedState,
     pub status: PollStatus,
     /// Every article in the document (not yet de-duplicated against the store).
@@ -40,14 +41,18 @@ pub struct PollResult {
 
 /// Everything a poll needs besides the feed. Cheap to clone.
 #[derive(Clone)]
-pub struct PollContext {
+pub(super) struct PollContext {
     pub fetcher: fetch::Fetcher,
     pub highlighter: Arc<Highlighter>,
     pub default_interval: Duration,
 }
 
 /// Fetches and parses one feed. Never fails: a failure is recorded in the returned state.
-pub async fn poll_feed(ctx: &PollContext, feed: &FeedConfig, state: FeedState) -> PollResult {
+pub(super) async fn poll_feed(
+    ctx: &PollContext,
+    feed: &FeedConfig,
+    state: FeedState,
+) -> PollResult {
     let started = std::time::Instant::now();
     let request = FeedRequest {
         location: feed.location.clone(),
@@ -57,7 +62,11 @@ pub async fn poll_feed(ctx: &PollContext, feed: &FeedConfig, state: FeedState) -
     let outcome = ctx.fetcher.fetch_feed(&request).await;
     let interval = feed.refresh_interval.unwrap_or(ctx.default_interval);
     let feed_url = feed.url.clone();
-    let (state, status, articles) = if matches!(outcome, FetchOutcome::Modified(_)) {
+    let retry_after = match &outcome {
+        FetchOutcome::Failed(failure) => failure.retry_after,
+        _ => None,
+    };
+    let (mut state, status, articles) = if matches!(outcome, FetchOutcome::Modified(_)) {
         // Decoding, parsing and matching are CPU work: keep them off the async workers.
         let highlighter = ctx.highlighter.clone();
         let result = tokio::task::spawn_blocking(move || {
@@ -91,11 +100,29 @@ pub async fn poll_feed(ctx: &PollContext, feed: &FeedConfig, state: FeedState) -
             Utc::now(),
         )
     };
+    state.due_reason = due_reason(status, state.next_due, retry_after);
     PollResult {
         state,
         status,
         articles,
         took: started.elapsed(),
+    }
+}
+
+/// Why a polled feed's `next_due` is what `process_outcome` made it: after a failure, the
+/// server's `Retry-After` when that is what pushed it furthest, else the backoff; after a
+/// success, its schedule (interval, feed hints and caching headers).
+pub fn due_reason(
+    status: PollStatus,
+    next_due: Option<DateTime<Utc>>,
+    retry_after: Option<DateTime<Utc>>,
+) -> DueReason {
+    match status {
+        PollStatus::Failed if retry_after.is_some() && next_due == retry_after => {
+            DueReason::ServerAsked
+        }
+        PollStatus::Failed => DueReason::Backoff,
+        _ => DueReason::Schedule,
     }
 }
 
@@ -302,6 +329,33 @@ mod tests {
         assert_eq!(state.failures, 2);
         // A second failure waits longer than the first backoff step.
         assert!(state.next_due.unwrap() > now() + chrono::Duration::seconds(90));
+    }
+
+    #[test]
+    fn the_due_reason_says_who_set_next_due() {
+        let later = now() + chrono::Duration::hours(3);
+        let failed = PollStatus::Failed;
+        // Retry-After further than the backoff: the server asked.
+        assert_eq!(
+            due_reason(failed, Some(later), Some(later)),
+            DueReason::ServerAsked
+        );
+        // A Retry-After shorter than the backoff, or none: backing off.
+        let sooner = now() + chrono::Duration::seconds(1);
+        assert_eq!(
+            due_reason(failed, Some(later), Some(sooner)),
+            DueReason::Backoff
+        );
+        assert_eq!(due_reason(failed, Some(later), None), DueReason::Backoff);
+        // Success: the schedule, whatever the caching headers said.
+        assert_eq!(
+            due_reason(PollStatus::NotModified, Some(later), None),
+            DueReason::Schedule
+        );
+        assert_eq!(
+            due_reason(PollStatus::Modified { bytes: 1 }, Some(later), None),
+            DueReason::Schedule
+        );
     }
 
     #[test]

@@ -1,38 +1,50 @@
-//! The background loop behind the TUI: schedules polls, applies their results, answers
-//! body and full-text requests, and reports everything as `Event`s. Never touches the terminal.
+//! The engine loop, the one place that schedules, polls and ingests, whichever front end
+//! drives it: the TUI (which also lets it poll on the feeds' schedules) and `tidings refresh`
+//! (which sends one request and prints the events). Answers body and full-text requests,
+//! prefetches full text for `full_text` feeds, and reports everything as `Event`s. Never
+//! touches the terminal.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::config::{Config, FeedConfig};
 use crate::fetch::Fetcher;
 use crate::highlight::Highlighter;
-use crate::model::{ArticleBody, ArticleId, BodyKind, FeedId, FeedState};
+use crate::model::{ArticleId, ArticleMeta, DueReason, FeedId, FeedState};
 use crate::store::{Store, WriteOp, Writer};
 
+use super::fulltext::{self, is_web_address, FullTextError};
 use super::ingest::{poll_window, Ingest};
-use super::poll::{is_due, poll_feed, PollContext, PollResult, PollStatus};
+use super::poll::{poll_feed, PollContext, PollResult, PollStatus};
 use super::rehighlight::rehighlight;
-use super::{Command, Event, Progress};
+use super::select::waits;
+use super::{Command, Event, Feeds, Progress, RefreshMode, RefreshRequest, RunTotals};
 
-/// What the engine starts from.
+/// Whether the engine polls feeds by itself when they fall due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Polling {
+    /// Every due feed at start, then each feed when its `next_due` comes (the TUI).
+    Scheduled,
+    /// Only on `Command::Refresh` (`tidings refresh`).
+    OnRequest,
+}
+
+/// What the engine starts from. It reads the feed states and the ids of stored articles
+/// itself, from `reader` on a blocking thread, before its first poll.
 pub struct EngineSetup {
     pub config: Arc<Config>,
-    /// Feed states loaded from the store.
-    pub states: Vec<FeedState>,
-    /// Ids of every stored article.
-    pub known: HashSet<ArticleId>,
     pub writer: Writer,
-    /// The store, for reads (bodies, cached full text) on blocking threads only; it also
-    /// holds the data-dir lock for the engine's lifetime.
+    /// The store, for reads (states, known ids, bodies, cached full text) on blocking threads
+    /// only; it also holds the data-dir lock for the engine's lifetime.
     pub reader: Store,
     pub fetcher: Fetcher,
     pub highlighter: Arc<Highlighter>,
+    pub polling: Polling,
 }
 
 /// A running engine: send commands, receive events, then `shutdown`.
@@ -53,7 +65,7 @@ impl EngineHandle {
     }
 }
 
-/// Starts the engine on its own tokio runtime; polls every due feed at once.
+/// Starts the engine on its own tokio runtime.
 pub fn start(setup: EngineSetup, runtime: tokio::runtime::Runtime) -> EngineHandle {
     let (command_tx, command_rx) = unbounded_channel();
     let (event_tx, event_rx) = unbounded_channel();
@@ -66,9 +78,23 @@ pub fn start(setup: EngineSetup, runtime: tokio::runtime::Runtime) -> EngineHand
     }
 }
 
+/// The run in progress: every request that arrives before it ends joins it.
+struct Run {
+    started: Instant,
+    totals: RunTotals,
+}
+
+/// A finished full-text prefetch.
+struct Prefetched {
+    id: ArticleId,
+    feed: FeedId,
+    title: String,
+    result: Result<(), FullTextError>,
+}
+
 struct Engine {
-    feeds: Vec<FeedConfig>,
-    /// Index into `feeds` by id.
+    config: Arc<Config>,
+    /// Index into `config.feeds` by id.
     index: HashMap<FeedId, usize>,
     states: HashMap<FeedId, FeedState>,
     in_flight: HashSet<FeedId>,
@@ -82,6 +108,10 @@ struct Engine {
     ctx: PollContext,
     events: UnboundedSender<Event>,
     progress: Progress,
+    run: Option<Run>,
+    /// Re-matching stored articles after the highlight rules changed; a run does not end
+    /// before it (so its count is reported with the run).
+    rehighlighting: bool,
 }
 
 async fn run(
@@ -89,8 +119,17 @@ async fn run(
     mut commands: UnboundedReceiver<Command>,
     events: UnboundedSender<Event>,
 ) {
-    let mut states: HashMap<FeedId, FeedState> =
-        setup.states.into_iter().map(|s| (s.id, s)).collect();
+    let reader = Arc::new(Mutex::new(setup.reader));
+    let (states, known) = match load(reader.clone()).await {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            // The store opened but cannot be read: poll anyway (the store itself never
+            // stores an article twice), and say so.
+            let _ = events.send(Event::Notice(message));
+            (Vec::new(), HashSet::new())
+        }
+    };
+    let mut states: HashMap<FeedId, FeedState> = states.into_iter().map(|s| (s.id, s)).collect();
     for feed in &setup.config.feeds {
         states
             .entry(feed.id())
@@ -104,27 +143,35 @@ async fn run(
             .enumerate()
             .map(|(i, f)| (f.id(), i))
             .collect(),
-        feeds: setup.config.feeds.clone(),
         states,
         in_flight: HashSet::new(),
         queue: VecDeque::new(),
         queued: HashSet::new(),
         window: poll_window(setup.config.max_concurrent_fetches),
-        ingest: Ingest::new(setup.known, setup.writer, setup.config.retention),
-        reader: Arc::new(Mutex::new(setup.reader)),
+        ingest: Ingest::new(known, setup.writer, setup.config.retention),
+        reader,
         ctx: PollContext {
             fetcher: setup.fetcher,
             highlighter: setup.highlighter,
             default_interval: setup.config.refresh_interval,
         },
+        config: setup.config,
         events,
         progress: Progress::default(),
+        run: None,
+        rehighlighting: true,
     };
-    engine.rehighlight_in_background();
+    let mut rehighlighting = Some(engine.rehighlight_in_background());
     let mut polls: JoinSet<PollResult> = JoinSet::new();
+    let mut prefetches: JoinSet<Prefetched> = JoinSet::new();
     // Schedules are scanned only when the timer fires, never per finished poll, so that a
     // refresh of N feeds costs O(N), not O(N^2).
-    let mut wake_at = tokio::time::Instant::now();
+    let scheduled = setup.polling == Polling::Scheduled;
+    let mut wake_at = if scheduled {
+        tokio::time::Instant::now()
+    } else {
+        far_future()
+    };
     let mut retry_at = far_future();
     loop {
         tokio::select! {
@@ -134,18 +181,25 @@ async fn run(
             },
             Some(done) = polls.join_next(), if !polls.is_empty() => {
                 if let Ok(result) = done {
-                    if let Some(due) = engine.finish(result) {
-                        wake_at = wake_at.min(due);
+                    if let Some(due) = engine.finish(result, &mut prefetches) {
+                        if scheduled {
+                            wake_at = wake_at.min(due);
+                        }
                     }
                 }
-                if polls.is_empty() && engine.queue.is_empty() {
-                    engine.progress.running = false;
-                    engine.emit(Event::Progress(engine.progress));
+            }
+            Some(done) = prefetches.join_next(), if !prefetches.is_empty() => {
+                if let Ok(done) = done {
+                    engine.prefetched(done);
                 }
             }
+            _ = async { rehighlighting.as_mut().expect("guarded").await }, if rehighlighting.is_some() => {
+                rehighlighting = None;
+                engine.rehighlighting = false;
+            }
             _ = tokio::time::sleep_until(wake_at.min(retry_at)) => {
-                if tokio::time::Instant::now() >= wake_at {
-                    engine.start_due();
+                if scheduled && tokio::time::Instant::now() >= wake_at {
+                    engine.request(RefreshRequest::all(RefreshMode::Due), false);
                     wake_at = tokio::time::Instant::now() + engine.next_wake();
                 }
             }
@@ -157,10 +211,32 @@ async fn run(
         } else {
             far_future()
         };
+        if polls.is_empty() && prefetches.is_empty() {
+            engine.end_run();
+        }
     }
     polls.abort_all();
+    prefetches.abort_all();
     let writer = engine.ingest.writer().clone();
     let _ = tokio::task::spawn_blocking(move || writer.flush()).await;
+}
+
+/// The feed states and the ids of every stored (or dropped) article, read on a blocking
+/// thread: what the engine needs before its first poll and its first ingest.
+async fn load(reader: Arc<Mutex<Store>>) -> Result<(Vec<FeedState>, HashSet<ArticleId>), String> {
+    tokio::task::spawn_blocking(move || {
+        let store = reader
+            .lock()
+            .map_err(|_| "the store is unusable after a crash of a reader".to_string())?;
+        let states = store.load_feed_states();
+        let known = store.known_ids();
+        match (states, known) {
+            (Ok(states), Ok(known)) => Ok((states, known)),
+            (Err(e), _) | (_, Err(e)) => Err(format!("could not read the store: {e}")),
+        }
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("could not read the store: {e}")))
 }
 
 impl Engine {
@@ -170,7 +246,7 @@ impl Engine {
     }
 
     /// Re-matches stored articles if the highlight rules changed since the last run.
-    fn rehighlight_in_background(&self) {
+    fn rehighlight_in_background(&self) -> JoinHandle<()> {
         let reader = self.reader.clone();
         let highlighter = self.ctx.highlighter.clone();
         let events = self.events.clone();
@@ -187,42 +263,68 @@ impl Engine {
                     )));
                 }
             }
-        });
+        })
     }
 
-    fn start_due(&mut self) {
+    /// Queues the polls a request asks for (ahead of the others for one feed) and counts
+    /// the feeds it lets wait. A request from the engine's own timer that finds nothing due
+    /// starts no run; a front end's request always ends with `RunFinished`.
+    fn request(&mut self, request: RefreshRequest, from_front_end: bool) {
         let now = Utc::now();
-        // In config order, so that the first feeds listed are the first fetched.
-        let due: Vec<FeedId> = self
-            .feeds
-            .iter()
-            .map(FeedConfig::id)
-            .filter(|id| !self.in_flight.contains(id))
-            .filter(|id| self.states.get(id).is_none_or(|s| is_due(s, now)))
-            .collect();
-        for id in due {
-            self.start_poll(id, false);
+        let ids: Vec<FeedId> = match request.feeds {
+            Feeds::All => self.config.feeds.iter().map(FeedConfig::id).collect(),
+            Feeds::One(id) if self.index.contains_key(&id) => vec![id],
+            Feeds::One(_) => Vec::new(),
+        };
+        let mut poll = Vec::new();
+        let mut held = Vec::new();
+        for id in ids {
+            // Already part of the run in progress.
+            if self.in_flight.contains(&id) || self.queued.contains(&id) {
+                continue;
+            }
+            match waits(self.states.get(&id), request.mode, now) {
+                None => poll.push(id),
+                Some(reason) => held.push((id, reason)),
+            }
         }
-    }
-
-    /// Queues a poll of `id` (at the front when the user asked for it); `pump` starts it.
-    fn start_poll(&mut self, id: FeedId, urgent: bool) {
-        if !self.index.contains_key(&id) || self.in_flight.contains(&id) || !self.queued.insert(id)
-        {
+        if poll.is_empty() && !from_front_end {
             return;
         }
-        if urgent {
-            self.queue.push_front(id);
-        } else {
-            self.queue.push_back(id);
-        }
-        if !self.progress.running {
+        if self.run.is_none() {
+            self.run = Some(Run {
+                started: Instant::now(),
+                totals: RunTotals::default(),
+            });
             self.progress = Progress {
                 running: true,
                 ..Progress::default()
             };
         }
-        self.progress.total += 1;
+        if let Some(run) = &mut self.run {
+            run.totals.feeds += poll.len() + held.len();
+            run.totals.waiting += held.len();
+        }
+        for (id, reason) in held {
+            // Waiting for the schedule is the normal case: counted, not announced.
+            if reason != DueReason::Schedule {
+                if let Some(state) = self.states.get(&id) {
+                    self.emit(Event::FeedWaiting {
+                        state: state.clone(),
+                    });
+                }
+            }
+        }
+        let urgent = matches!(request.feeds, Feeds::One(_));
+        for id in poll {
+            self.queued.insert(id);
+            if urgent {
+                self.queue.push_front(id);
+            } else {
+                self.queue.push_back(id);
+            }
+            self.progress.total += 1;
+        }
         self.emit(Event::Progress(self.progress));
     }
 
@@ -235,7 +337,7 @@ impl Engine {
                 return false;
             };
             self.queued.remove(&id);
-            let feed = self.feeds[self.index[&id]].clone();
+            let feed = self.config.feeds[self.index[&id]].clone();
             self.in_flight.insert(id);
             let state = self
                 .states
@@ -263,15 +365,34 @@ impl Engine {
             .clamp(Duration::from_millis(50), Duration::from_secs(60))
     }
 
-    /// Applies a finished poll; returns when the feed is next due, to wake up for it.
-    fn finish(&mut self, result: PollResult) -> Option<tokio::time::Instant> {
+    /// Applies a finished poll and starts the full-text prefetch of its new articles;
+    /// returns when the feed is next due, to wake up for it.
+    fn finish(
+        &mut self,
+        result: PollResult,
+        prefetches: &mut JoinSet<Prefetched>,
+    ) -> Option<tokio::time::Instant> {
         let id = result.state.id;
+        let (status, took) = (result.status, result.took);
         self.in_flight.remove(&id);
         self.progress.done += 1;
-        if result.status == PollStatus::Failed {
+        if status == PollStatus::Failed {
             self.progress.failed += 1;
         }
         let (state, new_articles) = self.ingest.apply(result);
+        if let Some(run) = &mut self.run {
+            let totals = &mut run.totals;
+            match status {
+                PollStatus::Modified { bytes } => {
+                    totals.ok += 1;
+                    totals.bytes += bytes;
+                }
+                PollStatus::NotModified => totals.not_modified += 1,
+                PollStatus::Failed => totals.failed += 1,
+            }
+            totals.new_articles += new_articles.len();
+        }
+        self.prefetch(&new_articles, prefetches);
         let due = state.next_due.map(|due| {
             let wait = (due - Utc::now()).to_std().unwrap_or(Duration::ZERO);
             tokio::time::Instant::now() + wait
@@ -281,19 +402,91 @@ impl Engine {
         self.emit(Event::FeedUpdated {
             state,
             new_articles,
+            status,
+            took,
         });
         due
     }
 
+    /// Fetches the web page of each new article of a `full_text = true` feed, under the same
+    /// limits as the polls (the same fetcher), and saves its extract for offline reading.
+    fn prefetch(&mut self, articles: &[ArticleMeta], prefetches: &mut JoinSet<Prefetched>) {
+        let Some(first) = articles.first() else {
+            return;
+        };
+        let wanted = self
+            .index
+            .get(&first.feed)
+            .is_some_and(|&i| self.config.feeds[i].full_text);
+        if !wanted {
+            return;
+        }
+        for article in articles {
+            let Some(url) = article.link.clone().filter(|l| is_web_address(l)) else {
+                continue;
+            };
+            if let Some(run) = &mut self.run {
+                run.totals.full_text.wanted += 1;
+            }
+            let fetcher = self.ctx.fetcher.clone();
+            let writer = self.ingest.writer().clone();
+            let (id, feed, title) = (article.id, article.feed, article.title.clone());
+            prefetches.spawn(async move {
+                let result = fulltext::prefetch(&fetcher, &writer, id, &url).await;
+                Prefetched {
+                    id,
+                    feed,
+                    title,
+                    result,
+                }
+            });
+        }
+    }
+
+    fn prefetched(&mut self, done: Prefetched) {
+        if let Some(run) = &mut self.run {
+            if done.result.is_ok() {
+                run.totals.full_text.saved += 1;
+            } else {
+                run.totals.full_text.failed += 1;
+            }
+        }
+        self.emit(Event::FullTextPrefetched {
+            id: done.id,
+            feed: done.feed,
+            title: done.title,
+            result: done.result,
+        });
+    }
+
+    /// Ends the run in progress once nothing it started is left (the caller checked polls and
+    /// prefetches): commits its writes on a blocking thread, then reports the totals.
+    fn end_run(&mut self) {
+        if self.rehighlighting || !self.queue.is_empty() || !self.in_flight.is_empty() {
+            return;
+        }
+        let Some(run) = self.run.take() else {
+            return;
+        };
+        self.progress.running = false;
+        self.emit(Event::Progress(self.progress));
+        let writer = self.ingest.writer().clone();
+        let events = self.events.clone();
+        tokio::task::spawn_blocking(move || {
+            writer.flush();
+            let mut totals = run.totals;
+            for error in writer.take_errors() {
+                totals.write_errors += 1;
+                let _ = events.send(Event::Notice(format!("could not save: {error}")));
+            }
+            totals.elapsed = run.started.elapsed();
+            let _ = events.send(Event::RunFinished(totals));
+        });
+    }
+
     fn handle(&mut self, command: Command) {
         match command {
-            Command::RefreshAll => {
-                let ids: Vec<FeedId> = self.feeds.iter().map(FeedConfig::id).collect();
-                for id in ids {
-                    self.start_poll(id, false);
-                }
-            }
-            Command::RefreshFeed(id) => self.start_poll(id, true),
+            Command::Refresh(request) => self.request(request, true),
             Command::LoadBody(id) => {
                 let reader = self.reader.clone();
                 let writer = self.ingest.writer().clone();
@@ -311,7 +504,7 @@ impl Engine {
                 let fetcher = self.ctx.fetcher.clone();
                 let events = self.events.clone();
                 tokio::spawn(async move {
-                    let result = full_text(id, &url, reader, &writer, &fetcher).await;
+                    let result = fulltext::full_text(id, &url, reader, &writer, &fetcher).await;
                     let _ = events.send(Event::FullTextLoaded { id, result });
                 });
             }
@@ -324,55 +517,6 @@ impl Engine {
             Command::Shutdown => {}
         }
     }
-}
-
-/// The article's web page, reduced to its main content: from the store's cache, else fetched.
-async fn full_text(
-    id: ArticleId,
-    url: &str,
-    reader: Arc<Mutex<Store>>,
-    writer: &Writer,
-    fetcher: &Fetcher,
-) -> Result<ArticleBody, String> {
-    let cached = {
-        let writer = writer.clone();
-        tokio::task::spawn_blocking(move || {
-            writer.flush();
-            reader
-                .lock()
-                .ok()
-                .and_then(|s| s.full_text(id).ok().flatten())
-        })
-        .await
-        .ok()
-        .flatten()
-    };
-    let html = match cached {
-        Some(html) => html,
-        None => {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(format!(
-                    "cannot fetch the full article: {url} is not a web address"
-                ));
-            }
-            let page = fetcher
-                .fetch_page(url)
-                .await
-                .map_err(|f| format!("could not fetch the full article: {}", f.message))?;
-            let page_url = url.to_string();
-            let html =
-                tokio::task::spawn_blocking(move || crate::readability::extract(&page, &page_url))
-                    .await
-                    .map_err(|e| format!("extraction crashed: {e}"))?
-                    .map_err(|e| format!("could not extract the article: {e}"))?;
-            writer.send(WriteOp::SaveFullText(id, html.clone()));
-            html
-        }
-    };
-    Ok(ArticleBody {
-        kind: BodyKind::Html,
-        content: html,
-    })
 }
 
 /// A deadline that never comes (tokio's `sleep_until` needs one).

@@ -20,7 +20,7 @@ use crate::cli::{CommandArgs, GlobalArgs};
 pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppError> {
     let env = Environment::resolve(global)?;
     let result = match command {
-        CommandArgs::Refresh => refresh::run(&env),
+        CommandArgs::Refresh(args) => refresh::run(&env, &args),
         CommandArgs::List(args) => list::run(&env, &args),
         CommandArgs::Show(args) => show::run(&env, &args),
         CommandArgs::ImportOpml { file } => opml::import(&env, &file),

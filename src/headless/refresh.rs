@@ -1,34 +1,23 @@
-//! `tidings refresh`: poll every configured feed once, concurrently (under the same global
-//! and per-host limits as the TUI), print one line per feed as it finishes, then totals.
+//! `tidings refresh`: asks the engine for one run over every configured feed and prints its
+//! events: one line per feed as it finishes (or as it is found waiting), then the totals.
+//! No polling, scheduling or ingest here: the engine does all of it, as for the TUI.
 
-use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
 
-use tokio::task::JoinSet;
+use chrono::{DateTime, Local, TimeZone, Utc};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::{AppError, Environment};
-use crate::engine::poll::{poll_feed, PollContext, PollResult, PollStatus};
-use crate::engine::rehighlight::rehighlight;
-use crate::engine::{self, poll_window, Ingest};
-use crate::model::{FeedId, FeedState};
-use crate::store::Writer;
+use crate::cli::RefreshArgs;
+use crate::engine::{Command, Event, PollStatus, Polling, RefreshMode, RefreshRequest, RunTotals};
+use crate::model::{DueReason, FeedState};
 
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
 
-#[derive(Default)]
-struct Totals {
-    ok: usize,
-    not_modified: usize,
-    failed: usize,
-    new_articles: usize,
-    bytes: u64,
-}
-
-pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
+pub fn run(env: &Environment, args: &RefreshArgs) -> Result<ExitCode, AppError> {
     let config = &env.config;
     if config.feeds.is_empty() {
         return Err(AppError::Usage(format!(
@@ -36,127 +25,220 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
             env.config_path.display()
         )));
     }
+    let mode = if args.force {
+        RefreshMode::Force
+    } else if args.due {
+        RefreshMode::Due
+    } else {
+        RefreshMode::Polite
+    };
     let highlighter = Arc::new(env.highlighter()?);
     let (store, _notices) = env.open_store()?;
-    let mut states: HashMap<FeedId, FeedState> = store
-        .load_feed_states()?
-        .into_iter()
-        .map(|s| (s.id, s))
-        .collect();
-    let names = FeedNames::new(config, &states.values().cloned().collect::<Vec<_>>());
-    let rematched = rehighlight(&store, &highlighter)?;
-    if !rematched.is_empty() {
-        eprintln!(
-            "tidings: highlight rules changed; {} stored articles re-matched",
-            rematched.len()
-        );
-    }
-    let known = store.known_ids()?;
-    let mut ingest = Ingest::new(known, Writer::spawn(&store)?, config.retention);
-    let runtime =
-        engine::runtime().map_err(|e| AppError::io("could not start the async runtime", e))?;
-    let started = Instant::now();
-    let progress_on_tty = std::io::stderr().is_terminal();
-    let mut out = output::stdout();
-    let mut totals = Totals::default();
-    let total = config.feeds.len();
-
-    runtime.block_on(async {
-        let ctx = PollContext {
-            fetcher: env.fetcher()?,
-            highlighter,
-            default_interval: config.refresh_interval,
-        };
-        let mut polls: JoinSet<PollResult> = JoinSet::new();
-        let mut queue = config.feeds.iter();
-        let window = poll_window(config.max_concurrent_fetches);
-        let mut spawn_next = |polls: &mut JoinSet<PollResult>| {
-            if let Some(feed) = queue.next() {
-                let state = states
-                    .remove(&feed.id())
-                    .unwrap_or_else(|| FeedState::new(&feed.url));
-                let (ctx, feed) = (ctx.clone(), feed.clone());
-                polls.spawn(async move { poll_feed(&ctx, &feed, state).await });
-            }
-        };
-        for _ in 0..window {
-            spawn_next(&mut polls);
-        }
-        let mut done = 0;
-        while let Some(joined) = polls.join_next().await {
-            // Start the next poll as this one is applied, unless the writer is behind.
-            while ingest.writer_is_behind() {
-                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-            }
-            spawn_next(&mut polls);
-            let Ok(result) = joined else { continue };
-            done += 1;
-            let status = result.status;
-            let took = result.took;
-            let (state, fresh) = ingest.apply(result);
-            totals.new_articles += fresh.len();
-            let (label, detail) = match status {
-                PollStatus::Modified { bytes } => {
-                    totals.ok += 1;
-                    totals.bytes += bytes;
-                    ("ok", format!("{} new, {}", fresh.len(), human_bytes(bytes)))
-                }
-                PollStatus::NotModified => {
-                    totals.not_modified += 1;
-                    ("ok", "not modified".to_string())
-                }
-                PollStatus::Failed => {
-                    totals.failed += 1;
-                    let kind = state.error_kind.map_or("error", |k| k.as_str());
-                    let message = state.last_error.as_deref().unwrap_or("failed");
-                    ("failed", format!("{kind}: {message}"))
-                }
-            };
-            let moved = state
-                .moved_to
-                .as_deref()
-                .map(|to| {
-                    format!(" · feed moved to {to} (`tidings update-urls` updates your config)")
-                })
-                .unwrap_or_default();
-            if progress_on_tty {
-                eprint!("\r\x1b[K");
-            }
-            writeln!(
-                out,
-                "{label:<6}  {title}  ({detail}, {secs:.2}s){moved}",
-                title = names.title_for(&state),
-                secs = took.as_secs_f64(),
-            )
-            .map_err(write_error)?;
-            if progress_on_tty {
-                output::flush(&mut out)?;
-                eprint!("refreshing {done}/{total} · {} failed", totals.failed);
-            }
-        }
-        Ok::<(), AppError>(())
-    })?;
-    if progress_on_tty {
-        eprint!("\r\x1b[K");
-    }
-    ingest.writer().flush();
-    writeln!(
-        out,
-        "{total} feeds: {} ok, {} not modified, {} failed · {} new articles · {} · {:.2}s",
-        totals.ok,
-        totals.not_modified,
-        totals.failed,
-        totals.new_articles,
-        human_bytes(totals.bytes),
-        started.elapsed().as_secs_f64()
-    )
-    .map_err(write_error)?;
-    output::flush(&mut out)?;
-    Ok(if totals.failed > 0 {
+    let mut engine = env.start_engine(store, highlighter, Polling::OnRequest)?;
+    let mut events = engine.events.take().expect("events are taken once");
+    let _ = engine
+        .commands
+        .send(Command::Refresh(RefreshRequest::all(mode)));
+    let printer = Printer {
+        names: FeedNames::new(config, &[]),
+        progress_on_tty: std::io::stderr().is_terminal(),
+    };
+    let totals = printer.print_run(&mut events);
+    engine.shutdown();
+    let totals = totals?;
+    Ok(if totals.write_errors > 0 {
+        // Each was reported on stderr; what was printed above may not all be stored.
+        ExitCode::from(2)
+    } else if totals.failed > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+struct Printer {
+    names: FeedNames,
+    progress_on_tty: bool,
+}
+
+impl Printer {
+    /// Prints the run's events until it finishes; returns its totals.
+    fn print_run(&self, events: &mut UnboundedReceiver<Event>) -> Result<RunTotals, AppError> {
+        let mut out = output::stdout();
+        let mut full_text_done = 0;
+        let mut progress = String::new();
+        while let Some(event) = events.blocking_recv() {
+            match event {
+                Event::FeedUpdated {
+                    state,
+                    new_articles,
+                    status,
+                    took,
+                } => {
+                    let line = self.polled_line(&state, new_articles.len(), status, took);
+                    self.clear_progress();
+                    writeln!(out, "{line}").map_err(write_error)?;
+                }
+                Event::FeedWaiting { state } => {
+                    let line = self.waiting_line(&state, Utc::now(), &Local);
+                    self.clear_progress();
+                    writeln!(out, "{line}").map_err(write_error)?;
+                }
+                Event::Progress(p) => {
+                    progress = format!("refreshing {}/{} · {} failed", p.done, p.total, p.failed);
+                }
+                Event::FullTextPrefetched {
+                    feed,
+                    title,
+                    result,
+                    ..
+                } => {
+                    full_text_done += 1;
+                    if let Err(error) = result {
+                        self.clear_progress();
+                        eprintln!(
+                            "tidings: full text of {title:?} ({feed}): {error}",
+                            feed = self.names.title(feed)
+                        );
+                    }
+                }
+                Event::HighlightsUpdated(items) => {
+                    self.clear_progress();
+                    eprintln!(
+                        "tidings: highlight rules changed; {} stored articles re-matched",
+                        items.len()
+                    );
+                }
+                Event::Notice(text) => {
+                    self.clear_progress();
+                    eprintln!("tidings: {text}");
+                }
+                Event::RunFinished(totals) => {
+                    self.clear_progress();
+                    writeln!(out, "{}", totals_line(&totals)).map_err(write_error)?;
+                    output::flush(&mut out)?;
+                    return Ok(totals);
+                }
+                Event::BodyLoaded { .. } | Event::FullTextLoaded { .. } => {}
+            }
+            if self.progress_on_tty && !progress.is_empty() {
+                output::flush(&mut out)?;
+                let full = if full_text_done > 0 {
+                    format!(" · {full_text_done} full texts")
+                } else {
+                    String::new()
+                };
+                eprint!("{progress}{full}");
+            }
+        }
+        Err(AppError::EngineStopped)
+    }
+
+    fn clear_progress(&self) {
+        if self.progress_on_tty {
+            eprint!("\r\x1b[K");
+        }
+    }
+
+    /// `ok      Title  (3 new, 1.2 KiB, 0.05s)`, `failed  Title  (http: HTTP 500, 0.01s)`.
+    fn polled_line(
+        &self,
+        state: &FeedState,
+        new: usize,
+        status: PollStatus,
+        took: std::time::Duration,
+    ) -> String {
+        let (label, detail) = match status {
+            PollStatus::Modified { bytes } => ("ok", format!("{new} new, {}", human_bytes(bytes))),
+            PollStatus::NotModified => ("ok", "not modified".to_string()),
+            PollStatus::Failed => {
+                let kind = state.error_kind.map_or("error", |k| k.as_str());
+                let message = state.last_error.as_deref().unwrap_or("failed");
+                ("failed", format!("{kind}: {message}"))
+            }
+        };
+        let moved = state
+            .moved_to
+            .as_deref()
+            .map(|to| format!(" · feed moved to {to} (`tidings update-urls` updates your config)"))
+            .unwrap_or_default();
+        format!(
+            "{label:<6}  {title}  ({detail}, {secs:.2}s){moved}",
+            title = self.names.title_for(state),
+            secs = took.as_secs_f64(),
+        )
+    }
+
+    /// `skip    Title  waiting until 17:20 (server asked) · last error: HTTP 429 ...`, in the
+    /// zone `tz` (the local one, but for tests).
+    fn waiting_line<Tz: TimeZone>(&self, state: &FeedState, now: DateTime<Utc>, tz: &Tz) -> String
+    where
+        Tz::Offset: std::fmt::Display,
+    {
+        let until = state
+            .next_due
+            .map_or_else(|| "later".to_string(), |due| local_time(due, now, tz));
+        let why = match state.due_reason {
+            DueReason::ServerAsked => "server asked".to_string(),
+            DueReason::Backoff => format!(
+                "backing off after {} failure{}",
+                state.failures,
+                if state.failures == 1 { "" } else { "s" }
+            ),
+            DueReason::Schedule => "not due yet".to_string(),
+        };
+        let last = state
+            .last_error
+            .as_deref()
+            .map(|e| format!(" · last error: {e}"))
+            .unwrap_or_default();
+        format!(
+            "{label:<6}  {title}  waiting until {until} ({why}){last}",
+            label = "skip",
+            title = self.names.title_for(state),
+        )
+    }
+}
+
+/// `17:20` today, else `2026-11-03 17:20`, in `tz`.
+fn local_time<Tz: TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, tz: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let at = at.with_timezone(tz);
+    if at.date_naive() == now.with_timezone(tz).date_naive() {
+        at.format("%H:%M").to_string()
+    } else {
+        at.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// `3 feeds: 2 ok, 0 not modified, 1 failed · 4 new articles · 12.0 KiB · 0.31s`, with
+/// `, N waiting` and ` · full text: N saved, N failed` when there are any.
+fn totals_line(t: &RunTotals) -> String {
+    let waiting = if t.waiting > 0 {
+        format!(", {} waiting", t.waiting)
+    } else {
+        String::new()
+    };
+    let full_text = if t.full_text.wanted > 0 {
+        format!(
+            " · full text: {} saved, {} failed",
+            t.full_text.saved, t.full_text.failed
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{} feeds: {} ok, {} not modified, {} failed{waiting} · {} new articles{full_text} · {} · {:.2}s",
+        t.feeds,
+        t.ok,
+        t.not_modified,
+        t.failed,
+        t.new_articles,
+        human_bytes(t.bytes),
+        t.elapsed.as_secs_f64()
+    )
 }
 
 fn human_bytes(bytes: u64) -> String {
@@ -176,10 +258,75 @@ fn human_bytes(bytes: u64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::config::Config;
+    use chrono::FixedOffset;
+
+    fn printer() -> Printer {
+        let config = Config::parse(
+            "[[feeds]]\nurl = \"https://e.x/feed\"\ntitle = \"Slow\"\n",
+            std::path::Path::new("c.toml"),
+        )
+        .unwrap();
+        Printer {
+            names: FeedNames::new(&config, &[]),
+            progress_on_tty: false,
+        }
+    }
+
     #[test]
     fn human_bytes_picks_a_unit() {
-        assert_eq!(super::human_bytes(512), "512 B");
-        assert_eq!(super::human_bytes(2048), "2.0 KiB");
-        assert_eq!(super::human_bytes(5 * 1024 * 1024 + 1), "5.0 MiB");
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(2048), "2.0 KiB");
+        assert_eq!(human_bytes(5 * 1024 * 1024 + 1), "5.0 MiB");
+    }
+
+    #[test]
+    fn waiting_lines_say_until_when_and_why_in_local_time() {
+        let now = DateTime::parse_from_rfc3339("2026-11-02T15:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let paris = FixedOffset::east_opt(3600).unwrap();
+        let mut state = FeedState::new("https://e.x/feed");
+        state.next_due = Some(now + chrono::Duration::minutes(80));
+        state.due_reason = DueReason::ServerAsked;
+        state.failures = 1;
+        state.last_error = Some("HTTP 429 Too Many Requests".into());
+        assert_eq!(
+            printer().waiting_line(&state, now, &paris),
+            "skip    Slow  waiting until 17:20 (server asked) · last error: HTTP 429 Too Many Requests"
+        );
+        state.due_reason = DueReason::Backoff;
+        state.failures = 3;
+        state.next_due = Some(now + chrono::Duration::days(1));
+        state.last_error = None;
+        assert_eq!(
+            printer().waiting_line(&state, now, &paris),
+            "skip    Slow  waiting until 2026-11-03 16:00 (backing off after 3 failures)"
+        );
+    }
+
+    #[test]
+    fn totals_mention_waits_and_full_text_only_when_there_are_any() {
+        let mut totals = RunTotals {
+            feeds: 3,
+            ok: 2,
+            failed: 1,
+            new_articles: 4,
+            bytes: 2048,
+            ..RunTotals::default()
+        };
+        assert_eq!(
+            totals_line(&totals),
+            "3 feeds: 2 ok, 0 not modified, 1 failed · 4 new articles · 2.0 KiB · 0.00s"
+        );
+        totals.waiting = 1;
+        totals.full_text.wanted = 4;
+        totals.full_text.saved = 3;
+        totals.full_text.failed = 1;
+        assert_eq!(
+            totals_line(&totals),
+            "3 feeds: 2 ok, 0 not modified, 1 failed, 1 waiting · 4 new articles · full text: 3 saved, 1 failed · 2.0 KiB · 0.00s"
+        );
     }
 }

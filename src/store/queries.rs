@@ -8,7 +8,8 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::error::Result;
 use crate::model::{
-    ArticleBody, ArticleId, ArticleMeta, BodyKind, ErrorKind, FeedId, FeedState, NewArticle,
+    ArticleBody, ArticleId, ArticleMeta, BodyKind, DueReason, ErrorKind, FeedId, FeedState,
+    NewArticle,
 };
 
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction: taking the write lock up front means a busy
@@ -103,7 +104,7 @@ fn error_kind_from_key(s: &str) -> ErrorKind {
 pub fn load_feed_states(conn: &Connection) -> Result<Vec<FeedState>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, url, feed_title, etag, last_modified, last_success, last_attempt, last_error,
-                error_kind, failures, next_due, moved_to, discovered
+                error_kind, failures, next_due, moved_to, discovered, due_reason
          FROM feeds",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -123,6 +124,7 @@ pub fn load_feed_states(conn: &Connection) -> Result<Vec<FeedState>> {
             next_due: opt_date(r.get(10)?),
             moved_to: r.get(11)?,
             discovered: r.get(12)?,
+            due_reason: DueReason::from_key(&r.get::<_, String>(13)?),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -131,15 +133,16 @@ pub fn load_feed_states(conn: &Connection) -> Result<Vec<FeedState>> {
 pub fn save_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO feeds (id, url, feed_title, etag, last_modified, last_success, last_attempt,
-                            last_error, error_kind, failures, next_due, moved_to, discovered)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                            last_error, error_kind, failures, next_due, moved_to, discovered,
+                            due_reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT(id) DO UPDATE SET
             url = excluded.url, feed_title = excluded.feed_title, etag = excluded.etag,
             last_modified = excluded.last_modified, last_success = excluded.last_success,
             last_attempt = excluded.last_attempt, last_error = excluded.last_error,
             error_kind = excluded.error_kind, failures = excluded.failures,
             next_due = excluded.next_due, moved_to = excluded.moved_to,
-            discovered = excluded.discovered",
+            discovered = excluded.discovered, due_reason = excluded.due_reason",
     )?;
     stmt.execute(params![
         s.id.0 as i64,
@@ -155,6 +158,7 @@ pub fn save_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
         opt_secs(s.next_due),
         s.moved_to,
         s.discovered,
+        s.due_reason.as_str(),
     ])?;
     Ok(())
 }

@@ -69,6 +69,13 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 2: why a feed's next_due is what it is (server asked / backoff / schedule), so that a
+    // polite `tidings refresh` skips only the feeds a server or the backoff holds. Stores
+    // from version 1 only knew failures: a failing feed was backing off.
+    "
+    ALTER TABLE feeds ADD COLUMN due_reason TEXT NOT NULL DEFAULT 'schedule';
+    UPDATE feeds SET due_reason = 'backoff' WHERE failures > 0;
+    ",
 ];
 
 /// The schema version this build writes.

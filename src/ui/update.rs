@@ -4,7 +4,7 @@
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use crate::clean::sanitize_inline;
-use crate::engine::{Command, Event};
+use crate::engine::{Command, Event, RefreshMode, RefreshRequest};
 use crate::model::ArticleId;
 
 use super::keys::Action;
@@ -55,11 +55,17 @@ fn on_event(state: &mut AppState, event: Event) {
         Event::FeedUpdated {
             state: feed,
             new_articles,
+            ..
         } => state.feed_updated(feed, new_articles),
         Event::BodyLoaded { id, body } => state.body_loaded(id, body),
-        Event::FullTextLoaded { id, result } => state.full_text_loaded(id, result),
+        Event::FullTextLoaded { id, result } => {
+            state.full_text_loaded(id, result.map_err(|e| e.to_string()))
+        }
         Event::HighlightsUpdated(items) => state.highlights_updated(items),
         Event::Notice(text) => state.push_notice(text),
+        // The TUI forces its refreshes (nothing waits) and reads prefetched full text from
+        // the store when the article is opened; `Progress` already says when a run ends.
+        Event::FeedWaiting { .. } | Event::FullTextPrefetched { .. } | Event::RunFinished(_) => {}
     }
 }
 
@@ -184,10 +190,17 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
             }
         }
         Action::RefreshFeed => match state.selected_feed() {
-            Some(f) => fx.push(Effect::Send(Command::RefreshFeed(f.id))),
-            None => fx.push(Effect::Send(Command::RefreshAll)),
+            Some(f) => fx.push(Effect::Send(Command::Refresh(RefreshRequest::one(
+                f.id,
+                RefreshMode::Force,
+            )))),
+            None => fx.push(Effect::Send(Command::Refresh(RefreshRequest::all(
+                RefreshMode::Force,
+            )))),
         },
-        Action::RefreshAll => fx.push(Effect::Send(Command::RefreshAll)),
+        Action::RefreshAll => fx.push(Effect::Send(Command::Refresh(RefreshRequest::all(
+            RefreshMode::Force,
+        )))),
         Action::OpenBrowser => {
             let link = target_article(state)
                 .and_then(|id| state.article(id))
