@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// A fast, keyboard-driven terminal newsreader for RSS, Atom and JSON Feed.
 ///
-/// Without a command, starts the reader. Exit status: 0 on success, 1 when `refresh` had
+/// Without a command, starts the reader. Exit status: 0 on success, 1 when `refresh` polled
 /// failing feeds or `show` found no such article, 2 on any error (bad config, locked store...).
 #[derive(Debug, Parser)]
 #[command(name = "tidings", version, about, long_about)]

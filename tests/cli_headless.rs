@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::{Response, TestServer};
+use support::{Response, TestServer, ARTICLE_PAGE};
 
 const RSS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Loopback News</title><link>http://example.invalid/</link>
@@ -617,4 +617,191 @@ async fn moved_feeds_are_updated_on_request_keeping_read_state() {
         stdout(&sandbox.run(&["update-urls"])),
         "no feed has moved\n"
     );
+}
+
+/// Requests per path so far.
+fn hits(server: &TestServer, path: &str) -> usize {
+    server
+        .requests()
+        .iter()
+        .filter(|r| r.path() == path)
+        .count()
+}
+
+/// `refresh` leaves alone a feed whose server asked to wait (429 + Retry-After) and one that
+/// backs off after a failure, and says until when; `--force` polls them; `--due` polls only
+/// the feeds whose schedule is due.
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_is_polite_by_default_forced_on_request_and_due_for_cron() {
+    let server = TestServer::start(|req| match req.path() {
+        "/news.xml" => {
+            if req.header("if-none-match") == Some("\"v1\"") {
+                Response::new(304)
+            } else {
+                Response::ok(RSS).header("etag", "\"v1\"")
+            }
+        }
+        "/fast.xml" => Response::ok(
+            "<rss version=\"2.0\"><channel><title>Fast</title><item><guid>f1</guid><title>F</title></item></channel></rss>",
+        ),
+        "/limited.xml" => Response::new(429).header("retry-after", "3600"),
+        _ => Response::new(500),
+    })
+    .await;
+    let sandbox = Sandbox::new(&format!(
+        "[[feeds]]\nurl = \"{}\"\n\
+         [[feeds]]\nurl = \"{}\"\nrefresh_interval = \"1s\"\n\
+         [[feeds]]\nurl = \"{}\"\ntitle = \"Limited\"\n\
+         [[feeds]]\nurl = \"{}\"\ntitle = \"Broken\"\n",
+        server.url("/news.xml"),
+        server.url("/fast.xml"),
+        server.url("/limited.xml"),
+        server.url("/broken.xml"),
+    ));
+    let paths = ["/news.xml", "/fast.xml", "/limited.xml", "/broken.xml"];
+    let counts = |server: &TestServer| paths.map(|p| hits(server, p));
+
+    let first = sandbox.run(&["refresh"]);
+    assert_eq!(first.status.code(), Some(1), "{}", stdout(&first));
+    assert_eq!(counts(&server), [1, 1, 1, 1]);
+
+    // Default: the 429 and the failing feed wait, each on a line saying why.
+    let second = sandbox.run(&["refresh"]);
+    let text = stdout(&second);
+    assert_eq!(counts(&server), [2, 2, 1, 1], "{text}");
+    let limited = text
+        .lines()
+        .find(|l| l.starts_with("skip    Limited  waiting until "))
+        .unwrap_or_else(|| panic!("no waiting line for Limited in {text}"));
+    assert!(
+        limited.contains(" (server asked) · last error: HTTP 429"),
+        "{limited}"
+    );
+    // The time is local hh:mm (or a date and hh:mm when the wait ends another day).
+    let until = limited
+        .trim_start_matches("skip    Limited  waiting until ")
+        .split(" (")
+        .next()
+        .unwrap();
+    let hhmm = until.rsplit(' ').next().unwrap();
+    assert!(hhmm.len() == 5 && hhmm.as_bytes()[2] == b':', "{limited}");
+    assert!(
+        text.contains("skip    Broken  waiting until ")
+            && text.contains("(backing off after 1 failure) · last error: HTTP 500"),
+        "{text}"
+    );
+    assert!(
+        text.contains("4 feeds: 1 ok, 1 not modified, 0 failed, 2 waiting · 0 new articles"),
+        "{text}"
+    );
+    // Nothing polled failed: a waiting feed does not make the run fail.
+    assert_eq!(second.status.code(), Some(0), "{text}");
+
+    // --due: only the feed whose 1 s interval has passed.
+    std::thread::sleep(Duration::from_millis(1100));
+    let due = sandbox.run(&["refresh", "--due"]);
+    let text = stdout(&due);
+    assert_eq!(counts(&server), [2, 3, 1, 1], "{text}");
+    assert!(
+        text.contains("4 feeds: 1 ok, 0 not modified, 0 failed, 3 waiting"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Loopback News"),
+        "not due, not listed: {text}"
+    );
+    assert!(text.contains("skip    Limited  waiting until "), "{text}");
+
+    // --force: every feed, whatever it waits for.
+    let forced = sandbox.run(&["refresh", "--force"]);
+    let text = stdout(&forced);
+    assert_eq!(counts(&server), [3, 4, 2, 2], "{text}");
+    assert!(!text.contains("skip"), "{text}");
+    assert_eq!(forced.status.code(), Some(1), "{text}");
+
+    let both = sandbox.run(&["refresh", "--force", "--due"]);
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "the two modes exclude each other"
+    );
+}
+
+/// For `full_text = true` feeds, `refresh` fetches the web page of each new article in the
+/// same run and stores its extract, so it reads offline; a page that fails is counted and
+/// named, and fails neither the feed nor the run. Nothing is fetched again for old articles.
+#[tokio::test(flavor = "multi_thread")]
+async fn refresh_prefetches_the_full_text_of_new_articles() {
+    let server = TestServer::start(|req| {
+        let base = format!("http://{}", req.header("host").unwrap_or("127.0.0.1"));
+        let item = |n: &str, page: &str| {
+            format!("<item><guid>{n}</guid><title>Story {n}</title><link>{base}{page}</link><description>Summary {n}.</description></item>")
+        };
+        match req.path() {
+            "/full.xml" => Response::ok(format!(
+                "<rss version=\"2.0\"><channel><title>Full</title>{}{}{}</channel></rss>",
+                item("a", "/a.html"),
+                item("b", "/b.html"),
+                item("c", "/gone.html"),
+            )),
+            "/summary.xml" => Response::ok(format!(
+                "<rss version=\"2.0\"><channel><title>Summary</title>{}</channel></rss>",
+                item("s", "/s.html"),
+            )),
+            "/a.html" | "/b.html" | "/s.html" => {
+                Response::ok(ARTICLE_PAGE).header("content-type", "text/html; charset=utf-8")
+            }
+            _ => Response::new(404),
+        }
+    })
+    .await;
+    let sandbox = Sandbox::new(&format!(
+        "[[feeds]]\nurl = \"{}\"\nfull_text = true\n[[feeds]]\nurl = \"{}\"\n",
+        server.url("/full.xml"),
+        server.url("/summary.xml"),
+    ));
+    let pages = |server: &TestServer| {
+        ["/a.html", "/b.html", "/gone.html", "/s.html"].map(|p| hits(server, p))
+    };
+
+    let output = sandbox.run(&["refresh"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(
+        text.contains("· 4 new articles · full text: 2 saved, 1 failed ·"),
+        "{text}"
+    );
+    assert!(
+        stderr(&output).contains("full text of \"Story c\" (Full): HTTP 404"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        pages(&server),
+        [1, 1, 1, 0],
+        "only full_text feeds, once each"
+    );
+
+    // The extracts are in the store, for reading offline.
+    let store = tidings::store::Store::open(&sandbox.data, tidings::store::OpenMode::ReadOnly)
+        .unwrap()
+        .store;
+    let articles = list_json(&sandbox, &[]);
+    for (title, saved) in [("Story a", true), ("Story b", true), ("Story c", false)] {
+        let id: tidings::model::ArticleId = id_of(&articles, title).parse().unwrap();
+        let full = store.full_text(id).unwrap();
+        assert_eq!(full.is_some(), saved, "{title}");
+        if let Some(html) = full {
+            assert!(html.contains("orbital mechanics"), "{html}");
+            assert!(!html.contains("Privacy policy"), "{html}");
+        }
+    }
+    drop(store);
+
+    // A second run finds no new article: no page is fetched again.
+    let again = sandbox.run(&["refresh"]);
+    let text = stdout(&again);
+    assert!(text.contains("· 0 new articles ·"), "{text}");
+    assert!(!text.contains("full text"), "{text}");
+    assert_eq!(pages(&server), [1, 1, 1, 0]);
 }

@@ -1,6 +1,7 @@
 //! The background engine against a loopback server: per-feed schedules, Retry-After and
 //! backoff are honoured (no request before they expire), forced refreshes bypass them, and
-//! events carry new articles once.
+//! events carry new articles once; refresh requests in each mode end with their totals; the
+//! engine reads what it knows from the store itself; full text is prefetched.
 
 mod support;
 
@@ -8,32 +9,20 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::{Response, TestServer};
+use support::{Response, TestServer, ARTICLE_PAGE};
 use tidings::config::Config;
 use tidings::engine::{
-    self, Command, EngineSetup, Event, FullTextError, Polling, RefreshMode, RefreshRequest,
+    self, Command, EngineSetup, Event, FullTextError, PollStatus, Polling, RefreshMode,
+    RefreshRequest, RunTotals,
 };
 use tidings::fetch::{Fetcher, Limits};
 use tidings::highlight::Highlighter;
-use tidings::model::FeedId;
+use tidings::model::{DueReason, FeedId};
 use tidings::store::{OpenMode, Store, Writer};
 
 fn rss(title: &str) -> String {
     format!("<rss version=\"2.0\"><channel><title>{title}</title><item><guid>{title}-1</guid><title>One</title></item></channel></rss>")
 }
-
-const ARTICLE_PAGE: &str = r#"<!doctype html><html><head><title>Long read</title></head><body>
-<nav><a href="/">Home</a> <a href="/about">About</a> <a href="/subscribe">Subscribe</a></nav>
-<article><h1>Long read</h1>
-<p>The first paragraph of the full article explains why the feed only carried a summary, and
-it goes on for long enough that a readability algorithm recognises it as the main content.</p>
-<p>A second paragraph adds detail about orbital mechanics, launch windows and the patience
-that planetary missions require from the people who plan them for years in advance.</p>
-<p>The third paragraph closes the story with a quote from the mission team, thanking the
-engineers who built the spacecraft and the operators who fly it every single day.</p>
-</article>
-<footer>Copyright 2026. All rights reserved. Privacy policy. Terms of use.</footer>
-</body></html>"#;
 
 async fn server() -> TestServer {
     TestServer::start(|req| match req.path() {
@@ -60,7 +49,8 @@ fn count(server: &TestServer, path: &str) -> usize {
 struct Running {
     handle: Option<engine::EngineHandle>,
     events: tokio::sync::mpsc::UnboundedReceiver<Event>,
-    _dir: tempfile::TempDir,
+    /// The store's directory, when the engine owns it.
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Drop for Running {
@@ -73,9 +63,16 @@ impl Drop for Running {
 
 fn start(config_text: &str) -> Running {
     let dir = tempfile::tempdir().unwrap();
-    let config_path = dir.path().join("config.toml");
+    let mut running = start_in(dir.path(), config_text, Polling::Scheduled);
+    running._dir = Some(dir);
+    running
+}
+
+/// An engine on the store in `dir` (the config is written there too).
+fn start_in(dir: &std::path::Path, config_text: &str, polling: Polling) -> Running {
+    let config_path = dir.join("config.toml");
     let config = Config::parse(config_text, &config_path).unwrap();
-    let store = Store::open(&dir.path().join("data"), OpenMode::ReadWrite)
+    let store = Store::open(&dir.join("data"), OpenMode::ReadWrite)
         .unwrap()
         .store;
     let writer = Writer::spawn(&store).unwrap();
@@ -95,7 +92,7 @@ fn start(config_text: &str) -> Running {
             writer,
             reader: store,
             fetcher,
-            polling: Polling::Scheduled,
+            polling,
         },
         runtime,
     );
@@ -103,12 +100,21 @@ fn start(config_text: &str) -> Running {
     Running {
         handle: Some(handle),
         events,
-        _dir: dir,
+        _dir: None,
     }
 }
 
 /// Collects events for `duration` (from another runtime than the engine's).
 async fn collect(running: &mut Running, duration: Duration) -> Vec<Event> {
+    collect_until(running, duration, |_| false).await
+}
+
+/// Collects events until one matches `last` (included) or `duration` has passed.
+async fn collect_until(
+    running: &mut Running,
+    duration: Duration,
+    last: impl Fn(&Event) -> bool,
+) -> Vec<Event> {
     let deadline = Instant::now() + duration;
     let mut events = Vec::new();
     while let Ok(Some(event)) = tokio::time::timeout(
@@ -117,7 +123,11 @@ async fn collect(running: &mut Running, duration: Duration) -> Vec<Event> {
     )
     .await
     {
+        let done = last(&event);
         events.push(event);
+        if done {
+            break;
+        }
     }
     events
 }
@@ -300,4 +310,161 @@ fn a_refresh_larger_than_the_window_polls_every_feed() {
     );
     assert_eq!(server.request_count(), 200);
     assert!(server.gauge().max() <= 8, "{}", server.gauge().max());
+}
+
+fn run_finished(event: &Event) -> bool {
+    matches!(event, Event::RunFinished(_))
+}
+
+fn totals(events: &[Event]) -> RunTotals {
+    match events.last() {
+        Some(Event::RunFinished(totals)) => *totals,
+        other => panic!("the run did not finish: {other:?}"),
+    }
+}
+
+/// What `tidings refresh` relies on: an engine started on request polls nothing by itself,
+/// each request ends with one `RunFinished`, a polite request lets a feed wait that a server
+/// asked to (and says so), a forced one polls it, and a new engine on the same store knows
+/// the stored articles and the reason for each wait without being told.
+#[test]
+fn requests_in_each_mode_end_with_totals_and_the_store_is_read_by_the_engine() {
+    let rt = test_runtime();
+    let server = rt.block_on(server());
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[[feeds]]\nurl = \"{}\"\n[[feeds]]\nurl = \"{}\"\n",
+        server.url("/ok.xml"),
+        server.url("/limited.xml"),
+    );
+    let limited = FeedId::from_url(&server.url("/limited.xml"));
+    let mut running = start_in(dir.path(), &config, Polling::OnRequest);
+    rt.block_on(collect(&mut running, Duration::from_millis(300)));
+    assert_eq!(server.request_count(), 0, "nothing polled before a request");
+
+    let commands = running.handle.as_ref().unwrap().commands.clone();
+    let ask = |request| commands.send(Command::Refresh(request)).unwrap();
+    let wait = Duration::from_secs(10);
+    ask(RefreshRequest::all(RefreshMode::Polite));
+    let events = rt.block_on(collect_until(&mut running, wait, run_finished));
+    let first = totals(&events);
+    assert_eq!(
+        (
+            first.feeds,
+            first.ok,
+            first.failed,
+            first.waiting,
+            first.new_articles
+        ),
+        (2, 1, 1, 0, 1)
+    );
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::FeedUpdated { state, status: PollStatus::Failed, .. }
+            if state.id == limited && state.due_reason == DueReason::ServerAsked
+    )));
+
+    ask(RefreshRequest::all(RefreshMode::Polite));
+    let events = rt.block_on(collect_until(&mut running, wait, run_finished));
+    assert_eq!(count(&server, "/limited.xml"), 1);
+    assert!(events.iter().any(
+        |e| matches!(e, Event::FeedWaiting { state } if state.id == limited && state.next_due.is_some())
+    ));
+    let second = totals(&events);
+    assert_eq!((second.feeds, second.ok, second.waiting), (2, 1, 1));
+
+    // A request for one feed, forced.
+    ask(RefreshRequest::one(limited, RefreshMode::Force));
+    let events = rt.block_on(collect_until(&mut running, wait, run_finished));
+    assert_eq!(count(&server, "/limited.xml"), 2);
+    assert_eq!((totals(&events).feeds, totals(&events).failed), (1, 1));
+    drop(running);
+
+    // A new engine on the same store: the stored article is not new, the wait is remembered.
+    let mut running = start_in(dir.path(), &config, Polling::OnRequest);
+    let commands = running.handle.as_ref().unwrap().commands.clone();
+    commands
+        .send(Command::Refresh(RefreshRequest::all(RefreshMode::Polite)))
+        .unwrap();
+    let events = rt.block_on(collect_until(&mut running, wait, run_finished));
+    let again = totals(&events);
+    assert_eq!(
+        (again.ok, again.waiting, again.new_articles),
+        (1, 1, 0),
+        "{events:?}"
+    );
+    assert_eq!(count(&server, "/ok.xml"), 3);
+    assert_eq!(count(&server, "/limited.xml"), 2);
+}
+
+/// The TUI's engine prefetches full text too: the page of a new article of a `full_text`
+/// feed is fetched once, during the refresh, and opening it later reads the store.
+#[test]
+fn full_text_of_new_articles_is_prefetched_and_read_from_the_store() {
+    let rt = test_runtime();
+    let page = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let server = rt.block_on({
+        let page = page.clone();
+        TestServer::start(move |req| match req.path() {
+            "/full.xml" => Response::ok(format!(
+                "<rss version=\"2.0\"><channel><title>Full</title><item><guid>1</guid><title>Long read</title><link>{}</link></item></channel></rss>",
+                page.lock().unwrap()
+            )),
+            "/article.html" => {
+                Response::ok(ARTICLE_PAGE).header("content-type", "text/html; charset=utf-8")
+            }
+            _ => Response::new(404),
+        })
+    });
+    *page.lock().unwrap() = server.url("/article.html");
+    let config = format!(
+        "[[feeds]]\nurl = \"{}\"\nfull_text = true\n",
+        server.url("/full.xml")
+    );
+    let mut running = start(&config);
+    let events = rt.block_on(collect_until(
+        &mut running,
+        Duration::from_secs(10),
+        run_finished,
+    ));
+    let id = events
+        .iter()
+        .find_map(|e| match e {
+            Event::FullTextPrefetched { id, result, .. } => {
+                assert_eq!(result, &Ok(()));
+                Some(*id)
+            }
+            _ => None,
+        })
+        .expect("the new article's page is prefetched");
+    let full_text = totals(&events).full_text;
+    assert_eq!(
+        (full_text.wanted, full_text.saved, full_text.failed),
+        (1, 1, 0)
+    );
+    assert_eq!(count(&server, "/article.html"), 1);
+
+    let commands = running.handle.as_ref().unwrap().commands.clone();
+    commands
+        .send(Command::FetchFullText {
+            id,
+            url: server.url("/article.html"),
+        })
+        .unwrap();
+    let events = rt.block_on(collect_until(&mut running, Duration::from_secs(5), |e| {
+        matches!(e, Event::FullTextLoaded { .. })
+    }));
+    match events.last() {
+        Some(Event::FullTextLoaded {
+            result: Ok(body), ..
+        }) => {
+            assert!(
+                body.content.contains("orbital mechanics"),
+                "{}",
+                body.content
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count(&server, "/article.html"), 1, "read from the store");
 }

@@ -84,6 +84,14 @@ struct Run {
     totals: RunTotals,
 }
 
+/// A full-text prefetch waiting for a slot (see `pump_prefetches`).
+struct PrefetchJob {
+    id: ArticleId,
+    feed: FeedId,
+    title: String,
+    url: String,
+}
+
 /// A finished full-text prefetch.
 struct Prefetched {
     id: ArticleId,
@@ -109,6 +117,9 @@ struct Engine {
     events: UnboundedSender<Event>,
     progress: Progress,
     run: Option<Run>,
+    /// Full-text pages to fetch, started at most `window` at a time so that a first refresh
+    /// of many `full_text` feeds does not hold one task per article.
+    prefetch_queue: VecDeque<PrefetchJob>,
     /// Re-matching stored articles after the highlight rules changed; a run does not end
     /// before it (so its count is reported with the run).
     rehighlighting: bool,
@@ -159,6 +170,7 @@ async fn run(
         events,
         progress: Progress::default(),
         run: None,
+        prefetch_queue: VecDeque::new(),
         rehighlighting: true,
     };
     let mut rehighlighting = Some(engine.rehighlight_in_background());
@@ -181,7 +193,7 @@ async fn run(
             },
             Some(done) = polls.join_next(), if !polls.is_empty() => {
                 if let Ok(result) = done {
-                    if let Some(due) = engine.finish(result, &mut prefetches) {
+                    if let Some(due) = engine.finish(result) {
                         if scheduled {
                             wake_at = wake_at.min(due);
                         }
@@ -204,9 +216,13 @@ async fn run(
                 }
             }
         }
-        // Polls wait only for the window or for the writer: look again soon in that case.
-        let waiting = engine.pump(&mut polls);
-        retry_at = if waiting && engine.in_flight.len() < engine.window {
+        // Polls and prefetches wait only for their window or for the writer: look again soon
+        // in that case.
+        let polls_wait = engine.pump(&mut polls);
+        let prefetches_wait = engine.pump_prefetches(&mut prefetches);
+        retry_at = if (polls_wait && engine.in_flight.len() < engine.window)
+            || (prefetches_wait && prefetches.len() < engine.window)
+        {
             tokio::time::Instant::now() + Duration::from_millis(5)
         } else {
             far_future()
@@ -365,13 +381,9 @@ impl Engine {
             .clamp(Duration::from_millis(50), Duration::from_secs(60))
     }
 
-    /// Applies a finished poll and starts the full-text prefetch of its new articles;
+    /// Applies a finished poll and queues the full-text prefetch of its new articles;
     /// returns when the feed is next due, to wake up for it.
-    fn finish(
-        &mut self,
-        result: PollResult,
-        prefetches: &mut JoinSet<Prefetched>,
-    ) -> Option<tokio::time::Instant> {
+    fn finish(&mut self, result: PollResult) -> Option<tokio::time::Instant> {
         let id = result.state.id;
         let (status, took) = (result.status, result.took);
         self.in_flight.remove(&id);
@@ -392,7 +404,7 @@ impl Engine {
             }
             totals.new_articles += new_articles.len();
         }
-        self.prefetch(&new_articles, prefetches);
+        self.queue_prefetches(&new_articles);
         let due = state.next_due.map(|due| {
             let wait = (due - Utc::now()).to_std().unwrap_or(Duration::ZERO);
             tokio::time::Instant::now() + wait
@@ -408,9 +420,9 @@ impl Engine {
         due
     }
 
-    /// Fetches the web page of each new article of a `full_text = true` feed, under the same
-    /// limits as the polls (the same fetcher), and saves its extract for offline reading.
-    fn prefetch(&mut self, articles: &[ArticleMeta], prefetches: &mut JoinSet<Prefetched>) {
+    /// Queues the web page of each new article of a `full_text = true` feed, to be fetched
+    /// under the same limits as the polls (the same fetcher) and saved for offline reading.
+    fn queue_prefetches(&mut self, articles: &[ArticleMeta]) {
         let Some(first) = articles.first() else {
             return;
         };
@@ -428,19 +440,35 @@ impl Engine {
             if let Some(run) = &mut self.run {
                 run.totals.full_text.wanted += 1;
             }
+            self.prefetch_queue.push_back(PrefetchJob {
+                id: article.id,
+                feed: article.feed,
+                title: article.title.clone(),
+                url,
+            });
+        }
+    }
+
+    /// Starts queued prefetches while fewer than `window` run and the writer keeps up.
+    /// Returns whether prefetches are still waiting.
+    fn pump_prefetches(&mut self, prefetches: &mut JoinSet<Prefetched>) -> bool {
+        while prefetches.len() < self.window && !self.ingest.writer_is_behind() {
+            let Some(job) = self.prefetch_queue.pop_front() else {
+                return false;
+            };
             let fetcher = self.ctx.fetcher.clone();
             let writer = self.ingest.writer().clone();
-            let (id, feed, title) = (article.id, article.feed, article.title.clone());
             prefetches.spawn(async move {
-                let result = fulltext::prefetch(&fetcher, &writer, id, &url).await;
+                let result = fulltext::prefetch(&fetcher, &writer, job.id, &job.url).await;
                 Prefetched {
-                    id,
-                    feed,
-                    title,
+                    id: job.id,
+                    feed: job.feed,
+                    title: job.title,
                     result,
                 }
             });
         }
+        !self.prefetch_queue.is_empty()
     }
 
     fn prefetched(&mut self, done: Prefetched) {
@@ -462,7 +490,11 @@ impl Engine {
     /// Ends the run in progress once nothing it started is left (the caller checked polls and
     /// prefetches): commits its writes on a blocking thread, then reports the totals.
     fn end_run(&mut self) {
-        if self.rehighlighting || !self.queue.is_empty() || !self.in_flight.is_empty() {
+        if self.rehighlighting
+            || !self.queue.is_empty()
+            || !self.in_flight.is_empty()
+            || !self.prefetch_queue.is_empty()
+        {
             return;
         }
         let Some(run) = self.run.take() else {

@@ -2,6 +2,7 @@
 //! events: one line per feed as it finishes (or as it is found waiting), then the totals.
 //! No polling, scheduling or ingest here: the engine does all of it, as for the TUI.
 
+use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use crate::app::{AppError, Environment};
 use crate::cli::RefreshArgs;
 use crate::engine::{Command, Event, PollStatus, Polling, RefreshMode, RefreshRequest, RunTotals};
-use crate::model::{DueReason, FeedState};
+use crate::model::{DueReason, FeedId, FeedState};
 
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
@@ -65,6 +66,8 @@ impl Printer {
     /// Prints the run's events until it finishes; returns its totals.
     fn print_run(&self, events: &mut UnboundedReceiver<Event>) -> Result<RunTotals, AppError> {
         let mut out = output::stdout();
+        // Display names as the polls learn them, for later lines about the same feed.
+        let mut titles: HashMap<FeedId, String> = HashMap::new();
         let mut full_text_done = 0;
         let mut progress = String::new();
         while let Some(event) = events.blocking_recv() {
@@ -76,6 +79,7 @@ impl Printer {
                     took,
                 } => {
                     let line = self.polled_line(&state, new_articles.len(), status, took);
+                    titles.insert(state.id, self.names.title_for(&state));
                     self.clear_progress();
                     writeln!(out, "{line}").map_err(write_error)?;
                 }
@@ -96,10 +100,8 @@ impl Printer {
                     full_text_done += 1;
                     if let Err(error) = result {
                         self.clear_progress();
-                        eprintln!(
-                            "tidings: full text of {title:?} ({feed}): {error}",
-                            feed = self.names.title(feed)
-                        );
+                        let feed = titles.get(&feed).map_or(self.names.title(feed), |t| t);
+                        eprintln!("tidings: full text of {title:?} ({feed}): {error}");
                     }
                 }
                 Event::HighlightsUpdated(items) => {

@@ -4,7 +4,10 @@
 
 pub mod fetching;
 pub mod http_server;
+pub mod pages;
 pub mod pty;
 
 #[allow(unused_imports)]
 pub use http_server::{gzip, gzip_bomb, refused_url, Body, Gauge, Request, Response, TestServer};
+#[allow(unused_imports)]
+pub use pages::ARTICLE_PAGE;
