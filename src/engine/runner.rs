@@ -322,8 +322,9 @@ impl Engine {
             run.totals.waiting += held.len();
         }
         for (id, reason) in held {
-            // Waiting for the schedule is the normal case: counted, not announced.
-            if reason != DueReason::Schedule {
+            // Waiting for the schedule is the normal case: counted, not announced; nor is
+            // anything the engine's own timer finds waiting (it looks again and again).
+            if from_front_end && reason != DueReason::Schedule {
                 if let Some(state) = self.states.get(&id) {
                     self.emit(Event::FeedWaiting {
                         state: state.clone(),
