@@ -47,6 +47,12 @@ pub enum CommandArgs {
     List(ListArgs),
     /// Print the cleaned text of one article
     Show(ShowArgs),
+    /// Subscribe to a feed: give its url, or a web page's url to use the feed the page names.
+    /// The feed is fetched and must parse; then a [[feeds]] table is appended to the config
+    /// file (existing text and comments are kept; the file is created if missing). Exit
+    /// status 1 when nothing was added (already subscribed, no feed, network error, not a
+    /// feed), 2 on a usage error (a page with several feeds and no terminal to ask on)
+    Add(AddArgs),
     /// Add the feeds of an OPML file to the config file (existing text and comments are kept)
     ImportOpml {
         /// OPML file to read
@@ -114,6 +120,27 @@ pub struct ShowArgs {
     /// Mark the article read
     #[arg(long)]
     pub mark_read: bool,
+    /// Print the full article from its web page (fetched and extracted, or the copy saved by
+    /// an earlier fetch) instead of the feed's text. If that fails, the feed's text is
+    /// printed, the reason goes to stderr and the exit status is 1
+    #[arg(long)]
+    pub full: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A feed url, or a web page that names its feed (`<link rel="alternate">`); without a
+    /// scheme, https:// is assumed
+    pub url: String,
+    /// Show the feed under this title instead of its own
+    #[arg(long, value_name = "TITLE")]
+    pub title: Option<String>,
+    /// Tag the feed (repeat for several tags)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// When the page names several feeds, take the first instead of asking
+    #[arg(long)]
+    pub first: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

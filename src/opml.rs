@@ -216,6 +216,16 @@ pub fn write(feeds: &[OpmlFeed], title: &str) -> String {
 /// Existing urls are read by parsing the text as TOML; if it does not parse, `url = "..."`
 /// lines are scanned instead so a half-edited config still avoids duplicates.
 pub fn append_to_config(config_text: &str, feeds: &[OpmlFeed]) -> (String, usize, usize) {
+    append_feeds(config_text, feeds, Some("Imported from OPML."))
+}
+
+/// [`append_to_config`] with the comment line put above the first new table (`heading`,
+/// without its `# `), or none. `tidings add` and `import-opml` both append through here.
+pub fn append_feeds(
+    config_text: &str,
+    feeds: &[OpmlFeed],
+    heading: Option<&str>,
+) -> (String, usize, usize) {
     let mut known = existing_urls(config_text);
     let mut out = config_text.to_string();
     let mut added = 0;
@@ -236,7 +246,9 @@ pub fn append_to_config(config_text: &str, feeds: &[OpmlFeed]) -> (String, usize
             if !out.is_empty() && !out.ends_with("\n\n") {
                 out.push('\n');
             }
-            out.push_str("# Imported from OPML.\n");
+            if let Some(heading) = heading {
+                let _ = writeln!(out, "# {heading}");
+            }
         } else {
             out.push('\n');
         }

@@ -31,9 +31,25 @@ const FEED_TYPES: [&str; 4] = [
 /// links (`/wp-json/`, also typed `application/json`) are not feeds and are skipped.
 /// Duplicates are removed; commented-out links are ignored.
 pub fn feed_links(html: &str, base_url: &str) -> Vec<String> {
+    feed_link_details(html, base_url)
+        .into_iter()
+        .map(|link| link.url)
+        .collect()
+}
+
+/// A feed a page advertises: its absolute url and the link's `title` attribute (trimmed,
+/// `None` when absent or empty), for a user choosing among several.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedLink {
+    pub url: String,
+    pub title: Option<String>,
+}
+
+/// [`feed_links`] with each link's title, in the same order.
+pub fn feed_link_details(html: &str, base_url: &str) -> Vec<FeedLink> {
     let html = COMMENT.replace_all(html, "");
     let mut base = Url::parse(base_url).ok();
-    let mut found: Vec<(usize, String)> = Vec::new();
+    let mut found: Vec<(usize, FeedLink)> = Vec::new();
     for tag in TAG.captures_iter(&html) {
         let attrs = attributes(&tag[2]);
         let get = |name: &str| {
@@ -81,13 +97,16 @@ pub fn feed_links(html: &str, base_url: &str) -> Vec<String> {
             continue;
         }
         let url = url.to_string();
-        if !found.iter().any(|(_, u)| *u == url) {
-            found.push((usize::from(kind == 3), url));
+        if !found.iter().any(|(_, link)| link.url == url) {
+            let title = get("title")
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|t| !t.is_empty());
+            found.push((usize::from(kind == 3), FeedLink { url, title }));
         }
     }
     // Stable: keeps page order within each group.
     found.sort_by_key(|(group, _)| *group);
-    found.into_iter().map(|(_, url)| url).collect()
+    found.into_iter().map(|(_, link)| link).collect()
 }
 
 fn join(base: Option<&Url>, href: &str) -> Option<Url> {
@@ -219,6 +238,25 @@ mod tests {
                 "https://example.com/blog/atom.xml",
                 "https://cdn.example.org/f.json",
                 "https://example.com/feed.json",
+            ]
+        );
+    }
+
+    #[test]
+    fn details_carry_each_link_title() {
+        let html = r#"<head><link rel="alternate" type="application/rss+xml" title="  All
+            posts " href="/feed.xml"><link rel="alternate" type="application/atom+xml" title="" href="/c.xml"></head>"#;
+        assert_eq!(
+            feed_link_details(html, "https://example.com/"),
+            vec![
+                FeedLink {
+                    url: "https://example.com/feed.xml".into(),
+                    title: Some("All posts".into())
+                },
+                FeedLink {
+                    url: "https://example.com/c.xml".into(),
+                    title: None
+                },
             ]
         );
     }

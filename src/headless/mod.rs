@@ -1,6 +1,7 @@
 //! The headless front end: the same engine as the TUI, driven from the command line for
 //! scripts and benchmarks. Prints to stdout; never draws a TUI.
 
+mod add;
 mod ansi;
 mod feeds;
 mod list;
@@ -18,6 +19,10 @@ use crate::cli::{CommandArgs, GlobalArgs};
 
 /// Runs one subcommand to completion.
 pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppError> {
+    if let CommandArgs::Add(args) = &command {
+        // `add` may create the config file, so it finds the config itself.
+        return output::finish(add::run(args, global));
+    }
     let env = Environment::resolve(global)?;
     let result = match command {
         CommandArgs::Refresh(args) => refresh::run(&env, &args),
@@ -29,6 +34,7 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
         CommandArgs::ImportState { file } => state::import(&env, &file),
         CommandArgs::Gc => state::gc(&env),
         CommandArgs::UpdateUrls { dry_run } => moved::update_urls(&env, dry_run),
+        CommandArgs::Add(_) => unreachable!("`add` returned before the environment was resolved"),
     };
     output::finish(result)
 }

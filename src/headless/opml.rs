@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use crate::app::{AppError, Environment};
 use crate::opml::{self as opml_format, OpmlFeed};
+use crate::subscribe;
 
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
@@ -17,23 +18,11 @@ pub fn import(env: &Environment, file: &Path) -> Result<ExitCode, AppError> {
     let feeds = opml_format::parse(&text)
         .map_err(|e| AppError::Usage(format!("{}: {e}", file.display())))?;
     let path = &env.config_path;
-    let existing = if path.exists() {
-        std::fs::read_to_string(path)
-            .map_err(|e| AppError::io(format!("could not read {}", path.display()), e))?
-    } else {
-        String::from("# tidings config: every key is documented in config.example.toml\n")
-    };
-    let (updated, added, skipped) = opml_format::append_to_config(&existing, &feeds);
-    // Refuse to write a config that would not load: better an error now than a broken file.
-    crate::config::Config::parse(&updated, path)?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| AppError::io(format!("could not create {}", dir.display()), e))?;
-    }
-    let temporary = path.with_extension("toml.tmp");
-    std::fs::write(&temporary, updated)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| AppError::io(format!("could not write {}", path.display()), e))?;
+    // The same appender as `tidings add`: keeps the text, creates a missing file, never
+    // writes a config that would not load.
+    let (added, skipped) =
+        subscribe::append_to_config_file(path, &feeds, Some("Imported from OPML."))
+            .map_err(super::add::app_error)?;
     let mut out = output::stdout();
     writeln!(
         out,

@@ -1,5 +1,6 @@
 //! `tidings show ID`: one article's header and cleaned text; styled on a terminal, plain
-//! text when stdout is not one (unless `--color=always`).
+//! text when stdout is not one (unless `--color=always`). With `--full`, the article's web
+//! page extracted by the engine's full-text code instead of the feed's text.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -7,8 +8,9 @@ use std::process::ExitCode;
 use crate::app::{AppError, Environment};
 use crate::clean::sanitize_inline;
 use crate::cli::{ColorChoice, ShowArgs};
-use crate::model::{ArticleId, ArticleMeta};
-use crate::store::OpenMode;
+use crate::engine::fulltext;
+use crate::model::{ArticleBody, ArticleId, ArticleMeta, BodyKind};
+use crate::store::{OpenMode, Store, StoreError};
 use crate::styled::{Span, SpanStyle, StyledLine};
 
 use super::ansi::render_line;
@@ -43,7 +45,15 @@ pub fn run(env: &Environment, args: &ShowArgs) -> Result<ExitCode, AppError> {
     let highlighter = env.highlighter()?;
     let cleaner = env.cleaner()?;
     let names = FeedNames::new(&env.config, &store.load_feed_states()?);
-    let body = store.body(article.id)?.unwrap_or_default();
+    let feed_body = store.body(article.id)?.unwrap_or_default();
+    let (body, full_text_failure) = if args.full {
+        match full_text(env, &store, article) {
+            Ok(body) => (body, None),
+            Err(reason) => (feed_body, Some(reason)),
+        }
+    } else {
+        (feed_body, None)
+    };
     let mut document = cleaner.clean(&body, article.link.as_deref());
     highlighter.mark_document(&mut document);
     let stdout_is_tty = std::io::stdout().is_terminal();
@@ -77,7 +87,63 @@ pub fn run(env: &Environment, args: &ShowArgs) -> Result<ExitCode, AppError> {
         let opened = crate::store::Store::open(&env.data_dir, OpenMode::ReadWrite)?;
         opened.store.set_read(&[article.id], true)?;
     }
+    if let Some(reason) = full_text_failure {
+        eprintln!(
+            "tidings: no full article for {}: {reason}; printed the feed's text instead",
+            article.id
+        );
+        return Ok(ExitCode::from(1));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The article's web page, extracted: the copy an earlier fetch saved in the store, else
+/// fetched and extracted by the engine's full-text code (and saved when the store is free).
+/// The error is the reason, for stderr.
+fn full_text(
+    env: &Environment,
+    store: &Store,
+    article: &ArticleMeta,
+) -> Result<ArticleBody, String> {
+    let Some(link) = article.link.as_deref() else {
+        return Err("the article has no link to a web page".to_string());
+    };
+    let html = match store.full_text(article.id).ok().flatten() {
+        Some(html) => html,
+        None => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("could not start the async runtime: {e}"))?;
+            let fetcher = {
+                // reqwest needs a runtime context to build its client.
+                let _guard = runtime.enter();
+                env.fetcher().map_err(|e| e.to_string())?
+            };
+            let html = runtime
+                .block_on(fulltext::fetch_article(&fetcher, link))
+                .map_err(|e| e.to_string())?;
+            save_full_text(env, article.id, &html);
+            html
+        }
+    };
+    Ok(ArticleBody {
+        kind: BodyKind::Html,
+        content: html,
+    })
+}
+
+/// Saves the extract for next time when the store can be written. While the reader runs it
+/// holds the store: then the text is simply not saved (the reader fetches its own).
+fn save_full_text(env: &Environment, id: ArticleId, html: &str) {
+    let saved = Store::open(&env.data_dir, OpenMode::ReadWrite)
+        .and_then(|opened| opened.store.save_full_text(id, html));
+    match saved {
+        Ok(()) | Err(StoreError::Locked { .. }) => {}
+        Err(error) => {
+            eprintln!("tidings: note: the full article was not saved for next time: {error}")
+        }
+    }
 }
 
 fn header(
