@@ -164,7 +164,7 @@ fn remove_furniture(document: &Document) {
         return;
     };
     let page_chars = count(&body.text()).max(1);
-    let p_chars = |node: &NodeRef| count(&Selection::from(node.clone()).select("p").text());
+    let p_chars = |node: &NodeRef| count(&Selection::from(*node).select("p").text());
     // Paragraph text left in the page, kept up to date as elements go.
     let mut paragraphs_left = count(&document.select("body p").text());
     let candidates: Vec<(NodeRef, Furniture)> = document
@@ -176,7 +176,7 @@ fn remove_furniture(document: &Document) {
                 .iter()
                 .any(|name| node.has_name(name))
         })
-        .filter_map(|node| furniture_kind(node).map(|kind| (node.clone(), kind)))
+        .filter_map(|node| furniture_kind(node).map(|kind| (*node, kind)))
         .collect();
     for (node, kind) in candidates {
         // Inside an element removed before (candidates come in document order).
