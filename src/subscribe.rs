@@ -52,7 +52,8 @@ pub struct NewFeed {
 }
 
 /// Why nothing was added. The config file is never changed when one of these is returned.
-#[derive(Debug, thiserror::Error)]
+/// Plain data (`Clone`, `Eq`) so an engine event can carry it to the reader.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AddError {
     /// The text given is not an http(s) url.
     #[error("{input:?} is not a web address: {reason}; give a feed or web page url such as https://example.com/blog")]
@@ -81,16 +82,35 @@ pub enum AddError {
         reason: String,
     },
     /// The config would not load with the new table (or no longer loads): nothing written.
-    #[error("{0}")]
-    Config(#[from] ConfigError),
+    /// `message` is the config error as `ConfigError` renders it (file, line, column).
+    #[error("{message}")]
+    Config { path: PathBuf, message: String },
     /// The config file could not be read or written.
-    #[error("could not {action} {}: {source}", path.display())]
+    #[error("could not {action} {}: {message}", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        kind: std::io::ErrorKind,
+        message: String,
     },
+}
+
+impl From<ConfigError> for AddError {
+    fn from(error: ConfigError) -> AddError {
+        AddError::Config {
+            path: error.path().to_path_buf(),
+            message: error.to_string(),
+        }
+    }
+}
+
+fn io_error(action: &'static str, path: &Path, source: &std::io::Error) -> AddError {
+    AddError::Io {
+        action,
+        path: path.to_path_buf(),
+        kind: source.kind(),
+        message: source.to_string(),
+    }
 }
 
 fn duplicate_message(url: &str, found_on: Option<&str>) -> String {
@@ -326,13 +346,7 @@ pub fn append_to_config_file(
     let existing = match std::fs::read_to_string(path) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(AddError::Io {
-                action: "read",
-                path: path.to_path_buf(),
-                source,
-            })
-        }
+        Err(source) => return Err(io_error("read", path, &source)),
     };
     let base = existing.as_deref().unwrap_or(NEW_CONFIG_HEADER);
     let (updated, added, skipped) = append_feeds(base, feeds, heading);
@@ -340,23 +354,14 @@ pub fn append_to_config_file(
         return Ok((0, skipped));
     }
     Config::parse(&updated, path)?;
-    let io_error = |action, source| AddError::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| AddError::Io {
-            action: "create the directory of",
-            path: path.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(|e| io_error("create the directory of", path, &e))?;
     }
     let temporary = path.with_extension("toml.tmp");
-    std::fs::write(&temporary, updated).map_err(|e| io_error("write", e))?;
+    std::fs::write(&temporary, updated).map_err(|e| io_error("write", path, &e))?;
     std::fs::rename(&temporary, path).map_err(|e| {
         let _ = std::fs::remove_file(&temporary);
-        io_error("write", e)
+        io_error("write", path, &e)
     })?;
     Ok((added, skipped))
 }
@@ -439,7 +444,7 @@ mod tests {
         };
         assert!(matches!(
             add_to_config(&path, &feed),
-            Err(AddError::Config(_))
+            Err(AddError::Config { .. })
         ));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
         assert!(!path.with_extension("toml.tmp").exists());

@@ -354,3 +354,46 @@ async fn on_a_terminal_the_user_picks_one_of_several_feeds() {
         Some(server.url("/comments.atom").as_str())
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_config_that_does_not_load_is_left_alone() {
+    let server = site().await;
+    let broken = "# mine\n[[feeds]]\nurl = \"https://old.example/rss\"\ntittle = \"typo\"\n";
+    let sandbox = Sandbox::new(Some(broken));
+    sandbox.add_fails(
+        &[&server.url("/feed.xml")],
+        2,
+        &["line 4, column 1", "tittle"],
+    );
+}
+
+#[test]
+fn import_opml_appends_through_the_same_path() {
+    let sandbox = Sandbox::new(Some(CONFIG));
+    let opml = sandbox.dir.path().join("feeds.opml");
+    std::fs::write(
+        &opml,
+        r#"<opml version="2.0"><body><outline text="Tech"><outline text="A" xmlUrl="https://a.example/rss"/><outline xmlUrl="https://old.example/rss"/></outline></body></opml>"#,
+    )
+    .unwrap();
+    let output = sandbox.run(&["import-opml", opml.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("added 1 feeds"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(stdout(&output).contains("(1 already there)"));
+    assert_eq!(
+        sandbox.text(),
+        format!(
+            "{CONFIG}\n# Imported from OPML.\n[[feeds]]\nurl = \"https://a.example/rss\"\ntitle = \"A\"\ntags = [\"Tech\"]\n"
+        )
+    );
+    // Nothing new: the file is not rewritten.
+    let before = sandbox.bytes();
+    let output = sandbox.run(&["import-opml", opml.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("added 0 feeds"));
+    assert_eq!(sandbox.bytes(), before);
+}

@@ -116,17 +116,10 @@ fn failed(error: AddError) -> Result<ExitCode, AppError> {
     }
 }
 
-/// An [`AddError`] as an error that ends the program with status 2.
+/// An [`AddError`] as an error that ends the program with status 2 (the message says
+/// what to fix: the config's file, line and column, or the file that could not be written).
 pub(super) fn app_error(error: AddError) -> AppError {
-    match error {
-        AddError::Config(error) => AppError::Config(error),
-        AddError::Io {
-            action,
-            path,
-            source,
-        } => AppError::io(format!("could not {action} {}", path.display()), source),
-        other => AppError::Usage(other.to_string()),
-    }
+    AppError::Usage(error.to_string())
 }
 
 /// "  1. url  (title)" lines.
