@@ -18,4 +18,5 @@ pub mod paths;
 pub mod readability;
 pub mod store;
 pub mod styled;
+pub mod sync;
 pub mod ui;

@@ -10,6 +10,7 @@ mod output;
 mod refresh;
 mod show;
 mod state;
+mod sync;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,7 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
         CommandArgs::ImportState { file } => state::import(&env, &file),
         CommandArgs::Gc => state::gc(&env),
         CommandArgs::UpdateUrls { dry_run } => moved::update_urls(&env, dry_run),
+        CommandArgs::Sync(args) => sync::run(&env, &args),
     };
     output::finish(result)
 }
