@@ -2,6 +2,7 @@
 //! `support/ttrss.rs`). Each test has its own tt-rss user and its own data dirs.
 
 #[path = "support/ttrss.rs"]
+#[allow(dead_code)]
 mod ttrss;
 
 use std::collections::HashMap;
@@ -282,14 +283,29 @@ fn incremental_sync_fetches_only_what_is_new() {
 #[test]
 fn more_than_a_page_of_new_articles_arrives_complete() {
     let server = Ttrss::shared();
-    // 450 articles: three pages of getHeadlines, several in flight.
-    let (user, _, articles) = seeded("pages", 3, 150);
+    let user = server.user("pages");
+    let big = server.feed(user.id, "Big", "https://example.org/pages/big.xml", None);
+    let small = server.feed(
+        user.id,
+        "Small",
+        "https://example.org/pages/small.xml",
+        None,
+    );
+    // The first sync lists feed by feed: 450 articles are three pages of getHeadlines.
+    let mut articles = server.articles(user.id, big, 450, "big");
+    articles.extend(server.articles(user.id, small, 30, "small"));
     let client = Client::new(&server.url(), &user);
     let line = client.sync_ok();
-    assert!(line.contains("450 new articles"), "{line}");
+    assert!(line.contains("480 new articles"), "{line}");
+    // Later syncs page through everything new at once (several pages in flight).
+    articles.extend(server.articles(user.id, big, 250, "big2"));
+    articles.extend(server.articles(user.id, small, 170, "small2"));
+    let line = client.sync_ok();
+    assert!(line.contains("420 new articles"), "{line}");
     let flags = client.flags();
-    assert_eq!(flags.len(), 450);
+    assert_eq!(flags.len(), 900);
     assert!(articles.iter().all(|a| flags.contains_key(a)));
+    assert!(client.sync_ok().contains("0 new articles"));
 }
 
 #[test]

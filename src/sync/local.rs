@@ -21,15 +21,17 @@ use super::error::SyncError;
 
 type Job = Box<dyn FnOnce(&Store) + Send>;
 
-/// A store connection served by its own thread; jobs run one at a time, in order.
+/// A store connection served by its own thread; jobs run one at a time, in order. Dropping
+/// it waits for the thread, so the store (and its data-dir lock) is closed when it returns.
 pub struct LocalStore {
-    tx: mpsc::Sender<Job>,
+    tx: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl LocalStore {
     pub fn spawn(store: Store) -> Result<LocalStore, SyncError> {
         let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("tidings-sync-store".into())
             .spawn(move || {
                 for job in rx {
@@ -37,7 +39,10 @@ impl LocalStore {
                 }
             })
             .map_err(|e| SyncError::Client(format!("could not start the store thread: {e}")))?;
-        Ok(LocalStore { tx })
+        Ok(LocalStore {
+            tx: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     /// Runs `f` on the store thread and waits for its result without blocking the runtime.
@@ -47,11 +52,22 @@ impl LocalStore {
     ) -> Result<T, SyncError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.tx
+            .as_ref()
+            .ok_or(SyncError::StoreGone)?
             .send(Box::new(move |store| {
                 let _ = tx.send(f(store));
             }))
             .map_err(|_| SyncError::StoreGone)?;
         Ok(rx.await.map_err(|_| SyncError::StoreGone)??)
+    }
+}
+
+impl Drop for LocalStore {
+    fn drop(&mut self) {
+        drop(self.tx.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 

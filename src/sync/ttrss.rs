@@ -5,7 +5,7 @@
 //! Pull, in requests: getCategories, getFeeds (with unread counts), getHeadlines after the
 //! cursor (`since_id`, bodies included, unsanitized: tidings cleans them itself), the recently
 //! read (-6) and starred (-1) lists, all at once. More pages follow, several in flight, only
-//! when there is more than one page of new articles. Then the unread counts of each feed are
+//! when there is more than one page of new articles; the first sync lists feed by feed. Then the unread counts of each feed are
 //! compared with the store's: only feeds that differ get their unread list pulled. Reads made
 //! elsewhere show in the recently-read list; marking unread elsewhere changes a count; so a
 //! sync with nothing new costs six requests whatever the size of the store.
@@ -571,6 +571,49 @@ impl Ttrss {
         Ok(max_id)
     }
 
+    /// Every article of every feed in `feeds`, page by page into `sink`, several requests in
+    /// flight; returns the highest id seen. For the first sync: listing feed by feed costs the
+    /// server far less than paging through "all articles", whose every page sorts them all
+    /// (measured with 10,000 articles: 0.1 s for a feed's 200 against 0.25-0.4 s a page).
+    async fn every_article(&self, feeds: Vec<i64>, sink: &Sink) -> Result<i64, SyncError> {
+        let step = PAGE - OVERLAP;
+        let mut max_id = 0;
+        let mut seen: HashMap<i64, HashSet<i64>> = HashMap::new();
+        let mut todo: Vec<(i64, usize)> = feeds.into_iter().rev().map(|f| (f, 0)).collect();
+        type Page = (i64, usize, Vec<RemoteArticle>);
+        let mut pages: JoinSet<Result<Page, SyncError>> = JoinSet::new();
+        let spawn = |pages: &mut JoinSet<_>, (feed, k): (i64, usize)| {
+            let this = self.clone();
+            pages.spawn(async move {
+                let q = Headlines::new(feed).skip(k * step).with_content();
+                this.headlines(q).await.map(|p| (feed, k, p))
+            });
+        };
+        while pages.len() < IN_FLIGHT {
+            let Some(next) = todo.pop() else { break };
+            spawn(&mut pages, next);
+        }
+        while let Some(joined) = pages.join_next().await {
+            let (feed, k, page) = joined.map_err(|e| SyncError::Client(e.to_string()))??;
+            let known = seen.entry(feed).or_default();
+            let fresh = page.iter().filter(|a| !known.contains(&a.id)).count();
+            // A full page with something new: the feed may have more.
+            if page.len() >= PAGE && fresh > 0 {
+                todo.push((feed, k + 1));
+            }
+            for a in &page {
+                max_id = max_id.max(a.id);
+                known.insert(a.id);
+            }
+            sink.articles(page).await?;
+            while pages.len() < IN_FLIGHT {
+                let Some(next) = todo.pop() else { break };
+                spawn(&mut pages, next);
+            }
+        }
+        Ok(max_id)
+    }
+
     /// Every article of `feed` in view `view` (ids and flags only); the bool says whether the
     /// listing ended normally.
     async fn list_all(
@@ -639,15 +682,33 @@ impl Ttrss {
         sink: &Sink,
     ) -> Result<Option<String>, SyncError> {
         let since: i64 = cursor.and_then(|c| c.parse().ok()).unwrap_or(0);
+        let first_sync = since == 0;
+        let first_page = async {
+            if first_sync {
+                Ok(Vec::new())
+            } else {
+                self.headlines(Headlines::new(FEED_ALL).since(since).with_content())
+                    .await
+            }
+        };
         let (subs, first, recent, starred) = tokio::try_join!(
             self.subscriptions_and_unread(),
-            self.headlines(Headlines::new(FEED_ALL).since(since).with_content()),
+            first_page,
             self.headlines(Headlines::new(FEED_RECENTLY_READ)),
             self.headlines(Headlines::new(FEED_STARRED)),
         )?;
         let (subs, server_unread) = subs;
+        let feeds: Vec<i64> = subs
+            .feeds
+            .iter()
+            .filter_map(|f| f.id.parse().ok())
+            .collect();
         sink.subscriptions(subs).await?;
-        let max_id = self.new_articles(since, first, sink).await?;
+        let max_id = if first_sync {
+            self.every_article(feeds, sink).await?
+        } else {
+            self.new_articles(since, first, sink).await?
+        };
 
         // Flags: the recently read and the starred first, then per-feed unread counts.
         let mut report = FlagReport::default();

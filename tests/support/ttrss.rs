@@ -451,6 +451,49 @@ impl Ttrss {
         HttpServer::new(&self.root)
     }
 
+    /// CPU time used so far by the server: PostgreSQL and the main `php -S` with all their
+    /// processes, finished ones included (for benchmarks: where the time goes).
+    pub fn cpu_time(&self) -> Duration {
+        let roots: Vec<u32> = [
+            Some(self._postgres.lock().unwrap().id()),
+            self.http.child.lock().unwrap().as_ref().map(Child::id),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        // SAFETY: sysconf has no preconditions.
+        let tick = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        let mut ticks = 0u64;
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // Fields after the command name (which may hold spaces) in parentheses.
+            let Some((head, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let pid: u32 = head
+                .split_whitespace()
+                .next()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(0);
+            let f: Vec<u64> = rest
+                .split_whitespace()
+                .map(|x| x.parse().unwrap_or(0))
+                .collect();
+            // f[1] is the parent; utime, stime, cutime, cstime are f[11..15].
+            if f.len() < 15 {
+                continue;
+            }
+            if roots.contains(&pid) {
+                ticks += f[11] + f[12] + f[13] + f[14];
+            } else if roots.contains(&(f[1] as u32)) {
+                ticks += f[11] + f[12];
+            }
+        }
+        Duration::from_secs_f64(ticks as f64 / tick)
+    }
+
     /// A new user with API access and password `pw-<login>`.
     pub fn user(&self, name: &str) -> User {
         let n = USERS.fetch_add(1, Ordering::Relaxed);
