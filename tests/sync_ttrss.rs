@@ -663,4 +663,14 @@ fn push_feeds_subscribes_local_feeds_once_and_says_so() {
     // Without the flag, nothing is subscribed.
     let text = client.sync_ok();
     assert!(!text.contains("subscribed"), "{text}");
+    // Feeds the server now provides are not polled by `tidings refresh`; the others are.
+    let out = client.command(&["refresh"]).output().unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("2 of the [[feeds]] come from the sync server"),
+        "{err}"
+    );
+    let text = stdout(&out);
+    assert!(text.contains("local.xml") && text.contains("1 feeds:"), "{text}");
+    assert!(!text.contains(&feed_url), "{text}");
 }

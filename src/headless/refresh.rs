@@ -38,6 +38,19 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
     }
     let highlighter = Arc::new(env.highlighter()?);
     let (store, _notices) = env.open_store()?;
+    // Feeds the sync server provides are its to poll: `tidings sync` brings their articles.
+    let synced = store.synced_feed_ids()?;
+    let feeds: Vec<&crate::config::FeedConfig> = config
+        .feeds
+        .iter()
+        .filter(|f| !synced.contains(&f.id()))
+        .collect();
+    if feeds.len() < config.feeds.len() {
+        eprintln!(
+            "tidings: {} of the [[feeds]] come from the sync server and are not polled here              (`tidings sync` fetches them)",
+            config.feeds.len() - feeds.len()
+        );
+    }
     let mut states: HashMap<FeedId, FeedState> = store
         .load_feed_states()?
         .into_iter()
@@ -59,7 +72,7 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
     let progress_on_tty = std::io::stderr().is_terminal();
     let mut out = output::stdout();
     let mut totals = Totals::default();
-    let total = config.feeds.len();
+    let total = feeds.len();
 
     runtime.block_on(async {
         let ctx = PollContext {
@@ -68,7 +81,7 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
             default_interval: config.refresh_interval,
         };
         let mut polls: JoinSet<PollResult> = JoinSet::new();
-        let mut queue = config.feeds.iter();
+        let mut queue = feeds.iter().copied();
         let window = poll_window(config.max_concurrent_fetches);
         let mut spawn_next = |polls: &mut JoinSet<PollResult>| {
             if let Some(feed) = queue.next() {

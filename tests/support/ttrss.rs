@@ -269,7 +269,9 @@ impl HttpServer {
         let www = self.root.join("www");
         let log = std::fs::File::create(self.root.join(format!("php-{}.log", self.port))).unwrap();
         let spawned = unprivileged(Path::new("php"))
-            .args(["-d", "display_errors=0", "-S"])
+            // opcache as php-fpm has it in production: without it every request compiles
+            // tt-rss anew.
+            .args(["-d", "display_errors=0", "-d", "opcache.enable_cli=1", "-S"])
             .arg(format!("127.0.0.1:{}", self.port))
             .arg("-t")
             .arg(&www)
