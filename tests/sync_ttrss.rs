@@ -671,6 +671,9 @@ fn push_feeds_subscribes_local_feeds_once_and_says_so() {
         "{err}"
     );
     let text = stdout(&out);
-    assert!(text.contains("local.xml") && text.contains("1 feeds:"), "{text}");
+    assert!(
+        text.contains("local.xml") && text.contains("1 feeds:"),
+        "{text}"
+    );
     assert!(!text.contains(&feed_url), "{text}");
 }
