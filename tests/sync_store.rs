@@ -17,7 +17,8 @@ use tidings::store::{
     OpenMode, RemoteFlags, Store, SyncArticle, SyncCategory, SyncFeed, SyncFlag, WriteOp, Writer,
 };
 use tidings::sync::{
-    Backend, BoxFuture, RemoteArticle, Sink, Subscribed, SyncError, SyncEvent, Syncer,
+    Backend, BoxFuture, RemoteArticle, RemoteFeed, Sink, Subscribed, Subscriptions, SyncError,
+    SyncEvent, Syncer,
 };
 
 const ACCOUNT: &str = "ttrss rss.example.org me";
@@ -375,9 +376,9 @@ impl Backend for Scripted {
         sink: &'a Sink,
     ) -> BoxFuture<'a, Result<Option<String>, SyncError>> {
         Box::pin(async move {
-            sink.subscriptions(tidings::sync::backend::Subscriptions {
+            sink.subscriptions(Subscriptions {
                 categories: vec![],
-                feeds: vec![tidings::sync::backend::RemoteFeed {
+                feeds: vec![RemoteFeed {
                     id: "7".into(),
                     url: FEED_A.into(),
                     title: "Feed A".into(),
@@ -389,9 +390,7 @@ impl Backend for Scripted {
             Ok(Some("1".into()))
         })
     }
-    fn subscriptions(
-        &self,
-    ) -> BoxFuture<'_, Result<tidings::sync::backend::Subscriptions, SyncError>> {
+    fn subscriptions(&self) -> BoxFuture<'_, Result<Subscriptions, SyncError>> {
         Box::pin(async { Ok(Default::default()) })
     }
     fn subscribe<'a>(

@@ -17,7 +17,7 @@ use super::output::{self, write_error};
 pub fn run(env: &Environment, args: &SyncArgs) -> Result<ExitCode, AppError> {
     let Some(config) = env.config.sync.clone() else {
         return Err(AppError::Usage(format!(
-            "nothing to sync with: add a [sync] table to {} (README, section \"Sync\", shows \
+            "nothing to sync with: add a [sync] table to {} (README, section \"Sync with Tiny Tiny RSS\", shows \
              how; config.example.toml has a commented one)",
             env.config_path.display()
         )));

@@ -25,7 +25,10 @@ use crate::config::{FeedConfig, FeedLocation, Retention, Secret, SyncBackend, Sy
 use crate::highlight::Highlighter;
 use crate::store::{Store, SyncFlag};
 
-pub use backend::{Backend, BoxFuture, FlagReport, LocalFlags, RemoteArticle, Subscribed};
+pub use backend::{
+    Backend, BoxFuture, FlagReport, LocalFlags, RemoteArticle, RemoteCategory, RemoteFeed,
+    Subscribed, Subscriptions,
+};
 pub use error::{PasswordError, SyncError};
 pub use local::{article_id, EventFn, Sink, SyncEvent, Tally};
 pub use password::resolve_password;
