@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// A fast, keyboard-driven terminal newsreader for RSS, Atom and JSON Feed.
 ///
 /// Without a command, starts the reader. Exit status: 0 on success, 1 when `refresh` polled
-/// failing feeds or `show` found no such article, 2 on any error (bad config, locked store...).
+/// failing feeds, `show` found no such article or `sync` failed, 2 on any error (bad config,
+/// locked store...).
 #[derive(Debug, Parser)]
 #[command(name = "tidings", version, about, long_about)]
 pub struct Cli {
@@ -73,6 +74,17 @@ pub enum CommandArgs {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Sync with the feed server of [sync]: send local read/starred changes, then fetch
+    /// subscriptions, new articles and flags; one summary line (exit 1 when it failed: the
+    /// changes stay queued)
+    Sync(SyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// First subscribe the server to the local [[feeds]] it does not have (prints each one)
+    #[arg(long)]
+    pub push_feeds: bool,
 }
 
 #[derive(Debug, Args, Default)]

@@ -19,4 +19,5 @@ pub mod readability;
 pub mod store;
 pub mod styled;
 pub mod subscribe;
+pub mod sync;
 pub mod ui;

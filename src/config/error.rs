@@ -66,10 +66,19 @@ impl ConfigError {
     }
 
     /// An `Invalid` error at byte `span` of `source` (the whole config text).
+    /// A problem on a `password = ...` line never echoes the line or a quoted value.
     pub(crate) fn at(path: &Path, source: &str, span: Range<usize>, message: String) -> Self {
+        let mut location = Location::from_span(source, span);
+        let mut message = message;
+        if is_password_line(&location.source_line) {
+            location.source_line = redact_password_line(&location.source_line);
+            location.column = 1;
+            location.width = location.source_line.chars().count().max(1);
+            message = redact_quoted(&message);
+        }
         ConfigError::Invalid {
             path: path.to_path_buf(),
-            location: Some(Location::from_span(source, span)),
+            location: Some(location),
             message,
         }
     }
@@ -110,6 +119,35 @@ impl Location {
             width,
         }
     }
+}
+
+/// A line that sets the `password` key (the `[sync]` password written in the file).
+fn is_password_line(line: &str) -> bool {
+    let t = line.trim_start().trim_start_matches(['"', '\'']);
+    t.strip_prefix("password").is_some_and(|rest| {
+        rest.trim_start_matches(['"', '\''])
+            .trim_start()
+            .starts_with('=')
+    })
+}
+
+fn redact_password_line(line: &str) -> String {
+    let key_end = line.find('=').map_or(line.len(), |i| i + 1);
+    format!("{} <redacted>", line[..key_end].trim_end())
+}
+
+/// Replaces what serde quoted with backticks (a value it echoes) by `<redacted>`.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    for (i, part) in parts.enumerate() {
+        out.push('`');
+        out.push_str(if i % 2 == 0 { "<redacted>" } else { part });
+    }
+    out
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -195,6 +233,23 @@ mod tests {
         let text = "a = [1,\n";
         let loc = Location::from_span(text, text.len()..text.len());
         assert_eq!((loc.line, loc.column), (2, 1));
+    }
+
+    #[test]
+    fn a_password_line_is_never_echoed() {
+        let text = "[sync]\npassword = \"hunter2\" x\n";
+        let start = text.find('x').unwrap();
+        let err = ConfigError::at(
+            Path::new("/c.toml"),
+            text,
+            start..start + 1,
+            "expected newline, found `x` after `\"hunter2\"`".into(),
+        );
+        let shown = err.to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("line 2"), "{shown}");
+        assert!(is_password_line("  'password'= 1"));
+        assert!(!is_password_line("password_command = []"));
     }
 
     #[test]

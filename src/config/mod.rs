@@ -6,6 +6,7 @@ mod browser;
 mod color;
 mod error;
 mod raw;
+mod sync;
 mod units;
 
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use crate::model::FeedId;
 pub use browser::split_command_line;
 pub use color::{Color, NamedColor};
 pub use error::{ConfigError, Location};
+pub use sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConfig};
 pub use units::{parse_duration, parse_size};
 
 /// Default `refresh_interval`: 30 minutes.
@@ -64,6 +66,8 @@ pub struct Config {
     pub feeds: Vec<FeedConfig>,
     /// Highlight rules, in file order (their index is the rule number).
     pub highlight: Vec<HighlightRule>,
+    /// The feed server to sync with (`[sync]`), if any.
+    pub sync: Option<SyncConfig>,
     /// The file the config was loaded from; None for defaults.
     pub path: Option<PathBuf>,
 }
@@ -85,6 +89,7 @@ impl Default for Config {
             keys: Vec::new(),
             feeds: Vec::new(),
             highlight: Vec::new(),
+            sync: None,
             path: None,
         }
     }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::color::{Color, COLOR_EXPECTED};
+use super::sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConfig};
 use super::units::{self, DURATION_EXPECTED, SIZE_EXPECTED};
 use super::{
     Config, ConfigError, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, KeyOverride,
@@ -41,6 +42,20 @@ struct RawConfig {
     feeds: Vec<RawFeed>,
     #[serde(default)]
     highlight: Vec<Spanned<RawHighlight>>,
+    sync: Option<Spanned<RawSync>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSync {
+    backend: Spanned<String>,
+    url: Spanned<String>,
+    user: Spanned<String>,
+    password_command: Option<Spanned<Vec<String>>>,
+    password_env: Option<Spanned<String>>,
+    password: Option<Spanned<String>>,
+    #[serde(default)]
+    allow_insecure_http: bool,
 }
 
 #[derive(Deserialize)]
@@ -284,6 +299,7 @@ impl Converter<'_> {
                 .collect(),
             feeds: Vec::with_capacity(raw.feeds.len()),
             highlight: Vec::with_capacity(raw.highlight.len()),
+            sync: None,
             path: Some(self.path.to_path_buf()),
         };
         // url -> where it was first given; a map so that 10,000 feeds cost O(n), not O(n^2).
@@ -297,6 +313,10 @@ impl Converter<'_> {
             config
                 .highlight
                 .push(self.highlight(rule.into_inner(), span)?);
+        }
+        if let Some(sync) = raw.sync {
+            let span = sync.span();
+            config.sync = Some(self.sync(sync.into_inner(), span)?);
         }
         Ok(config)
     }
@@ -562,6 +582,136 @@ impl Converter<'_> {
                 underline: raw.underline,
             },
         })
+    }
+}
+
+impl Converter<'_> {
+    fn sync(&self, raw: RawSync, span: Range<usize>) -> Result<SyncConfig, ConfigError> {
+        let backend = SyncBackend::from_key(raw.backend.get_ref().trim()).ok_or_else(|| {
+            let known: Vec<String> = SyncBackend::ALL
+                .iter()
+                .map(|b| format!("\"{}\" ({})", b.key(), b.label()))
+                .collect();
+            self.err(
+                raw.backend.span(),
+                format!(
+                    "unknown sync backend \"{}\": supported are {}",
+                    raw.backend.get_ref(),
+                    known.join(", ")
+                ),
+            )
+        })?;
+        let url = self.sync_url(&raw.url, raw.allow_insecure_http)?;
+        let user = raw.user.get_ref().trim().to_string();
+        if user.is_empty() {
+            return Err(self.err(
+                raw.user.span(),
+                "user is empty: give your login on the server",
+            ));
+        }
+        let mut given = Vec::new();
+        if let Some(c) = &raw.password_command {
+            given.push(c.span());
+        }
+        if let Some(e) = &raw.password_env {
+            given.push(e.span());
+        }
+        if let Some(p) = &raw.password {
+            given.push(p.span());
+        }
+        given.sort_by_key(|s| s.start);
+        if given.len() > 1 {
+            return Err(self.err(
+                given[1].clone(),
+                "give only one of password_command, password_env and password",
+            ));
+        }
+        let mut warning = None;
+        let password = if let Some(command) = raw.password_command {
+            let words = command.get_ref();
+            if words.is_empty() || words[0].trim().is_empty() {
+                return Err(self.err(
+                    command.span(),
+                    "password_command is empty: give a program and its arguments, like \
+                     [\"pass\", \"show\", \"ttrss\"]",
+                ));
+            }
+            PasswordSource::Command(command.into_inner())
+        } else if let Some(var) = raw.password_env {
+            let name = var.get_ref().trim();
+            if name.is_empty() || name.contains('=') || name.contains('\0') {
+                return Err(self.err(
+                    var.span(),
+                    "password_env must name an environment variable, like \"TIDINGS_TTRSS_PASSWORD\"",
+                ));
+            }
+            PasswordSource::Env(name.to_string())
+        } else if let Some(password) = raw.password {
+            let loc = super::Location::from_span(self.text, password.span());
+            warning = Some(format!(
+                "the sync password is written in {} (line {}): anyone who can read that file \
+                 can read it; prefer password_command = [\"pass\", \"show\", \"ttrss\"] or \
+                 password_env = \"TIDINGS_TTRSS_PASSWORD\"",
+                self.path.display(),
+                loc.line
+            ));
+            PasswordSource::Inline(Secret::new(password.into_inner()))
+        } else {
+            return Err(self.err(
+                span,
+                "[sync] needs a password source: password_command = [\"pass\", \"show\", \
+                 \"ttrss\"], password_env = \"TIDINGS_TTRSS_PASSWORD\", or password = \"...\"",
+            ));
+        };
+        Ok(SyncConfig {
+            backend,
+            url,
+            user,
+            password,
+            allow_insecure_http: raw.allow_insecure_http,
+            warning,
+        })
+    }
+
+    /// An http(s) url without credentials; plain http only to this machine unless allowed.
+    fn sync_url(&self, raw: &Spanned<String>, insecure_ok: bool) -> Result<String, ConfigError> {
+        let url = raw.get_ref().trim().to_string();
+        let span = raw.span();
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return Err(self.err(
+                span,
+                format!(
+                    "sync url \"{url}\" needs https://, like \"https://rss.example.org/tt-rss/\""
+                ),
+            ));
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.is_empty() {
+            return Err(self.err(span, format!("sync url \"{url}\" has no host name")));
+        }
+        if authority.contains('@') {
+            return Err(self.err(
+                span,
+                "the sync url must not carry a user or password: give the user in `user` and \
+                 the password with password_command or password_env",
+            ));
+        }
+        match scheme.to_ascii_lowercase().as_str() {
+            "https" => Ok(url),
+            "http" if insecure_ok || is_loopback_url(&url) => Ok(url),
+            "http" => Err(self.err(
+                span,
+                format!(
+                    "sync url \"{url}\" is plain http: your password and articles would cross \
+                     the network unencrypted. Use https://, or add allow_insecure_http = true \
+                     to [sync] if you really mean it"
+                ),
+            )),
+            other => Err(self.err(
+                span,
+                format!("unsupported url scheme \"{other}\" in sync url \"{url}\": use https://"),
+            )),
+        }
     }
 }
 

@@ -452,3 +452,111 @@ fn rust_type_names_are_not_shown() {
         "{shown}"
     );
 }
+
+#[test]
+fn sync_table_with_a_password_command() {
+    let config = parse(
+        "[sync]\nbackend = \"ttrss\"\nurl = \"https://rss.example.org/tt-rss/\"\nuser = \"me\"\n\
+         password_command = [\"pass\", \"show\", \"ttrss\"]\n",
+    );
+    let sync = config.sync.unwrap();
+    assert_eq!(sync.backend, SyncBackend::Ttrss);
+    assert_eq!(sync.url, "https://rss.example.org/tt-rss/");
+    assert_eq!(sync.user, "me");
+    assert_eq!(
+        sync.password,
+        PasswordSource::Command(vec!["pass".into(), "show".into(), "ttrss".into()])
+    );
+    assert!(!sync.allow_insecure_http && sync.warning.is_none());
+    assert!(parse("").sync.is_none());
+
+    let sync = parse(
+        "[sync]\nbackend = \"ttrss\"\nurl = \"http://127.0.0.1:8080/\"\nuser = \"me\"\n\
+         password_env = \"TIDINGS_TTRSS_PASSWORD\"\n",
+    )
+    .sync
+    .unwrap();
+    assert_eq!(
+        sync.password,
+        PasswordSource::Env("TIDINGS_TTRSS_PASSWORD".into())
+    );
+}
+
+#[test]
+fn a_password_in_the_file_is_allowed_but_warned_about_and_never_shown() {
+    let text = "[sync]\nbackend = \"ttrss\"\nurl = \"https://rss.example.org/\"\nuser = \"me\"\n\
+                password = \"hunter2\"\n";
+    let config = parse(text);
+    let sync = config.sync.as_ref().unwrap();
+    let warning = sync.warning.as_deref().unwrap();
+    assert!(
+        warning.contains(PATH) && warning.contains("line 5"),
+        "{warning}"
+    );
+    assert!(warning.contains("password_command"), "{warning}");
+    assert!(!warning.contains("hunter2"));
+    assert!(!format!("{config:?}").contains("hunter2"));
+    let PasswordSource::Inline(secret) = &sync.password else {
+        panic!("inline password");
+    };
+    assert_eq!(secret.expose(), "hunter2");
+
+    // A mistake on the password line does not echo it.
+    let (line, _, shown) = error(&text.replace("\"hunter2\"", "\"hunter2\" oops"));
+    assert_eq!(line, 5);
+    assert!(!shown.contains("hunter2"), "{shown}");
+    let (_, _, shown) = error(&text.replace("\"hunter2\"", "123456"));
+    assert!(!shown.contains("123456"), "{shown}");
+}
+
+#[test]
+fn sync_mistakes_are_positioned() {
+    let base = "[sync]\nbackend = \"ttrss\"\nurl = \"https://rss.example.org/\"\nuser = \"me\"\n\
+                password_env = \"X\"\n";
+    let (line, column, shown) = error(&base.replace("\"ttrss\"", "\"miniflux\""));
+    assert_eq!((line, column), (2, 11));
+    assert!(
+        shown.contains("unknown sync backend \"miniflux\""),
+        "{shown}"
+    );
+    assert!(shown.contains("\"ttrss\" (Tiny Tiny RSS)"), "{shown}");
+
+    let insecure = base.replace("https://rss", "http://rss");
+    let (line, column, shown) = error(&insecure);
+    assert_eq!((line, column), (3, 7));
+    assert!(
+        shown.contains("plain http") && shown.contains("allow_insecure_http"),
+        "{shown}"
+    );
+    let allowed = parse(&format!("{insecure}allow_insecure_http = true\n"));
+    assert!(allowed.sync.unwrap().allow_insecure_http);
+    parse(&base.replace("https://rss.example.org/", "http://localhost:8080/tt-rss/"));
+
+    let (line, _, shown) = error(&base.replace("https://rss", "https://me:pw@rss"));
+    assert_eq!(line, 3);
+    assert!(
+        shown.contains("must not carry a user or password"),
+        "{shown}"
+    );
+    let (line, _, shown) = error(&base.replace("https://", "ftp://"));
+    assert_eq!(line, 3);
+    assert!(shown.contains("unsupported url scheme \"ftp\""), "{shown}");
+
+    let (line, _, shown) = error(&format!("{base}password_command = [\"pass\"]\n"));
+    assert_eq!(line, 6);
+    assert!(shown.contains("only one of"), "{shown}");
+    let (line, _, shown) = error(&base.replace("password_env = \"X\"\n", ""));
+    assert_eq!(line, 1);
+    assert!(shown.contains("needs a password source"), "{shown}");
+    let (line, _, shown) = error(&base.replace("password_env = \"X\"", "password_command = []"));
+    assert_eq!(line, 5);
+    assert!(shown.contains("password_command is empty"), "{shown}");
+    let (line, _, shown) = error(&base.replace("user = \"me\"", "user = \" \""));
+    assert_eq!(line, 4);
+    assert!(shown.contains("user is empty"), "{shown}");
+    let (line, _, shown) = error(&format!("{base}pasword = \"x\"\n"));
+    assert_eq!(line, 6);
+    assert!(shown.contains("unknown field `pasword`"), "{shown}");
+    let (_, _, shown) = error(&base.replace("user = \"me\"\n", ""));
+    assert!(shown.contains("missing field `user`"), "{shown}");
+}

@@ -131,15 +131,34 @@ async fn run(
     events: UnboundedSender<Event>,
 ) {
     let reader = Arc::new(Mutex::new(setup.reader));
-    let (states, known) = match load(reader.clone()).await {
+    let Loaded {
+        states,
+        known,
+        synced,
+    } = match load(reader.clone()).await {
         Ok(loaded) => loaded,
         Err(message) => {
             // The store opened but cannot be read: poll anyway (the store itself never
             // stores an article twice), and say so.
             let _ = events.send(Event::Notice(message));
-            (Vec::new(), HashSet::new())
+            Loaded::default()
         }
     };
+    // Feeds the sync server provides are its to poll: `tidings sync` brings their articles.
+    let synced: HashSet<FeedId> = setup
+        .config
+        .feeds
+        .iter()
+        .map(FeedConfig::id)
+        .filter(|id| synced.contains(id))
+        .collect();
+    if !synced.is_empty() {
+        let _ = events.send(Event::Notice(format!(
+            "{} of the [[feeds]] come from the sync server and are not polled here \
+             (`tidings sync` fetches them)",
+            synced.len()
+        )));
+    }
     let mut states: HashMap<FeedId, FeedState> = states.into_iter().map(|s| (s.id, s)).collect();
     for feed in &setup.config.feeds {
         states
@@ -152,6 +171,7 @@ async fn run(
             .feeds
             .iter()
             .enumerate()
+            .filter(|(_, f)| !synced.contains(&f.id()))
             .map(|(i, f)| (f.id(), i))
             .collect(),
         states,
@@ -237,19 +257,30 @@ async fn run(
     let _ = tokio::task::spawn_blocking(move || writer.flush()).await;
 }
 
-/// The feed states and the ids of every stored (or dropped) article, read on a blocking
-/// thread: what the engine needs before its first poll and its first ingest.
-async fn load(reader: Arc<Mutex<Store>>) -> Result<(Vec<FeedState>, HashSet<ArticleId>), String> {
+/// What the engine reads from the store before its first poll and its first ingest.
+#[derive(Default)]
+struct Loaded {
+    states: Vec<FeedState>,
+    /// Ids of every stored (or dropped) article.
+    known: HashSet<ArticleId>,
+    /// Feeds the sync server provides (never polled by the engine).
+    synced: HashSet<FeedId>,
+}
+
+/// Reads [`Loaded`] on a blocking thread.
+async fn load(reader: Arc<Mutex<Store>>) -> Result<Loaded, String> {
     tokio::task::spawn_blocking(move || {
         let store = reader
             .lock()
             .map_err(|_| "the store is unusable after a crash of a reader".to_string())?;
-        let states = store.load_feed_states();
-        let known = store.known_ids();
-        match (states, known) {
-            (Ok(states), Ok(known)) => Ok((states, known)),
-            (Err(e), _) | (_, Err(e)) => Err(format!("could not read the store: {e}")),
-        }
+        let read = || -> crate::store::Result<Loaded> {
+            Ok(Loaded {
+                states: store.load_feed_states()?,
+                known: store.known_ids()?,
+                synced: store.synced_feed_ids()?,
+            })
+        };
+        read().map_err(|e| format!("could not read the store: {e}"))
     })
     .await
     .unwrap_or_else(|e| Err(format!("could not read the store: {e}")))
@@ -288,7 +319,13 @@ impl Engine {
     fn request(&mut self, request: RefreshRequest, from_front_end: bool) {
         let now = Utc::now();
         let ids: Vec<FeedId> = match request.feeds {
-            Feeds::All => self.config.feeds.iter().map(FeedConfig::id).collect(),
+            Feeds::All => self
+                .config
+                .feeds
+                .iter()
+                .map(FeedConfig::id)
+                .filter(|id| self.index.contains_key(id))
+                .collect(),
             Feeds::One(id) if self.index.contains_key(&id) => vec![id],
             Feeds::One(_) => Vec::new(),
         };

@@ -11,6 +11,7 @@ mod output;
 mod refresh;
 mod show;
 mod state;
+mod sync;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,7 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
         CommandArgs::Gc => state::gc(&env),
         CommandArgs::UpdateUrls { dry_run } => moved::update_urls(&env, dry_run),
         CommandArgs::Add(_) => unreachable!("`add` returned before the environment was resolved"),
+        CommandArgs::Sync(args) => sync::run(&env, &args),
     };
     output::finish(result)
 }

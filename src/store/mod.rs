@@ -11,6 +11,7 @@ mod rename;
 mod retention;
 mod schema;
 mod state_io;
+mod sync;
 mod writer;
 
 use std::collections::HashSet;
@@ -25,6 +26,10 @@ pub use open::{DB_FILE, LOCK_FILE};
 pub use retention::{GcFeed, GcReport};
 pub use schema::{LATEST as SCHEMA_VERSION, MIGRATIONS};
 pub use state_io::{ImportReport, StateExport, StateItem, EXPORT_FORMAT};
+pub use sync::{
+    FlagChange, HeldArticle, OutboxItem, RemoteFlags, StoredPage, SyncArticle, SyncCategory,
+    SyncFeed, SyncFlag, SyncedFeed,
+};
 pub use writer::{WriteOp, Writer, BATCH_WINDOW};
 
 use crate::config::Retention;
@@ -102,6 +107,20 @@ impl Store {
                 notices: Vec::new(),
             }),
         }
+    }
+
+    /// Another read-write connection to the same store, sharing this one's data-dir lock: for
+    /// a task that writes on its own thread beside the [`Writer`] (the syncer). Fails for a
+    /// read-only store.
+    pub fn reopen(&self) -> Result<Store> {
+        let Some(lock) = self.lock.clone() else {
+            return Err(StoreError::ReadOnly);
+        };
+        Ok(Store {
+            conn: open::connect_rw(&self.db_path)?,
+            db_path: self.db_path.clone(),
+            lock: Some(lock),
+        })
     }
 
     /// The database file (`<data_dir>/tidings.db`).

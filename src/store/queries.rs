@@ -370,17 +370,26 @@ pub fn highlighted_ids(conn: &Connection) -> Result<Vec<ArticleId>> {
     Ok(ids)
 }
 
+/// Sets the read flag. For a synced article whose flag changed, the change is queued in the
+/// sync outbox in the same transaction (see `super::sync`), so no crash can lose it.
 pub fn set_read(conn: &Connection, ids: &[ArticleId], read: bool) -> Result<()> {
-    let mut stmt = conn.prepare_cached("UPDATE articles SET read = ?2 WHERE id = ?1")?;
+    let mut stmt =
+        conn.prepare_cached("UPDATE articles SET read = ?2 WHERE id = ?1 AND read != ?2")?;
     for id in ids {
-        stmt.execute(params![id.as_i64(), read])?;
+        if stmt.execute(params![id.as_i64(), read])? > 0 {
+            super::sync::queue_change(conn, *id, super::sync::SyncFlag::Read, read)?;
+        }
     }
     Ok(())
 }
 
+/// Sets the starred flag; queued for the sync server like [`set_read`].
 pub fn set_starred(conn: &Connection, id: ArticleId, starred: bool) -> Result<()> {
-    let mut stmt = conn.prepare_cached("UPDATE articles SET starred = ?2 WHERE id = ?1")?;
-    stmt.execute(params![id.as_i64(), starred])?;
+    let mut stmt =
+        conn.prepare_cached("UPDATE articles SET starred = ?2 WHERE id = ?1 AND starred != ?2")?;
+    if stmt.execute(params![id.as_i64(), starred])? > 0 {
+        super::sync::queue_change(conn, id, super::sync::SyncFlag::Starred, starred)?;
+    }
     Ok(())
 }
 

@@ -76,8 +76,16 @@ pub fn apply_retention(
 }
 
 /// Removes every feed not in `keep`, with its articles, bodies and remembered removals.
+/// Feeds the sync server provides (`sync_feeds`) are always kept.
 pub fn gc(conn: &Connection, keep: &[FeedId]) -> Result<GcReport> {
-    let keep: HashSet<FeedId> = keep.iter().copied().collect();
+    let mut keep: HashSet<FeedId> = keep.iter().copied().collect();
+    {
+        let mut stmt = conn.prepare("SELECT feed_id FROM sync_feeds")?;
+        let rows = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        for id in rows {
+            keep.insert(FeedId(id? as u64));
+        }
+    }
     let mut found: BTreeMap<FeedId, Option<String>> = BTreeMap::new();
     {
         let mut stmt = conn.prepare("SELECT id, url FROM feeds")?;
@@ -103,6 +111,11 @@ pub fn gc(conn: &Connection, keep: &[FeedId]) -> Result<GcReport> {
         let fid = id.0 as i64;
         conn.execute(
             "DELETE FROM bodies WHERE ref IN (SELECT body FROM articles WHERE feed_id = ?1)",
+            [fid],
+        )?;
+        conn.execute(
+            "DELETE FROM sync_articles WHERE article_id IN
+                (SELECT id FROM articles WHERE feed_id = ?1)",
             [fid],
         )?;
         let articles = conn.execute("DELETE FROM articles WHERE feed_id = ?1", [fid])?;

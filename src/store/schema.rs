@@ -76,6 +76,35 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE feeds ADD COLUMN due_reason TEXT NOT NULL DEFAULT 'schedule';
     UPDATE feeds SET due_reason = 'backoff' WHERE failures > 0;
     ",
+    // 3: sync with a feed server (issue 12). Synced articles live in `articles`/`bodies` like
+    // any other; these tables map them to the server's ids. One account at a time (its name and
+    // the article cursor are in `meta`, keys `sync.*`). The outbox holds local flag changes
+    // not yet confirmed by the server, written in the same transaction as the change.
+    "
+    CREATE TABLE sync_categories (
+        remote_id  TEXT PRIMARY KEY,
+        title      TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_feeds (
+        remote_id  TEXT PRIMARY KEY,
+        feed_id    INTEGER NOT NULL,          -- FeedId of url
+        url        TEXT NOT NULL,
+        title      TEXT NOT NULL,
+        category   TEXT                       -- sync_categories.remote_id
+    ) WITHOUT ROWID;
+    CREATE TABLE sync_articles (
+        article_id   INTEGER PRIMARY KEY,     -- ArticleId as i64
+        remote_id    INTEGER NOT NULL UNIQUE,
+        remote_feed  TEXT NOT NULL
+    );
+    CREATE TABLE sync_outbox (
+        remote_id  INTEGER NOT NULL,
+        flag       TEXT NOT NULL,             -- 'read' | 'starred'
+        value      INTEGER NOT NULL,
+        queued_at  INTEGER NOT NULL,
+        PRIMARY KEY (remote_id, flag)
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The schema version this build writes.
