@@ -1,19 +1,17 @@
 //! Start-up shared by the TUI and the headless commands: find the config and data dir (or
-//! lay out the demo), load the config, compile rules, open the store, start the engine.
+//! lay out the demo), load the config, compile rules, open the store, build the fetcher.
+//! Knows no face: `main` picks the TUI (`ui::run_tui`) or a headless command.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use crate::clean::Cleaner;
 use crate::cli::GlobalArgs;
 use crate::config::Config;
 use crate::demo::DemoDir;
-use crate::engine::{self, EngineSetup};
 use crate::fetch::{Fetcher, Limits};
 use crate::highlight::Highlighter;
 use crate::paths;
-use crate::store::{OpenMode, Store, Writer};
-use crate::ui::{self, UiContext};
+use crate::store::{OpenMode, Store};
 
 /// Every error that ends the program with status 2. Each message says what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -30,8 +28,6 @@ pub enum AppError {
     Clean(#[from] crate::clean::CleanError),
     #[error("{0}")]
     Fetch(#[from] crate::fetch::FetchError),
-    #[error("{0}")]
-    Ui(#[from] crate::ui::UiError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -119,70 +115,4 @@ impl Environment {
     pub fn open_store_read_only(&self) -> Result<Store, AppError> {
         Ok(Store::open(&self.data_dir, OpenMode::ReadOnly)?.store)
     }
-}
-
-/// The text shown in the reader when there is no config file yet.
-fn welcome_text(config_path: &Path) -> String {
-    format!(
-        "No config file yet. tidings looks for it at {path}.\n\n\
-         To start, copy config.example.toml (shipped with tidings; it documents every key) to that path \
-         and list your feeds under [[feeds]], or run `tidings --config FILE`.\n\n\
-         To try tidings right away on bundled feeds, fully offline: `tidings --demo`.\n\n\
-         To bring your feeds from another reader: `tidings import-opml FILE.opml`.",
-        path = config_path.display()
-    )
-}
-
-/// Runs the terminal reader until the user quits.
-pub fn run_tui(args: &GlobalArgs) -> Result<(), AppError> {
-    let env = Environment::resolve(args)?;
-    let highlighter = Arc::new(env.highlighter()?);
-    let cleaner = Arc::new(env.cleaner()?);
-    let (store, notices) = env.open_store()?;
-    let feeds = store.load_feed_states()?;
-    let articles = store.load_articles()?;
-    let known = articles.iter().map(|a| a.id).collect();
-    let writer = Writer::spawn(&store)?;
-    let runtime =
-        engine::runtime().map_err(|e| AppError::io("could not start the background runtime", e))?;
-    // reqwest needs a runtime context to build its client.
-    let fetcher = {
-        let _guard = runtime.enter();
-        env.fetcher()?
-    };
-    let config = Arc::new(env.config.clone());
-    let mut handle = engine::start(
-        EngineSetup {
-            config: config.clone(),
-            states: feeds.clone(),
-            known,
-            writer,
-            reader: store,
-            fetcher,
-            highlighter: highlighter.clone(),
-        },
-        runtime,
-    );
-    let events = handle.events.take().expect("events are taken once");
-    let result = ui::run(UiContext {
-        config,
-        feeds,
-        articles,
-        highlighter,
-        cleaner,
-        commands: handle.commands.clone(),
-        events,
-        notices,
-        welcome: (!env.config_exists).then(|| welcome_text(&env.config_path)),
-        exit_after_first_frame: args.exit_after_first_frame,
-    });
-    handle.shutdown();
-    result.map_err(|error| match error {
-        // Key bindings come from the config file: say which one.
-        ui::UiError::Keymap(keymap) => AppError::Usage(format!(
-            "error in config file {}, {keymap}",
-            env.config_path.display()
-        )),
-        other => AppError::Ui(other),
-    })
 }
