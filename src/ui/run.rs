@@ -20,7 +20,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::app::{AppError, Environment};
 use crate::cli::GlobalArgs;
 use crate::config::{Config, SortOrder};
-use crate::engine::{self, Command, EngineHandle, EngineSetup};
+use crate::engine::{self, Command, EngineHandle, EngineSetup, Event};
 use crate::highlight::Highlighter;
 use crate::model::FeedState;
 use crate::store::{Snapshot, Store, Writer};
@@ -88,59 +88,112 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     } else {
         load_in_background(snapshot, config.sort, highlighter.clone(), inbox.clone())?;
     }
-    let mut engine = start_engine(&env, store, config, feed_states, highlighter)?;
-    let commands = engine.commands.clone();
-    if let Some(mut events) = engine.events.take() {
-        // A plain thread turns the engine's tokio channel into the inbox's event queue.
-        let inbox = inbox.clone();
-        thread::Builder::new()
-            .name("tidings-ui-events".into())
-            .spawn(move || {
-                while let Some(event) = events.blocking_recv() {
-                    inbox.push_event(event);
-                }
-            })?;
-    }
-    let stop = Arc::new(AtomicBool::new(false));
-    read_input(stop.clone(), inbox.clone())?;
-
-    let result = main_loop(&mut state, &mut terminal, &inbox, &commands);
-    stop.store(true, Ordering::Relaxed);
-    let _ = commands.send(Command::Shutdown);
-    drop(terminal);
-    engine.shutdown();
-    result
-}
-
-/// Starts the engine on the store (which it keeps, with its lock) and the stored feed states.
-fn start_engine(
-    env: &Environment,
-    store: Store,
-    config: Arc<Config>,
-    states: Vec<FeedState>,
-    highlighter: Arc<Highlighter>,
-) -> Result<EngineHandle, UiError> {
-    let known = store.known_ids().map_err(AppError::from)?;
     let writer = Writer::spawn(&store).map_err(AppError::from)?;
     let runtime =
         engine::runtime().map_err(|e| AppError::io("could not start the background runtime", e))?;
-    // reqwest needs a runtime context to build its client.
-    let fetcher = {
-        let _guard = runtime.enter();
-        env.fetcher()?
-    };
-    Ok(engine::start(
-        EngineSetup {
-            config,
-            states,
-            known,
-            writer,
-            reader: store,
-            fetcher,
-            highlighter,
-        },
+    let engine = Engine {
+        env: &env,
+        store,
+        writer,
         runtime,
-    ))
+        config,
+        states: feed_states,
+        highlighter,
+    };
+    // The engine thread borrows the environment; the scope waits for it (every write
+    // flushed) after the terminal is restored.
+    thread::scope(|scope| {
+        let commands = engine.start_in(scope, inbox.clone())?;
+        let stop = Arc::new(AtomicBool::new(false));
+        read_input(stop.clone(), inbox.clone())?;
+        let result = main_loop(&mut state, &mut terminal, &inbox, &commands);
+        stop.store(true, Ordering::Relaxed);
+        let _ = commands.send(Command::Shutdown);
+        drop(terminal);
+        result
+    })
+}
+
+/// What the engine starts from, gathered on the UI thread (the cheap, fallible parts).
+struct Engine<'a> {
+    env: &'a Environment,
+    store: Store,
+    writer: Writer,
+    runtime: tokio::runtime::Runtime,
+    config: Arc<Config>,
+    states: Vec<FeedState>,
+    highlighter: Arc<Highlighter>,
+}
+
+impl<'a> Engine<'a> {
+    /// Starts the engine on a thread of `scope`, off the UI thread: building the HTTP client
+    /// (it reads the system's certificates) and the store's id set take tens of ms that keys
+    /// pressed right after the first frame must not wait for. Returns where commands go;
+    /// events arrive in the inbox. The thread ends after `Command::Shutdown`, once every
+    /// write is flushed. If the engine cannot start, a notice says so and the reader works
+    /// on without refreshing.
+    fn start_in<'scope>(
+        self,
+        scope: &'scope thread::Scope<'scope, '_>,
+        inbox: Arc<Inbox>,
+    ) -> io::Result<UnboundedSender<Command>>
+    where
+        'a: 'scope,
+    {
+        let (commands, mut from_ui) = tokio::sync::mpsc::unbounded_channel::<Command>();
+        thread::Builder::new()
+            .name("tidings-ui-engine".into())
+            .spawn_scoped(scope, move || {
+                let mut engine = match self.start() {
+                    Ok(engine) => engine,
+                    Err(e) => {
+                        inbox.push_event(Event::Notice(format!("{} {e}", strings::NO_ENGINE)));
+                        while from_ui.blocking_recv().is_some() {}
+                        return;
+                    }
+                };
+                if let Some(mut events) = engine.events.take() {
+                    // A plain thread turns the engine's tokio channel into the inbox's queue.
+                    let inbox = inbox.clone();
+                    let _ = thread::Builder::new()
+                        .name("tidings-ui-events".into())
+                        .spawn(move || {
+                            while let Some(event) = events.blocking_recv() {
+                                inbox.push_event(event);
+                            }
+                        });
+                }
+                while let Some(command) = from_ui.blocking_recv() {
+                    let last = command == Command::Shutdown;
+                    if engine.commands.send(command).is_err() || last {
+                        break;
+                    }
+                }
+                engine.shutdown();
+            })?;
+        Ok(commands)
+    }
+
+    fn start(self) -> Result<EngineHandle, AppError> {
+        let known = self.store.known_ids()?;
+        // reqwest needs a runtime context to build its client.
+        let fetcher = {
+            let _guard = self.runtime.enter();
+            self.env.fetcher()?
+        };
+        Ok(engine::start(
+            EngineSetup {
+                config: self.config,
+                states: self.states,
+                known,
+                writer: self.writer,
+                reader: self.store,
+                fetcher,
+                highlighter: self.highlighter,
+            },
+            self.runtime,
+        ))
+    }
 }
 
 /// Reads every article from the start-up snapshot on a thread, indexes and orders them there,
@@ -158,10 +211,7 @@ fn load_in_background(
                 let loaded = Loaded::build(articles, sort, &highlighter);
                 inbox.push_input(Msg::Loaded(Box::new(loaded)));
             }
-            Err(e) => inbox.push_event(crate::engine::Event::Notice(format!(
-                "{} {e}",
-                strings::LOAD_FAILED
-            ))),
+            Err(e) => inbox.push_event(Event::Notice(format!("{} {e}", strings::LOAD_FAILED))),
         })?;
     Ok(())
 }

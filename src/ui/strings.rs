@@ -26,6 +26,7 @@ pub const NO_UNREAD: &str = "no unread articles left";
 pub const STILL_LOADING: &str = "still loading the article list; try again in a moment";
 pub const LOADING_LIST: &str = "Loading articles…";
 pub const LOAD_FAILED: &str = "could not load the stored articles:";
+pub const NO_ENGINE: &str = "refreshing is off for this session:";
 pub const NO_LINK: &str = "this article has no link";
 pub const NOT_WEB_LINK: &str = "only http and https links are opened";
 pub const NO_BROWSER: &str = "no browser found: set `browser` in the config or $BROWSER";

@@ -222,6 +222,46 @@ impl Tui {
         Some((field("VmRSS:")?, field("VmHWM:")?))
     }
 
+    /// CPU time of the process so far by thread name (from /proc), most first: where the
+    /// time went, printed under each run.
+    fn threads(&self) -> String {
+        let Some(pid) = self.child.process_id() else {
+            return String::new();
+        };
+        let tick = 100.0; // USER_HZ: 100 on Linux
+        let mut by_name: Vec<(String, f64)> = Vec::new();
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return String::new();
+        };
+        for task in tasks.flatten() {
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+                continue;
+            };
+            // "tid (comm) state ... utime stime ...": fields 14 and 15, counted after the ')'.
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let name = stat[open + 1..close].to_string();
+            let rest: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+            let secs = |i: usize| {
+                rest.get(i)
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(0.0)
+            };
+            let cpu = (secs(11) + secs(12)) / tick;
+            match by_name.iter_mut().find(|(n, _)| *n == name) {
+                Some(e) => e.1 += cpu,
+                None => by_name.push((name, cpu)),
+            }
+        }
+        by_name.sort_by(|a, b| b.1.total_cmp(&a.1));
+        by_name
+            .iter()
+            .map(|(n, c)| format!("{n} {c:.2} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Closes the overlay if open, presses `q`, waits for the exit (killing it after 60 s).
     fn quit(mut self) -> Result<()> {
         if self.lock().help_open() {
@@ -369,6 +409,7 @@ fn corpus_run(ctx: &Context, feeds: usize, items: usize, with_r: bool) -> Result
         );
         let mut tui = Tui::start(&ctx.tidings, &config, &data, &dir)?;
         let run = first_frame(&tui).and_then(|()| keys_until(&mut tui, &mut cold, refresh_over));
+        eprintln!("  CPU by thread: {}", tui.threads());
         tui.quit()?;
         match run {
             Ok(work) => {
@@ -434,10 +475,13 @@ fn r_on_store(
                 }
             }
             idle.memory(&tui);
+            let shown: Vec<String> = idle.answered.iter().map(|d| ms(*d)).collect();
+            eprintln!("  idle keys: {}", shown.join(", "));
             tui.lock().seen_refreshing = false;
             tui.press("R")?;
             keys_until(&mut tui, &mut again, refresh_over)
         });
+        eprintln!("  CPU by thread: {}", tui.threads());
         tui.quit()?;
         match run {
             Ok(work) => {
