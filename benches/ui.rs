@@ -212,18 +212,49 @@ fn engine_events(c: &mut Criterion) {
     });
     let now = Utc.with_ymd_and_hms(2024, 11, 27, 18, 0, 0).unwrap();
     let mut n = BIG_ARTICLES;
-    g.bench_function("FeedUpdated, 10 new articles", |b| {
+    // `feeds` polls with `per_feed` new articles each, as one message. The state is rebuilt
+    // (untimed) before it grows past 110,000 articles, so every figure is at 100k-110k.
+    let mut polls = |b: &mut criterion::Bencher, feeds: usize, per_feed: usize| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                if s.articles.len() + feeds * per_feed > BIG_ARTICLES + 10_000 {
+                    s = big_state(&urls);
+                }
+                let events: Vec<Event> = (0..feeds)
+                    .map(|_| {
+                        i = (i + 1) % BIG_FEEDS;
+                        let new: Vec<ArticleMeta> =
+                            (0..per_feed).map(|k| meta(&urls[i], n + k, now)).collect();
+                        n += per_feed;
+                        Event::FeedUpdated {
+                            state: states[i].clone(),
+                            new_articles: new,
+                        }
+                    })
+                    .collect();
+                let msg = if feeds == 1 {
+                    Msg::Engine(events.into_iter().next().expect("one event"))
+                } else {
+                    Msg::Events(events)
+                };
+                let started = std::time::Instant::now();
+                black_box(update(&mut s, msg));
+                total += started.elapsed();
+            }
+            total
+        })
+    };
+    g.bench_function("FeedUpdated, 10 new articles", |b| polls(b, 1, 10));
+    // The run loop applies events in batches of 16 and merges the lists once per batch.
+    g.bench_function("Events batch: 16 feeds x 10 new articles", |b| {
+        polls(b, 16, 10)
+    });
+    // What a key waits for at most besides its own update: one frame at 160x50.
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).unwrap();
+    g.bench_function("render 160x50", |b| {
         b.iter(|| {
-            i = (i + 1) % BIG_FEEDS;
-            let new: Vec<ArticleMeta> = (0..10).map(|k| meta(&urls[i], n + k, now)).collect();
-            n += 10;
-            black_box(update(
-                &mut s,
-                Msg::Engine(Event::FeedUpdated {
-                    state: states[i].clone(),
-                    new_articles: new,
-                }),
-            ));
+            terminal.draw(|f| view(&s, f)).unwrap();
         })
     });
     g.finish();

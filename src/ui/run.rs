@@ -88,14 +88,9 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     } else {
         load_in_background(snapshot, config.sort, highlighter.clone(), inbox.clone())?;
     }
-    let writer = Writer::spawn(&store).map_err(AppError::from)?;
-    let runtime =
-        engine::runtime().map_err(|e| AppError::io("could not start the background runtime", e))?;
     let engine = Engine {
         env: &env,
         store,
-        writer,
-        runtime,
         config,
         states: feed_states,
         highlighter,
@@ -114,12 +109,10 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     })
 }
 
-/// What the engine starts from, gathered on the UI thread (the cheap, fallible parts).
+/// What the engine starts from.
 struct Engine<'a> {
     env: &'a Environment,
     store: Store,
-    writer: Writer,
-    runtime: tokio::runtime::Runtime,
     config: Arc<Config>,
     states: Vec<FeedState>,
     highlighter: Arc<Highlighter>,
@@ -128,10 +121,11 @@ struct Engine<'a> {
 impl<'a> Engine<'a> {
     /// Starts the engine on a thread of `scope`, off the UI thread: building the HTTP client
     /// (it reads the system's certificates) and the store's id set take tens of ms that keys
-    /// pressed right after the first frame must not wait for. Returns where commands go;
-    /// events arrive in the inbox. The thread ends after `Command::Shutdown`, once every
-    /// write is flushed. If the engine cannot start, a notice says so and the reader works
-    /// on without refreshing.
+    /// pressed right after the first frame must not wait for. That thread lowers its own
+    /// scheduling priority first, so that every engine thread (they inherit it) yields the
+    /// CPU to the UI thread when both want it. Returns where commands go; events arrive in
+    /// the inbox. The thread ends after `Command::Shutdown`, once every write is flushed. If
+    /// the engine cannot start, a notice says so and the reader works on without refreshing.
     fn start_in<'scope>(
         self,
         scope: &'scope thread::Scope<'scope, '_>,
@@ -144,6 +138,7 @@ impl<'a> Engine<'a> {
         thread::Builder::new()
             .name("tidings-ui-engine".into())
             .spawn_scoped(scope, move || {
+                lower_priority();
                 let mut engine = match self.start() {
                     Ok(engine) => engine,
                     Err(e) => {
@@ -175,10 +170,13 @@ impl<'a> Engine<'a> {
     }
 
     fn start(self) -> Result<EngineHandle, AppError> {
+        let writer = Writer::spawn(&self.store)?;
+        let runtime = engine::runtime()
+            .map_err(|e| AppError::io("could not start the background runtime", e))?;
         let known = self.store.known_ids()?;
         // reqwest needs a runtime context to build its client.
         let fetcher = {
-            let _guard = self.runtime.enter();
+            let _guard = runtime.enter();
             self.env.fetcher()?
         };
         Ok(engine::start(
@@ -186,18 +184,33 @@ impl<'a> Engine<'a> {
                 config: self.config,
                 states: self.states,
                 known,
-                writer: self.writer,
+                writer,
                 reader: self.store,
                 fetcher,
                 highlighter: self.highlighter,
             },
-            self.runtime,
+            runtime,
         ))
     }
 }
 
-/// Reads every article from the start-up snapshot on a thread, indexes and orders them there,
-/// and hands them to the loop as `Msg::Loaded`. A failure is a notice: the first rows stay.
+/// How much lower than the UI the engine's threads run (a nice value: 0 to 19).
+const ENGINE_NICENESS: libc::c_int = 5;
+
+/// Lowers the calling thread's scheduling priority by `ENGINE_NICENESS` (Linux: per thread,
+/// and threads it starts inherit it). Best effort: nothing changes where it is refused.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on the calling thread's own id; no memory is shared.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        let _ = libc::setpriority(libc::PRIO_PROCESS, tid, ENGINE_NICENESS);
+    }
+}
+
+/// Reads every article from the start-up snapshot on a thread (at the engine's lower
+/// priority), indexes and orders them there, and hands them to the loop as `Msg::Loaded`.
+/// A failure is a notice: the first rows stay.
 fn load_in_background(
     snapshot: Snapshot,
     sort: SortOrder,
@@ -206,12 +219,15 @@ fn load_in_background(
 ) -> io::Result<()> {
     thread::Builder::new()
         .name("tidings-ui-load".into())
-        .spawn(move || match snapshot.all_articles() {
-            Ok(articles) => {
-                let loaded = Loaded::build(articles, sort, &highlighter);
-                inbox.push_input(Msg::Loaded(Box::new(loaded)));
+        .spawn(move || {
+            lower_priority();
+            match snapshot.all_articles() {
+                Ok(articles) => {
+                    let loaded = Loaded::build(articles, sort, &highlighter);
+                    inbox.push_input(Msg::Loaded(Box::new(loaded)));
+                }
+                Err(e) => inbox.push_event(Event::Notice(format!("{} {e}", strings::LOAD_FAILED))),
             }
-            Err(e) => inbox.push_event(Event::Notice(format!("{} {e}", strings::LOAD_FAILED))),
         })?;
     Ok(())
 }
