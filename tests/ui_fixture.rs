@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
 use tidings::clean::Cleaner;
 use tidings::config::{
     Color, Config, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, NamedColor,
@@ -14,7 +16,7 @@ use tidings::engine::Event;
 use tidings::highlight::Highlighter;
 use tidings::model::{ArticleBody, ArticleId, ArticleMeta, BodyKind, FeedId, FeedState};
 use tidings::store::FeedCounts;
-use tidings::ui::{update, AppState, Effect, Keymap, Loaded, Msg, Startup};
+use tidings::ui::{update, view, AppState, Effect, Keymap, Loaded, Msg, Startup};
 
 pub const FEED_A: &str = "https://a.example/feed.xml";
 pub const FEED_B: &str = "https://b.example/rss";
@@ -317,4 +319,28 @@ pub fn polled(feed_url: &str, new_articles: Vec<ArticleMeta>) -> Event {
         state: FeedState::new(feed_url),
         new_articles,
     }
+}
+
+/// The state drawn into a `TestBackend` of its size.
+pub fn render(s: &AppState) -> Terminal<TestBackend> {
+    let (w, h) = s.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(s, f)).unwrap();
+    t
+}
+
+/// The drawn screen as text.
+pub fn screen(s: &AppState) -> String {
+    render(s).backend().to_string()
+}
+
+/// (unread, highlighted unread) of every feed, then the totals.
+pub fn counts(s: &AppState) -> Vec<(usize, usize)> {
+    let mut c: Vec<(usize, usize)> = s
+        .feeds
+        .iter()
+        .map(|f| (f.unread, f.highlighted_unread))
+        .collect();
+    c.push((s.total_unread, s.highlighted_unread()));
+    c
 }

@@ -5,13 +5,11 @@
 mod ui_fixture;
 
 use crossterm::event::KeyCode;
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
 use tidings::config::SortOrder;
 use tidings::engine::{Command, Event};
 use tidings::model::{ArticleMeta, FeedId, FeedState};
 use tidings::ui::state::{ListView, Pane};
-use tidings::ui::{strings, update, view, AppState, Effect, Msg};
+use tidings::ui::{strings, update, AppState, Effect, Msg};
 use ui_fixture::*;
 
 /// 60 articles over the three feeds: some read, some highlighted.
@@ -31,30 +29,6 @@ fn store() -> Vec<ArticleMeta> {
 /// The state built from every article at once, for comparison.
 fn full(config: tidings::config::Config, articles: Vec<ArticleMeta>) -> AppState {
     state_with(config, feed_states(), articles, (120, 40))
-}
-
-fn counts(s: &AppState) -> Vec<(usize, usize)> {
-    let mut c: Vec<(usize, usize)> = s
-        .feeds
-        .iter()
-        .map(|f| (f.unread, f.highlighted_unread))
-        .collect();
-    c.push((s.total_unread, s.highlighted_unread()));
-    c
-}
-
-fn screen(s: &AppState) -> String {
-    let mut t = Terminal::new(TestBackend::new(s.size.0, s.size.1)).unwrap();
-    t.draw(|f| view(s, f)).unwrap();
-    let buf = t.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[test]
