@@ -482,10 +482,13 @@ impl AppState {
     /// have read or starred them); articles the engine delivered meanwhile are merged in; the
     /// selection stays on its article and screen row.
     pub(crate) fn articles_loaded(&mut self, loaded: Loaded) {
+        if self.loading.is_none() {
+            return;
+        }
+        self.settle();
         let Some(loading) = self.loading.take() else {
             return;
         };
-        self.settle();
         let Loaded {
             mut articles,
             mut index,
