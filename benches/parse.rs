@@ -10,7 +10,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tidings::engine::parse::parse_feed;
 
 #[allow(dead_code)] // the harness uses more of the generator than this bench does
-#[path = "../src/bin/tidings_bench/corpus.rs"]
+#[path = "harness/src/corpus.rs"]
 mod corpus;
 
 const ITEMS: usize = 50;

@@ -1,9 +1,10 @@
 //! Start-up shared by the TUI and the headless commands: find the config and data dir (or
 //! lay out the demo), load the config, compile rules, open the store, start the engine.
 //! Both faces start the engine through `Environment::start_engine`; this module never polls,
-//! ingests or draws anything itself.
+//! ingests or draws anything itself, and knows no face: `main` picks the TUI (`ui::run_tui`)
+//! or a headless command.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::clean::Cleaner;
@@ -15,7 +16,6 @@ use crate::fetch::{Fetcher, Limits};
 use crate::highlight::Highlighter;
 use crate::paths;
 use crate::store::{OpenMode, Store, Writer};
-use crate::ui::{self, UiContext};
 
 /// Every error that ends the program with status 2. Each message says what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -34,8 +34,6 @@ pub enum AppError {
     Fetch(#[from] crate::fetch::FetchError),
     #[error("{0}")]
     Demo(#[from] DemoError),
-    #[error("{0}")]
-    Ui(#[from] crate::ui::UiError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -156,50 +154,4 @@ impl Environment {
             runtime,
         ))
     }
-}
-
-/// The text shown in the reader when there is no config file yet.
-fn welcome_text(config_path: &Path) -> String {
-    format!(
-        "No config file yet. tidings looks for it at {path}.\n\n\
-         To start, copy config.example.toml (shipped with tidings; it documents every key) to that path \
-         and list your feeds under [[feeds]], or run `tidings --config FILE`.\n\n\
-         To try tidings right away on bundled feeds, fully offline: `tidings --demo`.\n\n\
-         To bring your feeds from another reader: `tidings import-opml FILE.opml`.",
-        path = config_path.display()
-    )
-}
-
-/// Runs the terminal reader until the user quits.
-pub fn run_tui(args: &GlobalArgs) -> Result<(), AppError> {
-    let env = Environment::resolve(args)?;
-    let highlighter = Arc::new(env.highlighter()?);
-    let cleaner = Arc::new(env.cleaner()?);
-    let (store, notices) = env.open_store()?;
-    let feeds = store.load_feed_states()?;
-    let articles = store.load_articles()?;
-    let config = Arc::new(env.config.clone());
-    let mut handle = env.start_engine(store, highlighter.clone(), Polling::Scheduled)?;
-    let events = handle.events.take().expect("events are taken once");
-    let result = ui::run(UiContext {
-        config,
-        feeds,
-        articles,
-        highlighter,
-        cleaner,
-        commands: handle.commands.clone(),
-        events,
-        notices,
-        welcome: (!env.config_exists).then(|| welcome_text(&env.config_path)),
-        exit_after_first_frame: args.exit_after_first_frame,
-    });
-    handle.shutdown();
-    result.map_err(|error| match error {
-        // Key bindings come from the config file: say which one.
-        ui::UiError::Keymap(keymap) => AppError::Usage(format!(
-            "error in config file {}, {keymap}",
-            env.config_path.display()
-        )),
-        other => AppError::Ui(other),
-    })
 }

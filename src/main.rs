@@ -10,9 +10,12 @@ use tidings::cli::Cli;
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let cli = Cli::parse();
+    // The face: the terminal reader, or a headless command.
     let result = match cli.command {
-        None => tidings::app::run_tui(&cli.global).map(|()| ExitCode::SUCCESS),
-        Some(command) => tidings::headless::run(command, &cli.global),
+        None => tidings::ui::run_tui(&cli.global)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(|e| e.to_string()),
+        Some(command) => tidings::headless::run(command, &cli.global).map_err(|e| e.to_string()),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! End to end: the real binary in a pseudo-terminal. `--demo` (bundled feeds, offline):
 //! list, open, help, quit with status 0; with no config at the default path, the welcome
-//! screen; read state surviving a restart; keys answered while 1,000 feeds refresh.
+//! screen; read state surviving a restart; keys answered while 1,000 feeds refresh, and no
+//! key waiting a second or more for its frame while thousands of articles arrive.
 
 mod support;
 
@@ -146,4 +147,72 @@ fn keys_are_answered_while_a_thousand_feeds_refresh() {
         server.request_count() < 1000,
         "quit did not wait for the whole refresh"
     );
+}
+
+/// While a refresh brings thousands of articles, every key gets its frame: `?` toggles the
+/// help overlay every 200 ms and none may wait a second or more (a gross freeze, not a timing
+/// target: the targets are measured by `tidings-bench --latency`).
+#[test]
+fn no_key_waits_a_second_while_many_feeds_refresh() {
+    const FEEDS: usize = 600;
+    const ITEMS: usize = 20;
+    const FREEZE: Duration = Duration::from_secs(1);
+    const HELP: &str = "any other key closes";
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(TestServer::start(|req| {
+        let p = req.path();
+        let mut body = format!("<rss version=\"2.0\"><channel><title>Feed {p}</title>");
+        for i in 0..ITEMS {
+            body.push_str(&format!(
+                "<item><guid>{p}-{i}</guid><title>Item {i} of {p}</title>\
+                 <description>&lt;p&gt;Text {i}&lt;/p&gt;</description></item>"
+            ));
+        }
+        body.push_str("</channel></rss>");
+        // The delay makes the refresh last over a second whatever the machine's speed.
+        Response::ok(body).delay(Duration::from_millis(30))
+    }));
+    let home = tempfile::tempdir().unwrap();
+    let mut config = String::from("max_concurrent_fetches = 16\nmax_per_host = 16\n");
+    for n in 0..FEEDS {
+        config.push_str(&format!(
+            "[[feeds]]\nurl = \"{}\"\n",
+            server.url(&format!("/{n}.xml"))
+        ));
+    }
+    let config_path = home.path().join("config.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let data = home.path().join("state");
+    let args = [
+        "--config",
+        config_path.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    let mut s = Session::start(&args, home.path());
+    s.wait_for(&["refreshing"]);
+    let mut open = false;
+    let mut keys = 0;
+    while s.screen().contains("refreshing") && keys < 60 {
+        s.press("?");
+        open = !open;
+        let waited = s.time_until(FREEZE, |screen| screen.contains(HELP) == open);
+        assert!(
+            waited.is_some(),
+            "key {keys} waited more than {FREEZE:?} for its frame during the refresh:\n{}",
+            s.screen()
+        );
+        keys += 1;
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        keys >= 3,
+        "the refresh ended before keys could be timed ({keys} keys)"
+    );
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
 }

@@ -6,14 +6,17 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
 use tidings::clean::Cleaner;
 use tidings::config::{
     Color, Config, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, NamedColor,
 };
-use tidings::engine::Event;
+use tidings::engine::{Event, PollStatus};
 use tidings::highlight::Highlighter;
 use tidings::model::{ArticleBody, ArticleId, ArticleMeta, BodyKind, FeedId, FeedState};
-use tidings::ui::{update, AppState, Effect, Keymap, Msg};
+use tidings::store::FeedCounts;
+use tidings::ui::{update, view, AppState, Effect, Keymap, Loaded, Msg, Startup};
 
 pub const FEED_A: &str = "https://a.example/feed.xml";
 pub const FEED_B: &str = "https://b.example/rss";
@@ -211,4 +214,140 @@ pub fn selected_title(s: &AppState) -> String {
     s.selected_article()
         .map(|a| a.title.clone())
         .unwrap_or_default()
+}
+
+/// What start-up reads from a store holding `articles` (and `feeds`), with a first window of
+/// `rows` rows: the newest articles (plus, for highlight-first, every highlighted one), the
+/// per-feed unread counts and the article count, as `store::Snapshot` gives them.
+pub fn startup(
+    config: &Config,
+    feeds: Vec<FeedState>,
+    articles: &[ArticleMeta],
+    rows: usize,
+) -> Startup {
+    let mut newest = articles.to_vec();
+    newest.sort_by(tidings::ui::list::newest_first);
+    let mut window: Vec<ArticleMeta> = newest.iter().take(rows).cloned().collect();
+    if config.sort == tidings::config::SortOrder::HighlightFirst {
+        let more: Vec<ArticleMeta> = newest
+            .iter()
+            .skip(rows)
+            .filter(|a| !a.highlights.is_empty())
+            .cloned()
+            .collect();
+        window.extend(more);
+    }
+    let mut counts: Vec<FeedCounts> = Vec::new();
+    for a in articles.iter().filter(|a| !a.read) {
+        let hl = usize::from(!a.highlights.is_empty());
+        match counts.iter_mut().find(|c| c.feed == a.feed) {
+            Some(c) => {
+                c.unread += 1;
+                c.highlighted_unread += hl;
+            }
+            None => counts.push(FeedCounts {
+                feed: a.feed,
+                unread: 1,
+                highlighted_unread: hl,
+            }),
+        }
+    }
+    Startup {
+        feeds,
+        counts,
+        window,
+        stored: articles.len(),
+    }
+}
+
+/// The state start-up builds from [`startup`], on the fixed clock, at `size`.
+pub fn starting_state(
+    config: Config,
+    feeds: Vec<FeedState>,
+    articles: &[ArticleMeta],
+    rows: usize,
+    size: (u16, u16),
+) -> AppState {
+    let first = startup(&config, feeds, articles, rows);
+    let highlighter = Arc::new(Highlighter::new(&config.highlight).expect("rules compile"));
+    let keymap = Keymap::from_config(&config.keys).expect("keys valid");
+    let mut s = AppState::starting(
+        Arc::new(config),
+        highlighter,
+        Arc::new(Cleaner::default()),
+        keymap,
+        first,
+    );
+    s.now = now();
+    s.tz = FixedOffset::east_opt(0).unwrap();
+    update(&mut s, Msg::Resize(size.0, size.1));
+    s
+}
+
+/// The background load's answer for `articles`, as the store gives them (newest first).
+pub fn loaded_msg(s: &AppState, articles: &[ArticleMeta]) -> Msg {
+    let mut all = articles.to_vec();
+    all.sort_by(tidings::ui::list::newest_first);
+    Msg::Loaded(Box::new(Loaded::build(all, s.config.sort, &s.highlighter)))
+}
+
+/// `n` articles of `feed_url` (numbered from `from`), one an hour apart from `hours` ago on.
+pub fn many(feed_url: &str, from: u32, n: u32, hours: i64) -> Vec<ArticleMeta> {
+    (from..from + n)
+        .map(|k| {
+            article(
+                feed_url,
+                k,
+                &format!("Item {k} of {feed_url}"),
+                hours + i64::from(k - from),
+            )
+        })
+        .collect()
+}
+
+/// Titles of the current list, in order.
+pub fn list_titles(s: &AppState) -> Vec<String> {
+    s.list
+        .iter()
+        .map(|&i| s.articles[i].title.clone())
+        .collect()
+}
+
+/// A feed's new state and articles, as the engine reports a poll.
+pub fn polled(feed_url: &str, new_articles: Vec<ArticleMeta>) -> Event {
+    let status = if new_articles.is_empty() {
+        PollStatus::NotModified
+    } else {
+        PollStatus::Modified { bytes: 0 }
+    };
+    Event::FeedUpdated {
+        state: FeedState::new(feed_url),
+        new_articles,
+        status,
+        took: std::time::Duration::ZERO,
+    }
+}
+
+/// The state drawn into a `TestBackend` of its size.
+pub fn render(s: &AppState) -> Terminal<TestBackend> {
+    let (w, h) = s.size;
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view(s, f)).unwrap();
+    t
+}
+
+/// The drawn screen as text.
+pub fn screen(s: &AppState) -> String {
+    render(s).backend().to_string()
+}
+
+/// (unread, highlighted unread) of every feed, then the totals.
+pub fn counts(s: &AppState) -> Vec<(usize, usize)> {
+    let mut c: Vec<(usize, usize)> = s
+        .feeds
+        .iter()
+        .map(|f| (f.unread, f.highlighted_unread))
+        .collect();
+    c.push((s.total_unread, s.highlighted_unread()));
+    c
 }

@@ -13,17 +13,6 @@ use tidings::model::FeedState;
 use tidings::ui::{update, view, AppState, Msg};
 use ui_fixture::*;
 
-fn render(s: &AppState) -> Terminal<TestBackend> {
-    let (w, h) = s.size;
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view(s, f)).unwrap();
-    t
-}
-
-fn screen(s: &AppState) -> String {
-    render(s).backend().to_string()
-}
-
 const ARTICLE_HTML: &str = "<h2>What the council decided</h2>\
     <p>The council met on <b>Tuesday</b> and agreed on a new budget for the \
     <a href=\"https://example.org/parks\">city parks</a>. Rust was mentioned twice.</p>\

@@ -10,6 +10,7 @@ mod queries;
 mod rename;
 mod retention;
 mod schema;
+mod startup;
 mod state_io;
 mod sync;
 mod writer;
@@ -25,6 +26,7 @@ pub use error::{Result, StoreError};
 pub use open::{DB_FILE, LOCK_FILE};
 pub use retention::{GcFeed, GcReport};
 pub use schema::{LATEST as SCHEMA_VERSION, MIGRATIONS};
+pub use startup::{FeedCounts, Snapshot};
 pub use state_io::{ImportReport, StateExport, StateItem, EXPORT_FORMAT};
 pub use sync::{
     FlagChange, HeldArticle, OutboxItem, RemoteFlags, StoredPage, SyncArticle, SyncCategory,

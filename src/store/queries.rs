@@ -165,10 +165,10 @@ pub fn save_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
 
 // ---- articles ----
 
-const LIST_COLUMNS: &str =
+pub(super) const LIST_COLUMNS: &str =
     "id, feed_id, guid, title, link, author, published, first_seen, read, starred, highlights";
 
-fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<ArticleMeta> {
+pub(super) fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<ArticleMeta> {
     let highlights = match r.get_ref(10)?.as_str_or_null()? {
         None | Some("") => Vec::new(),
         Some(s) => decode_highlights(s),

@@ -105,6 +105,14 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (remote_id, flag)
     ) WITHOUT ROWID;
     ",
+    // 4: indexes for a fast start (read by store/startup.rs): the newest articles in the
+    // order the lists show them, per-feed unread counts (covering), and the highlighted
+    // articles (few rows: a partial index).
+    "
+    CREATE INDEX articles_newest ON articles(coalesce(published, first_seen) DESC, id);
+    CREATE INDEX articles_unread_counts ON articles(feed_id, highlights) WHERE read = 0;
+    CREATE INDEX articles_highlighted ON articles(id) WHERE highlights != '';
+    ",
 ];
 
 /// The schema version this build writes.

@@ -1,10 +1,17 @@
 //! Where each pane goes for a terminal size: wide (three columns), medium (feeds beside
 //! articles over the reader), narrow (one pane at a time), tiny ("too small"). Pure geometry:
-//! both `update` (page sizes, scrolling) and `view` read it, so they always agree.
+//! both `update` (page sizes, scrolling) and `view` read it, so they always agree. It takes
+//! sizes and flags, never the state, so it depends on no other part of the TUI.
 
 use ratatui::layout::Rect;
 
-use super::state::{AppState, Pane};
+/// Which pane has the keyboard.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Feeds,
+    Articles,
+    Reader,
+}
 
 /// Below this the TUI only says "terminal too small".
 pub const MIN_WIDTH: u16 = 30;
@@ -85,18 +92,6 @@ pub fn compute(width: u16, height: u16, focus: Pane, reader_open: bool, welcome:
     a
 }
 
-/// The layout for the state as it is.
-pub fn areas(state: &AppState) -> Areas {
-    let (w, h) = state.size;
-    compute(
-        w,
-        h,
-        state.focus,
-        state.reader.is_some(),
-        state.welcome.is_some() && state.feeds.is_empty(),
-    )
-}
-
 /// Inside of a bordered pane.
 pub fn inner(rect: Rect) -> Rect {
     Rect::new(
@@ -118,8 +113,7 @@ pub fn reader_text(rect: Rect) -> Rect {
 }
 
 /// Size of the reader's text area as it is, or would be once the reader has the focus.
-pub fn reader_size(state: &AppState) -> (u16, u16) {
-    let (w, h) = state.size;
+pub fn reader_size((w, h): (u16, u16)) -> (u16, u16) {
     let a = compute(w, h, Pane::Reader, true, false);
     a.reader
         .map(reader_text)
@@ -127,34 +121,28 @@ pub fn reader_size(state: &AppState) -> (u16, u16) {
 }
 
 /// Visible rows of the articles list.
-pub fn article_list_height(state: &AppState) -> usize {
-    let (w, h) = state.size;
-    let a = compute(w, h, Pane::Articles, state.reader.is_some(), false);
+pub fn article_list_height((w, h): (u16, u16), reader_open: bool) -> usize {
+    let a = compute(w, h, Pane::Articles, reader_open, false);
     a.articles
         .map_or(usize::from(h), |r| usize::from(inner(r).height))
 }
 
-/// Visible rows of the feeds list (the pane less the failing feed's details).
-pub fn feed_list_height(state: &AppState) -> usize {
-    let (w, h) = state.size;
-    let a = compute(w, h, Pane::Feeds, state.reader.is_some(), false);
-    let Some(r) = a.feeds else {
-        return usize::from(h);
-    };
-    let i = inner(r);
-    let (list, _) = split_feed_details(state, i);
-    usize::from(list.height)
+/// The inside of the feeds pane once it has the focus (`None` when the terminal is too small).
+pub fn feeds_inner((w, h): (u16, u16), reader_open: bool) -> Option<Rect> {
+    compute(w, h, Pane::Feeds, reader_open, false)
+        .feeds
+        .map(inner)
 }
 
-/// Splits the feeds pane's inside into the list and the selected feed's details (error text,
-/// "moved to", "last ok"); the details get at most half the height.
-pub fn split_feed_details(state: &AppState, inner: Rect) -> (Rect, Option<Rect>) {
-    let lines = super::view::feed_details(state, inner.width).len() as u16;
+/// Splits the feeds pane's inside into the list and the selected feed's details (`lines` of
+/// error text, "moved to", "last ok"); the details get at most half the height.
+pub fn split_feed_details(inner: Rect, lines: usize) -> (Rect, Option<Rect>) {
+    let lines = u16::try_from(lines).unwrap_or(u16::MAX);
     if lines == 0 || inner.height < 6 {
         return (inner, None);
     }
     // One separator row above the details.
-    let h = (lines + 1).min(inner.height / 2);
+    let h = lines.saturating_add(1).min(inner.height / 2);
     let list = Rect {
         height: inner.height - h,
         ..inner

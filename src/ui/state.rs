@@ -1,46 +1,32 @@
-//! Everything the TUI shows, as plain data: feeds, articles, the current list, selections,
-//! the open article and its rendered text. Changed only by `update`; never does I/O.
-//! Built for 100,000 articles: lists are index vectors, sorting happens only on change.
+//! Everything the TUI shows, as data: feeds with their unread counts, articles, the current
+//! list, selections, the open article. Changed only by `update`; never does I/O.
+//! Built for 100,000 articles and 10,000 feeds: an engine event costs what it carries, never
+//! what the store holds. Counts move by deltas, new articles are merged into the lists at
+//! their place (see `list`), once per batch of events (`settle`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::clean::{sanitize_inline, Cleaner, Document};
-use crate::config::{Config, SortOrder};
-use crate::engine::Progress;
+use crate::config::Config;
+use crate::engine::{Event, Progress};
 use crate::highlight::Highlighter;
 use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState};
-use crate::styled::{Span, SpanStyle, StyledLine};
+use crate::styled::StyledLine;
 
+use super::details;
 use super::keys::Keymap;
 use super::layout;
-use super::strings;
-use super::text;
+use super::list::{ArticleList, Order};
+use super::load::{Loaded, Startup};
+use super::reader::{self, Bodies, Page};
 use super::theme::Theme;
 
-/// How many cleaned article bodies stay cached.
-const BODY_CACHE: usize = 256;
-
-/// Which pane has the keyboard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Pane {
-    Feeds,
-    Articles,
-    Reader,
-}
-
-/// What the articles pane lists.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListView {
-    /// Every article, across feeds (the "All articles" row).
-    All,
-    /// One feed's articles.
-    Feed(FeedId),
-    /// Only articles matching a highlight rule, across feeds, newest first (key `H`).
-    Highlights,
-}
+pub use super::layout::Pane;
+pub use super::list::ListView;
+pub use super::reader::{BodyState, FullState, Reader};
 
 /// A feed as the feeds pane shows it.
 #[derive(Clone, Debug)]
@@ -60,6 +46,24 @@ pub struct FeedEntry {
 impl FeedEntry {
     pub fn is_failing(&self) -> bool {
         self.state.as_ref().is_some_and(FeedState::is_failing)
+    }
+
+    /// Takes a polled state; returns whether the display title changed.
+    fn apply_state(&mut self, s: FeedState) -> bool {
+        let mut changed = false;
+        if !self.title_from_config {
+            if let Some(t) = s
+                .feed_title
+                .as_deref()
+                .map(sanitize_inline)
+                .filter(|t| !t.is_empty())
+            {
+                changed = t != self.title;
+                self.title = t;
+            }
+        }
+        self.state = Some(s);
+        changed
     }
 }
 
@@ -89,31 +93,15 @@ impl Cursor {
     }
 }
 
-/// A cleaned body, or where it is on its way.
-#[derive(Clone, Debug)]
-pub enum BodyState {
-    Loading,
-    /// The store has no body for the article.
-    Missing,
-    Ready(Arc<Document>),
-}
-
-/// The full-article version of an article.
-#[derive(Clone, Debug)]
-pub enum FullState {
-    Fetching,
-    Failed(String),
-    Ready(Arc<Document>),
-}
-
-/// The article in the reader.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Reader {
-    pub id: ArticleId,
-    /// First line shown.
-    pub scroll: usize,
-    /// Showing the full article (from its web page) instead of the feed's text.
-    pub full: bool,
+/// Start-up has shown the first rows; the rest of the articles are on their way (`Loaded`).
+#[derive(Debug)]
+struct Loading {
+    /// Articles the store held at start (the window is the first of them in list order).
+    stored: usize,
+    /// How many of them the state has (the window).
+    window: usize,
+    /// Events that need every article (highlight changes), applied once all are in.
+    deferred: Vec<Event>,
 }
 
 /// The whole TUI state.
@@ -128,12 +116,12 @@ pub struct AppState {
     feed_index: HashMap<FeedId, usize>,
     pub articles: Vec<ArticleMeta>,
     article_index: HashMap<ArticleId, usize>,
-    /// Every article index, in display order.
-    sorted: Vec<usize>,
+    /// Every article, in the configured order: the rows of "All articles".
+    sorted: ArticleList,
 
     pub view: ListView,
     /// The articles pane's list: indices into `articles`.
-    pub list: Vec<usize>,
+    pub list: ArticleList,
     /// Row 0 is "All articles", row i + 1 is `feeds[i]`.
     pub feed_cursor: Cursor,
     pub article_cursor: Cursor,
@@ -149,9 +137,7 @@ pub struct AppState {
     pub reader_lines: Vec<StyledLine>,
     /// What `reader_lines` were laid out for: article, full text or not, width.
     reader_key: Option<(ArticleId, bool, u16)>,
-    bodies: HashMap<ArticleId, BodyState>,
-    body_order: VecDeque<ArticleId>,
-    full: HashMap<ArticleId, FullState>,
+    bodies: Bodies,
 
     pub progress: Progress,
     /// Every notice of the session; the last one shows in the status bar until a key press.
@@ -160,17 +146,27 @@ pub struct AppState {
     /// Help overlay, with its scroll offset.
     pub help: Option<usize>,
     pub welcome: Option<String>,
+    /// Unread articles, every stored feed included.
     pub total_unread: usize,
+    /// Unread articles matching a rule, over the configured feeds.
+    total_highlighted_unread: usize,
 
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
     /// The clock and time zone used for dates (fixed in tests).
     pub now: DateTime<Utc>,
     pub tz: FixedOffset,
+
+    /// Articles added since the last `settle`, to merge into the lists.
+    fresh: Vec<usize>,
+    /// Articles whose place in the lists may have changed (their highlights did).
+    moved: Vec<usize>,
+    loading: Option<Loading>,
 }
 
 impl AppState {
-    /// Builds the state from the config and what the store had. `feeds` may be empty.
+    /// Builds the state from the config and every article the store has. `feeds` may be
+    /// empty. (The TUI starts with [`AppState::starting`] instead.)
     pub fn new(
         config: Arc<Config>,
         highlighter: Arc<Highlighter>,
@@ -178,6 +174,66 @@ impl AppState {
         keymap: Keymap,
         feeds: Vec<FeedState>,
         articles: Vec<ArticleMeta>,
+    ) -> AppState {
+        let loaded = Loaded::build(articles, config.sort, &highlighter);
+        let mut state = AppState::empty(config, highlighter, cleaner, keymap, feeds);
+        state.articles = loaded.articles;
+        state.article_index = loaded.index;
+        state.sorted = ArticleList::from_sorted(loaded.order);
+        for i in 0..state.articles.len() {
+            state.count(i, true);
+        }
+        state.rebuild_list(false);
+        state
+    }
+
+    /// Builds the state for the first frame from what start-up read: the first rows of the
+    /// list and the stored counts. The other articles follow as `Msg::Loaded`; until then
+    /// only "All articles" lists (its first rows), and every count is already right.
+    pub fn starting(
+        config: Arc<Config>,
+        highlighter: Arc<Highlighter>,
+        cleaner: Arc<Cleaner>,
+        keymap: Keymap,
+        startup: Startup,
+    ) -> AppState {
+        let complete = startup.is_complete();
+        let loaded = Loaded::build(startup.window, config.sort, &highlighter);
+        let mut state = AppState::empty(config, highlighter, cleaner, keymap, startup.feeds);
+        state.articles = loaded.articles;
+        state.article_index = loaded.index;
+        state.sorted = ArticleList::from_sorted(loaded.order);
+        if complete {
+            for i in 0..state.articles.len() {
+                state.count(i, true);
+            }
+        } else {
+            for c in &startup.counts {
+                state.total_unread += c.unread;
+                if let Some(&f) = state.feed_index.get(&c.feed) {
+                    state.feeds[f].unread = c.unread;
+                    state.feeds[f].highlighted_unread = c.highlighted_unread;
+                    state.total_highlighted_unread += c.highlighted_unread;
+                }
+            }
+            // Sorted, the window is a prefix of the list (for highlight-first it holds every
+            // highlighted article and the newest others: see `Startup::read`).
+            state.loading = Some(Loading {
+                stored: startup.stored,
+                window: state.articles.len(),
+                deferred: Vec::new(),
+            });
+        }
+        state.rebuild_list(false);
+        state
+    }
+
+    fn empty(
+        config: Arc<Config>,
+        highlighter: Arc<Highlighter>,
+        cleaner: Arc<Cleaner>,
+        keymap: Keymap,
+        feeds: Vec<FeedState>,
     ) -> AppState {
         let mut entries: Vec<FeedEntry> = config
             .feeds
@@ -209,7 +265,7 @@ impl AppState {
                 entries[i].apply_state(s);
             }
         }
-        let mut state = AppState {
+        AppState {
             config,
             highlighter,
             cleaner,
@@ -217,11 +273,11 @@ impl AppState {
             theme: Theme::bundled(),
             feeds: entries,
             feed_index,
-            article_index: HashMap::with_capacity(articles.len()),
-            articles,
-            sorted: Vec::new(),
+            articles: Vec::new(),
+            article_index: HashMap::new(),
+            sorted: ArticleList::default(),
             view: ListView::All,
-            list: Vec::new(),
+            list: ArticleList::default(),
             feed_cursor: Cursor::default(),
             article_cursor: Cursor::default(),
             selected: None,
@@ -230,125 +286,125 @@ impl AppState {
             reader: None,
             reader_lines: Vec::new(),
             reader_key: None,
-            bodies: HashMap::new(),
-            body_order: VecDeque::new(),
-            full: HashMap::new(),
+            bodies: Bodies::default(),
             progress: Progress::default(),
             notices: Vec::new(),
             notice: None,
             help: None,
             welcome: None,
             total_unread: 0,
+            total_highlighted_unread: 0,
             size: (80, 24),
             now: Utc::now(),
             tz: FixedOffset::east_opt(0).expect("zero offset is valid"),
-        };
-        // Duplicate ids would confuse the index: keep the first. One pass builds the index.
-        let mut index = HashMap::with_capacity(state.articles.len());
-        state.articles.retain(|a| {
-            let next = index.len();
-            match index.entry(a.id) {
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(next);
-                    true
-                }
-                std::collections::hash_map::Entry::Occupied(_) => false,
-            }
-        });
-        state.article_index = index;
-        state.resort();
-        state.recount();
-        state.rebuild_list(false);
-        state
+            fresh: Vec::new(),
+            moved: Vec::new(),
+            loading: None,
+        }
     }
 
-    /// Sort key order: see `config.sort`.
-    fn resort(&mut self) {
-        let articles = &self.articles;
-        let mut sorted: Vec<usize> = (0..articles.len()).collect();
-        match self.config.sort {
-            SortOrder::Date => sorted.sort_by(|&a, &b| date_order(&articles[a], &articles[b])),
-            SortOrder::HighlightFirst => {
-                let hl = &self.highlighter;
-                let rank = |a: &ArticleMeta| a.highlights.iter().map(|&r| hl.priority(r)).max();
-                let ranks: Vec<Option<i32>> = articles.iter().map(rank).collect();
-                sorted.sort_by(|&a, &b| {
-                    // Matching first (Some > None), higher priority first, then newest first.
-                    ranks[b]
-                        .cmp(&ranks[a])
-                        .then_with(|| date_order(&articles[a], &articles[b]))
-                });
+    // ---- counts ----
+
+    /// Adds (or takes away) article `i`'s share of the unread counts.
+    fn count(&mut self, i: usize, add: bool) {
+        let a = &self.articles[i];
+        if a.read {
+            return;
+        }
+        let highlighted = !a.highlights.is_empty();
+        let feed = self.feed_index.get(&a.feed).copied();
+        let step = |n: &mut usize| *n = if add { *n + 1 } else { n.saturating_sub(1) };
+        step(&mut self.total_unread);
+        if let Some(f) = feed {
+            step(&mut self.feeds[f].unread);
+            if highlighted {
+                step(&mut self.feeds[f].highlighted_unread);
+                step(&mut self.total_highlighted_unread);
             }
         }
-        self.sorted = sorted;
     }
 
-    /// Recomputes unread and highlighted-unread counts.
-    fn recount(&mut self) {
-        for f in &mut self.feeds {
-            f.unread = 0;
-            f.highlighted_unread = 0;
-        }
-        let mut total = 0;
-        for a in &self.articles {
-            if a.read {
-                continue;
-            }
-            total += 1;
-            if let Some(&i) = self.feed_index.get(&a.feed) {
-                self.feeds[i].unread += 1;
-                if !a.highlights.is_empty() {
-                    self.feeds[i].highlighted_unread += 1;
-                }
-            }
-        }
-        self.total_unread = total;
-    }
-
-    /// Unread articles matching a highlight rule, across feeds.
+    /// Unread articles matching a highlight rule, across the configured feeds.
     pub fn highlighted_unread(&self) -> usize {
-        self.feeds.iter().map(|f| f.highlighted_unread).sum()
+        self.total_highlighted_unread
     }
 
-    /// Rebuilds the articles pane's list for the current view. With `keep` (and once the user
-    /// has used the list), the selected article stays selected and on the same screen row:
-    /// new items never make it jump. Otherwise the selection goes to the top.
+    // ---- lists ----
+
+    /// Whether every article is in memory (start-up loads most of them in the background).
+    pub fn is_loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    /// Whether the current list holds all its rows. While start-up loads, only "All articles"
+    /// has rows (its first ones); other views wait.
+    pub fn list_complete(&self) -> bool {
+        self.loading.is_none() || self.view == ListView::All
+    }
+
+    /// How many articles the current list has, counting those still loading.
+    pub fn list_len(&self) -> usize {
+        match &self.loading {
+            Some(l) if self.view == ListView::All => {
+                l.stored + self.articles.len().saturating_sub(l.window)
+            }
+            _ => self.list.len(),
+        }
+    }
+
+    fn order(&self) -> Order<'_> {
+        Order::new(self.config.sort, &self.articles, &self.highlighter)
+    }
+
+    /// Rebuilds the articles pane's list for the current view (one pass over the sorted
+    /// articles: a key press, never an engine event). With `keep` (and once the user has used
+    /// the list), the selected article stays selected and on the same screen row. Otherwise
+    /// the selection goes to the top.
     pub(crate) fn rebuild_list(&mut self, keep: bool) {
+        let screen_row = self.screen_row();
+        let sort = self.config.sort;
+        self.list = if !self.list_complete() {
+            ArticleList::default()
+        } else if self.view == ListView::All {
+            self.sorted.clone()
+        } else {
+            let view = self.view;
+            let articles = &self.articles;
+            let mut list = ArticleList::filtered(&self.sorted, |i| view.admits(&articles[i]));
+            if view.sort(sort) != sort {
+                let mut rows = list.to_vec();
+                Order::new(view.sort(sort), articles, &self.highlighter).sort(&mut rows);
+                list = ArticleList::from_sorted(rows);
+            }
+            list
+        };
+        self.place_cursor(keep, screen_row);
+    }
+
+    fn screen_row(&self) -> usize {
+        self.article_cursor
+            .selected
+            .saturating_sub(self.article_cursor.offset)
+    }
+
+    /// After the list changed: keeps the selected article on its screen row (`keep`, once the
+    /// user used the list), else selects the top.
+    fn place_cursor(&mut self, keep: bool, screen_row: usize) {
         let keep = keep && self.list_touched;
         if !keep {
             self.list_touched = false;
         }
-        let screen_row = self
-            .article_cursor
-            .selected
-            .saturating_sub(self.article_cursor.offset);
-        let articles = &self.articles;
-        self.list = match self.view {
-            ListView::All => self.sorted.clone(),
-            ListView::Feed(id) => self
-                .sorted
-                .iter()
-                .copied()
-                .filter(|&i| articles[i].feed == id)
-                .collect(),
-            ListView::Highlights => {
-                let mut l: Vec<usize> = self
-                    .sorted
-                    .iter()
-                    .copied()
-                    .filter(|&i| !articles[i].highlights.is_empty())
-                    .collect();
-                if self.config.sort != SortOrder::Date {
-                    l.sort_by(|&a, &b| date_order(&articles[a], &articles[b]));
-                }
-                l
-            }
-        };
         let height = self.article_list_height();
         let len = self.list.len();
         let found = if keep {
+            let order = Order::new(
+                self.view.sort(self.config.sort),
+                &self.articles,
+                &self.highlighter,
+            );
             self.selected
-                .and_then(|id| self.list.iter().position(|&i| self.articles[i].id == id))
+                .and_then(|id| self.article_index.get(&id))
+                .and_then(|&i| self.list.position(i, &order))
         } else {
             None
         };
@@ -377,6 +433,96 @@ impl AppState {
         }
     }
 
+    /// Merges what events added or moved since the last call into the lists: a binary search
+    /// per article and one move of the rows behind, never a sort of the whole list. Called
+    /// once per message (or batch of engine events) by `update`.
+    pub(crate) fn settle(&mut self) {
+        if self.fresh.is_empty() && self.moved.is_empty() {
+            return;
+        }
+        let screen_row = self.screen_row();
+        let mut add = std::mem::take(&mut self.fresh);
+        let moved = std::mem::take(&mut self.moved);
+        if !moved.is_empty() {
+            let mut gone = vec![false; self.articles.len()];
+            for &i in &moved {
+                gone[i] = true;
+            }
+            self.sorted.remove(&gone);
+            self.list.remove(&gone);
+            add.extend(moved);
+        }
+        let sort = self.config.sort;
+        let order = Order::new(sort, &self.articles, &self.highlighter);
+        order.sort(&mut add);
+        if self.loading.is_some() {
+            // Only rows before the last known one are surely in place; the others are placed
+            // when every article is in (`articles_loaded`).
+            match self.sorted.last() {
+                Some(&last) => {
+                    add.retain(|&i| order.cmp(i, last) == std::cmp::Ordering::Less);
+                }
+                None => add.clear(),
+            }
+        }
+        self.sorted.merge(&add, &order);
+        if self.list_complete() {
+            let view = self.view;
+            add.retain(|&i| view.admits(&self.articles[i]));
+            let view_order = Order::new(view.sort(sort), &self.articles, &self.highlighter);
+            if view.sort(sort) != sort {
+                view_order.sort(&mut add);
+            }
+            self.list.merge(&add, &view_order);
+        }
+        self.place_cursor(true, screen_row);
+    }
+
+    /// Takes every article from the background load. The state's own copies win (the user may
+    /// have read or starred them); articles the engine delivered meanwhile are merged in; the
+    /// selection stays on its article and screen row.
+    pub(crate) fn articles_loaded(&mut self, loaded: Loaded) {
+        if self.loading.is_none() {
+            return;
+        }
+        self.settle();
+        let Some(loading) = self.loading.take() else {
+            return;
+        };
+        let Loaded {
+            mut articles,
+            mut index,
+            order,
+        } = loaded;
+        let mut arrived = Vec::new();
+        for a in std::mem::take(&mut self.articles) {
+            match index.get(&a.id) {
+                Some(&i) => articles[i] = a,
+                None => {
+                    let i = articles.len();
+                    index.insert(a.id, i);
+                    articles.push(a);
+                    arrived.push(i);
+                }
+            }
+        }
+        self.articles = articles;
+        self.article_index = index;
+        self.sorted = ArticleList::from_sorted(order);
+        let by = self.order();
+        by.sort(&mut arrived);
+        let mut sorted = std::mem::take(&mut self.sorted);
+        sorted.merge(&arrived, &self.order());
+        self.sorted = sorted;
+        self.rebuild_list(true);
+        for event in loading.deferred {
+            self.apply(event);
+        }
+        self.settle();
+    }
+
+    // ---- lookups ----
+
     /// Rows in the feeds pane list (the "All articles" row plus one per feed).
     pub fn feed_rows(&self) -> usize {
         self.feeds.len() + 1
@@ -396,10 +542,6 @@ impl AppState {
 
     pub fn article(&self, id: ArticleId) -> Option<&ArticleMeta> {
         self.article_index.get(&id).map(|&i| &self.articles[i])
-    }
-
-    pub(crate) fn article_mut(&mut self, id: ArticleId) -> Option<&mut ArticleMeta> {
-        self.article_index.get(&id).map(|&i| &mut self.articles[i])
     }
 
     /// The article on the selected row of the articles pane.
@@ -422,18 +564,31 @@ impl AppState {
         }
     }
 
-    /// Visible rows of the articles list at the current size.
-    pub fn article_list_height(&self) -> usize {
-        layout::article_list_height(self)
+    /// The selected feed's problem (error, "moved to", "last ok"), wrapped to `width`.
+    pub fn feed_details(&self, width: u16) -> Vec<StyledLine> {
+        let state = self.selected_feed().and_then(|f| f.state.as_ref());
+        details::feed_details(state, self.tz, width)
     }
 
+    // ---- geometry ----
+
+    /// Visible rows of the articles list at the current size.
+    pub fn article_list_height(&self) -> usize {
+        layout::article_list_height(self.size, self.reader.is_some())
+    }
+
+    /// Visible rows of the feeds list (the pane less the selected feed's details).
     pub fn feed_list_height(&self) -> usize {
-        layout::feed_list_height(self)
+        let Some(inner) = layout::feeds_inner(self.size, self.reader.is_some()) else {
+            return usize::from(self.size.1);
+        };
+        let lines = self.feed_details(inner.width).len();
+        usize::from(layout::split_feed_details(inner, lines).0.height)
     }
 
     /// Visible rows of the reader's text.
     pub fn reader_height(&self) -> usize {
-        layout::reader_size(self).1.into()
+        layout::reader_size(self.size).1.into()
     }
 
     pub(crate) fn push_notice(&mut self, text: impl Into<String>) {
@@ -442,151 +597,170 @@ impl AppState {
         self.notice = Some(text);
     }
 
-    // ---- feeds and articles from the engine ----
+    // ---- engine events ----
 
-    /// Applies a polled feed's new state and articles.
+    /// Applies one engine event. Lists are brought up to date by the next `settle`.
+    pub(crate) fn apply(&mut self, event: Event) {
+        match event {
+            Event::Progress(p) => self.progress = p,
+            Event::FeedUpdated {
+                state: feed,
+                new_articles,
+                ..
+            } => self.feed_updated(feed, new_articles),
+            Event::BodyLoaded { id, body, .. } => self.body_loaded(id, body),
+            Event::FullTextLoaded { id, result, .. } => {
+                self.full_text_loaded(id, result.map_err(|e| e.to_string()))
+            }
+            Event::HighlightsUpdated(items) => self.highlights_updated(items),
+            Event::Notice(text) => self.push_notice(text),
+            // The TUI forces its refreshes (nothing waits) and reads prefetched full text from
+            // the store when the article is opened; `Progress` already says when a run ends.
+            Event::FeedWaiting { .. }
+            | Event::FullTextPrefetched { .. }
+            | Event::RunFinished(_) => {}
+        }
+    }
+
+    /// Applies a polled feed's new state and articles: O(1) for the state (a 304), O(1) per
+    /// new article until `settle` places them.
     pub(crate) fn feed_updated(&mut self, state: FeedState, new_articles: Vec<ArticleMeta>) {
-        if let Some(&i) = self.feed_index.get(&state.id) {
-            let title = self.feeds[i].title.clone();
-            self.feeds[i].apply_state(state);
-            if self.feeds[i].title != title {
+        if let Some(&f) = self.feed_index.get(&state.id) {
+            let id = state.id;
+            if self.feeds[f].apply_state(state) {
                 // The reader header shows the feed's title.
-                self.invalidate_reader();
-                self.relayout_reader();
+                let shown = self
+                    .reader
+                    .and_then(|r| self.article(r.id))
+                    .is_some_and(|a| a.feed == id);
+                if shown {
+                    self.invalidate_reader();
+                    self.relayout_reader();
+                }
             }
         }
-        let mut added = false;
         for a in new_articles {
             if self.article_index.contains_key(&a.id) {
                 continue;
             }
-            self.article_index.insert(a.id, self.articles.len());
+            let i = self.articles.len();
+            self.article_index.insert(a.id, i);
             self.articles.push(a);
-            added = true;
+            self.count(i, true);
+            self.fresh.push(i);
         }
-        if added {
-            self.resort();
-            self.rebuild_list(true);
-        }
-        self.recount();
     }
 
     pub(crate) fn highlights_updated(&mut self, items: Vec<(ArticleId, Vec<u16>)>) {
-        for (id, rules) in items {
-            if let Some(a) = self.article_mut(id) {
-                a.highlights = rules;
-            }
+        if let Some(loading) = self.loading.as_mut() {
+            loading.deferred.push(Event::HighlightsUpdated(items));
+            return;
         }
-        self.resort();
-        self.recount();
-        self.rebuild_list(true);
-        self.invalidate_reader();
-        self.relayout_reader();
+        // Highlights decide the place only in a highlight-first order and the highlights view.
+        let reorder = self.config.sort == crate::config::SortOrder::HighlightFirst
+            || self.view == ListView::Highlights;
+        let mut changed = false;
+        for (id, rules) in items {
+            let Some(&i) = self.article_index.get(&id) else {
+                continue;
+            };
+            if self.articles[i].highlights == rules {
+                continue;
+            }
+            self.count(i, false);
+            self.articles[i].highlights = rules;
+            self.count(i, true);
+            if reorder {
+                self.moved.push(i);
+            }
+            changed = true;
+        }
+        if changed {
+            self.invalidate_reader();
+            self.relayout_reader();
+        }
     }
 
     /// Sets read flags locally; returns the ids that changed.
     pub(crate) fn set_read(&mut self, ids: &[ArticleId], read: bool) -> Vec<ArticleId> {
         let mut changed = Vec::new();
         for &id in ids {
-            if let Some(a) = self.article_mut(id) {
-                if a.read != read {
-                    a.read = read;
-                    changed.push(id);
-                }
+            let Some(&i) = self.article_index.get(&id) else {
+                continue;
+            };
+            if self.articles[i].read != read {
+                self.count(i, false);
+                self.articles[i].read = read;
+                self.count(i, true);
+                changed.push(id);
             }
         }
-        if !changed.is_empty() {
-            self.recount();
-        }
         changed
+    }
+
+    /// Flips the star of an article; returns the new value.
+    pub(crate) fn toggle_star(&mut self, id: ArticleId) -> Option<bool> {
+        let i = *self.article_index.get(&id)?;
+        let a = &mut self.articles[i];
+        a.starred = !a.starred;
+        Some(a.starred)
     }
 
     // ---- bodies and the reader ----
 
     pub(crate) fn body_state(&self, id: ArticleId) -> Option<&BodyState> {
-        self.bodies.get(&id)
+        self.bodies.body(id)
     }
 
     pub(crate) fn full_state(&self, id: ArticleId) -> Option<&FullState> {
-        self.full.get(&id)
+        self.bodies.full(id)
     }
 
     pub(crate) fn set_body_state(&mut self, id: ArticleId, body: BodyState) {
-        if !self.bodies.contains_key(&id) {
-            self.body_order.push_back(id);
-            while self.body_order.len() > BODY_CACHE {
-                if let Some(old) = self.body_order.pop_front() {
-                    if self.reader.is_some_and(|r| r.id == old) {
-                        self.body_order.push_back(old);
-                        continue;
-                    }
-                    self.bodies.remove(&old);
-                }
-            }
-        }
-        self.bodies.insert(id, body);
-        if self.reader.is_some_and(|r| r.id == id) {
+        let open = self.reader.map(|r| r.id);
+        self.bodies.set_body(id, body, open);
+        if open == Some(id) {
             self.invalidate_reader();
         }
     }
 
     pub(crate) fn set_full_state(&mut self, id: ArticleId, full: FullState) {
-        self.full.insert(id, full);
+        self.bodies.set_full(id, full);
         if self.reader.is_some_and(|r| r.id == id) {
             self.invalidate_reader();
         }
     }
 
-    /// Cleans a body (sanitises, removes boilerplate) and marks highlight matches.
-    pub(crate) fn render_body(&self, body: &ArticleBody, base_url: Option<&str>) -> Arc<Document> {
-        let mut doc = self.cleaner.clean(body, base_url);
-        self.highlighter.mark_document(&mut doc);
-        Arc::new(doc)
+    fn render_body(&self, id: ArticleId, body: &ArticleBody) -> Arc<Document> {
+        let base = self.article(id).and_then(|a| a.link.as_deref());
+        reader::render_body(&self.cleaner, &self.highlighter, body, base)
     }
 
     pub(crate) fn body_loaded(&mut self, id: ArticleId, body: Option<ArticleBody>) {
         let state = match body {
-            Some(body) => {
-                let base = self.article(id).and_then(|a| a.link.clone());
-                BodyState::Ready(self.render_body(&body, base.as_deref()))
-            }
+            Some(body) => BodyState::Ready(self.render_body(id, &body)),
             None => BodyState::Missing,
         };
         self.set_body_state(id, state);
         if self.reader.is_some_and(|r| r.id == id) {
-            self.invalidate_reader();
             self.relayout_reader();
         }
     }
 
     pub(crate) fn full_text_loaded(&mut self, id: ArticleId, result: Result<ArticleBody, String>) {
         let state = match result {
-            Ok(body) => {
-                let base = self.article(id).and_then(|a| a.link.clone());
-                FullState::Ready(self.render_body(&body, base.as_deref()))
-            }
+            Ok(body) => FullState::Ready(self.render_body(id, &body)),
             Err(e) => FullState::Failed(sanitize_inline(&e)),
         };
-        self.full.insert(id, state);
+        self.set_full_state(id, state);
         if self.reader.is_some_and(|r| r.id == id) {
-            self.invalidate_reader();
             self.relayout_reader();
         }
     }
 
     /// The document the reader shows (feed text or full text), when it is ready.
     pub fn reader_document(&self) -> Option<&Arc<Document>> {
-        let r = self.reader?;
-        if r.full {
-            if let Some(FullState::Ready(doc)) = self.full.get(&r.id) {
-                return Some(doc);
-            }
-            return None;
-        }
-        match self.bodies.get(&r.id) {
-            Some(BodyState::Ready(doc)) => Some(doc),
-            _ => None,
-        }
+        self.reader.and_then(|r| self.bodies.document(r))
     }
 
     /// Marks the reader's lines stale (its text, title or highlights changed).
@@ -602,150 +776,28 @@ impl AppState {
             self.reader_key = None;
             return;
         };
-        let Some(a) = self.article(r.id) else {
+        let Some(article) = self.article(r.id) else {
             self.reader_lines.clear();
             self.reader_key = None;
             return;
         };
-        let (width, height) = layout::reader_size(self);
+        let (width, height) = layout::reader_size(self.size);
         let key = (r.id, r.full, width);
-        if self.reader_key == Some(key) {
-            self.clamp_reader_scroll(height);
-            return;
+        if self.reader_key != Some(key) {
+            let page = Page {
+                article,
+                feed_title: self.feed_title(article.feed),
+                reader: r,
+                bodies: &self.bodies,
+                highlighter: &self.highlighter,
+                tz: self.tz,
+            };
+            self.reader_lines = reader::lay_out(&page, width);
+            self.reader_key = Some(key);
         }
-        let mut lines = self.reader_header(a, width);
-        lines.push(StyledLine::default());
-        let muted = SpanStyle {
-            italic: true,
-            decoration: true,
-            ..SpanStyle::default()
-        };
-        let note = |t: &str| text::wrap_spans(&[Span::new(t, muted)], width);
-        let feed_text = |lines: &mut Vec<StyledLine>| match self.bodies.get(&r.id) {
-            Some(BodyState::Ready(doc)) => lines.extend(doc.layout(width)),
-            Some(BodyState::Missing) => lines.extend(note(strings::NO_BODY)),
-            Some(BodyState::Loading) | None => lines.extend(note(strings::LOADING)),
-        };
-        if r.full {
-            match self.full.get(&r.id) {
-                Some(FullState::Ready(doc)) => lines.extend(doc.layout(width)),
-                Some(FullState::Failed(e)) => {
-                    let err = SpanStyle {
-                        bold: true,
-                        ..SpanStyle::default()
-                    };
-                    lines.extend(text::wrap_spans(
-                        &[
-                            Span::new(format!("{} ", strings::FULL_FAILED), err),
-                            Span::plain(e.clone()),
-                        ],
-                        width,
-                    ));
-                    lines.extend(note(strings::SHOWING_FEED_TEXT));
-                    lines.push(StyledLine::default());
-                    feed_text(&mut lines);
-                }
-                Some(FullState::Fetching) | None => lines.extend(note(strings::FETCHING_FULL)),
-            }
-        } else {
-            feed_text(&mut lines);
-        }
-        self.reader_lines = lines;
-        self.reader_key = Some(key);
-        self.clamp_reader_scroll(height);
-    }
-
-    fn clamp_reader_scroll(&mut self, height: u16) {
         let max = self.reader_lines.len().saturating_sub(usize::from(height));
         if let Some(r) = self.reader.as_mut() {
             r.scroll = r.scroll.min(max);
         }
     }
-
-    /// Title, feed, author, date, link and matching rules, wrapped to `width`.
-    fn reader_header(&self, a: &ArticleMeta, width: u16) -> Vec<StyledLine> {
-        let label = SpanStyle {
-            decoration: true,
-            ..SpanStyle::default()
-        };
-        let title_style = SpanStyle {
-            bold: true,
-            heading: true,
-            ..SpanStyle::default()
-        };
-        let mut lines = Vec::new();
-        let title = sanitize_inline(&a.title);
-        let title_spans = self.highlighter.mark(vec![Span::new(title, title_style)]);
-        lines.extend(text::wrap_spans(&title_spans, width));
-        let mut field = |name: &str, value: String, style: SpanStyle| {
-            if !value.is_empty() {
-                lines.extend(text::wrap_spans(
-                    &[Span::new(name, label), Span::new(value, style)],
-                    width,
-                ));
-            }
-        };
-        field(
-            strings::LABEL_FEED,
-            self.feed_title(a.feed).to_string(),
-            SpanStyle::default(),
-        );
-        field(
-            strings::LABEL_AUTHOR,
-            a.author.as_deref().map(sanitize_inline).unwrap_or_default(),
-            SpanStyle::default(),
-        );
-        field(
-            strings::LABEL_DATE,
-            text::long_date(a.date(), self.tz),
-            SpanStyle::default(),
-        );
-        field(
-            strings::LABEL_LINK,
-            a.link.as_deref().map(sanitize_inline).unwrap_or_default(),
-            SpanStyle {
-                link: true,
-                ..SpanStyle::default()
-            },
-        );
-        if !a.highlights.is_empty() {
-            let mut spans = vec![Span::new(strings::LABEL_MATCHES, label)];
-            for (i, &rule) in a.highlights.iter().enumerate() {
-                if i > 0 {
-                    spans.push(Span::plain(", "));
-                }
-                let style = SpanStyle {
-                    highlight: Some(rule),
-                    ..SpanStyle::default()
-                };
-                spans.push(Span::new(
-                    sanitize_inline(self.highlighter.label(rule)),
-                    style,
-                ));
-            }
-            lines.extend(text::wrap_spans(&spans, width));
-        }
-        lines
-    }
-}
-
-impl FeedEntry {
-    fn apply_state(&mut self, s: FeedState) {
-        if !self.title_from_config {
-            if let Some(t) = s
-                .feed_title
-                .as_deref()
-                .map(sanitize_inline)
-                .filter(|t| !t.is_empty())
-            {
-                self.title = t;
-            }
-        }
-        self.state = Some(s);
-    }
-}
-
-/// Newest first; ties broken by id so the order is total and stable.
-fn date_order(a: &ArticleMeta, b: &ArticleMeta) -> std::cmp::Ordering {
-    b.date().cmp(&a.date()).then_with(|| a.id.cmp(&b.id))
 }

@@ -23,6 +23,10 @@ pub const NO_ARTICLES: &str = "No articles.";
 pub const NO_HIGHLIGHTS: &str = "No article matches a highlight rule.";
 pub const NO_FEEDS: &str = "No feeds configured.";
 pub const NO_UNREAD: &str = "no unread articles left";
+pub const STILL_LOADING: &str = "still loading the article list; try again in a moment";
+pub const LOADING_LIST: &str = "Loading articles…";
+pub const LOAD_FAILED: &str = "could not load the stored articles:";
+pub const NO_ENGINE: &str = "refreshing is off for this session:";
 pub const NO_LINK: &str = "this article has no link";
 pub const NOT_WEB_LINK: &str = "only http and https links are opened";
 pub const NO_BROWSER: &str = "no browser found: set `browser` in the config or $BROWSER";
@@ -71,4 +75,16 @@ pub fn marked_read(n: usize) -> String {
         1 => "marked 1 article read".to_string(),
         n => format!("marked {n} articles read"),
     }
+}
+
+/// The text shown in the reader when there is no config file yet.
+pub fn welcome(config_path: &std::path::Path) -> String {
+    format!(
+        "No config file yet. tidings looks for it at {path}.\n\n\
+         To start, copy config.example.toml (shipped with tidings; it documents every key) to that path \
+         and list your feeds under [[feeds]], or run `tidings --config FILE`.\n\n\
+         To try tidings right away on bundled feeds, fully offline: `tidings --demo`.\n\n\
+         To bring your feeds from another reader: `tidings import-opml FILE.opml`.",
+        path = config_path.display()
+    )
 }

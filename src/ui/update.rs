@@ -8,6 +8,7 @@ use crate::engine::{Command, Event, RefreshMode, RefreshRequest};
 use crate::model::ArticleId;
 
 use super::keys::Action;
+use super::load::Loaded;
 use super::state::{AppState, BodyState, FullState, ListView, Pane, Reader};
 use super::strings;
 
@@ -18,6 +19,11 @@ pub enum Msg {
     Key(KeyEvent),
     Resize(u16, u16),
     Engine(Event),
+    /// Several engine events at once (the run loop takes them in batches): the lists are
+    /// brought up to date once for the batch.
+    Events(Vec<Event>),
+    /// Every stored article, read in the background after the first frame.
+    Loaded(Box<Loaded>),
 }
 
 /// Something the run loop must do.
@@ -44,29 +50,16 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.size = (w, h);
             resized(state);
         }
-        Msg::Engine(event) => on_event(state, event),
-    }
-    fx
-}
-
-fn on_event(state: &mut AppState, event: Event) {
-    match event {
-        Event::Progress(p) => state.progress = p,
-        Event::FeedUpdated {
-            state: feed,
-            new_articles,
-            ..
-        } => state.feed_updated(feed, new_articles),
-        Event::BodyLoaded { id, body } => state.body_loaded(id, body),
-        Event::FullTextLoaded { id, result } => {
-            state.full_text_loaded(id, result.map_err(|e| e.to_string()))
+        Msg::Engine(event) => state.apply(event),
+        Msg::Events(events) => {
+            for event in events {
+                state.apply(event);
+            }
         }
-        Event::HighlightsUpdated(items) => state.highlights_updated(items),
-        Event::Notice(text) => state.push_notice(text),
-        // The TUI forces its refreshes (nothing waits) and reads prefetched full text from
-        // the store when the article is opened; `Progress` already says when a run ends.
-        Event::FeedWaiting { .. } | Event::FullTextPrefetched { .. } | Event::RunFinished(_) => {}
+        Msg::Loaded(loaded) => state.articles_loaded(*loaded),
     }
+    state.settle();
+    fx
 }
 
 fn resized(state: &mut AppState) {
@@ -168,14 +161,17 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
         }
         Action::ToggleStar => {
             if let Some(id) = target_article(state) {
-                if let Some(a) = state.article_mut(id) {
-                    a.starred = !a.starred;
-                    let starred = a.starred;
+                if let Some(starred) = state.toggle_star(id) {
                     fx.push(Effect::Send(Command::SetStarred { id, starred }));
                 }
             }
         }
         Action::MarkFeedRead => {
+            if state.is_loading() {
+                // The list does not hold all its articles yet: marking only some is wrong.
+                state.push_notice(strings::STILL_LOADING);
+                return;
+            }
             let ids: Vec<ArticleId> = state
                 .list
                 .iter()
@@ -471,7 +467,11 @@ fn next_unread(state: &mut AppState, fx: &mut Vec<Effect>) {
         open_article(state, id, fx);
         return;
     }
-    state.push_notice(strings::NO_UNREAD);
+    state.push_notice(if state.is_loading() {
+        strings::STILL_LOADING
+    } else {
+        strings::NO_UNREAD
+    });
 }
 
 /// Asks the run loop to open a url, when it is a web link.

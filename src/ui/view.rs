@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::clean::sanitize_inline;
 use crate::model::ArticleMeta;
-use crate::styled::{self, SpanStyle, StyledLine};
+use crate::styled::{self, StyledLine};
 
 use super::keys::Action;
 use super::layout::{self, Areas};
@@ -127,7 +127,8 @@ fn draw_feeds(state: &AppState, frame: &mut Frame, area: Rect) {
     if inner.is_empty() {
         return;
     }
-    let (list, details) = layout::split_feed_details(state, inner);
+    let details_lines = state.feed_details(inner.width);
+    let (list, details) = layout::split_feed_details(inner, details_lines.len());
     let t = &state.theme;
     let rows = state.feed_rows();
     let height = usize::from(list.height);
@@ -207,7 +208,7 @@ fn draw_feeds(state: &AppState, frame: &mut Frame, area: Rect) {
         );
     }
     if let Some(d) = details {
-        let lines = feed_details(state, d.width);
+        let lines = details_lines;
         let sep = "─".repeat(usize::from(d.width));
         frame.render_widget(Line::styled(sep, t.border), Rect::new(d.x, d.y, d.width, 1));
         for (i, l) in lines
@@ -224,49 +225,6 @@ fn draw_feeds(state: &AppState, frame: &mut Frame, area: Rect) {
             frame.render_widget(Line::styled(l.plain_text(), style), r);
         }
     }
-}
-
-/// The selected feed's problem: error text, "feed moved to …", "last ok …" (wrapped). Empty
-/// when the feed is fine. Error lines are bold (drawn in the error colour).
-pub(crate) fn feed_details(state: &AppState, width: u16) -> Vec<StyledLine> {
-    let Some(f) = state.selected_feed() else {
-        return Vec::new();
-    };
-    let Some(s) = f.state.as_ref() else {
-        return Vec::new();
-    };
-    if s.last_error.is_none() && s.moved_to.is_none() {
-        return Vec::new();
-    }
-    let mut lines = Vec::new();
-    let err = SpanStyle {
-        bold: true,
-        ..SpanStyle::default()
-    };
-    if let Some(e) = &s.last_error {
-        let kind = s
-            .error_kind
-            .map(|k| format!("{}: ", k.as_str()))
-            .unwrap_or_default();
-        let t = format!("{} {kind}{}", strings::FEED_FAILED_MARK, sanitize_inline(e));
-        lines.extend(text::wrap_spans(&[styled::Span::new(t, err)], width));
-    }
-    if let Some(m) = &s.moved_to {
-        let t = format!("{} {}", strings::MOVED_TO, sanitize_inline(m));
-        lines.extend(text::wrap_spans(&[styled::Span::plain(t)], width));
-    }
-    if s.moved_to.is_some() || s.discovered.is_some() {
-        let hint = styled::Span::new(strings::UPDATE_URLS_HINT, SpanStyle::DECORATION);
-        lines.extend(text::wrap_spans(&[hint], width));
-    }
-    let ok = match s.last_success {
-        Some(d) => format!("{} {}", strings::LAST_OK, text::long_date(d, state.tz)),
-        None => strings::NEVER_OK.to_string(),
-    };
-    if s.last_error.is_some() {
-        lines.extend(text::wrap_spans(&[styled::Span::plain(ok)], width));
-    }
-    lines
 }
 
 // ---------------------------------------------------------------- articles
@@ -288,7 +246,7 @@ fn draw_articles(state: &AppState, frame: &mut Frame, area: Rect) {
         let pos = format!(
             " {}/{} ",
             state.article_cursor.selected + 1,
-            state.list.len()
+            state.list_len()
         );
         block =
             block.title_bottom(Line::styled(pos, state.theme.muted).alignment(Alignment::Right));
@@ -322,7 +280,9 @@ fn draw_articles(state: &AppState, frame: &mut Frame, area: Rect) {
 fn draw_empty_list(state: &AppState, frame: &mut Frame, inner: Rect) {
     let t = &state.theme;
     let mut lines = vec![Line::styled(
-        if state.view == ListView::Highlights {
+        if !state.list_complete() {
+            strings::LOADING_LIST
+        } else if state.view == ListView::Highlights {
             strings::NO_HIGHLIGHTS
         } else {
             strings::NO_ARTICLES
@@ -341,7 +301,7 @@ fn draw_empty_list(state: &AppState, frame: &mut Frame, inner: Rect) {
 
 fn feed_details_for(state: &AppState, id: crate::model::FeedId, width: u16) -> Vec<StyledLine> {
     if state.selected_feed().is_some_and(|f| f.id == id) {
-        feed_details(state, width).into_iter().take(3).collect()
+        state.feed_details(width).into_iter().take(3).collect()
     } else {
         Vec::new()
     }

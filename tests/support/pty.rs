@@ -112,6 +112,25 @@ impl Session {
         }
     }
 
+    /// Polls the screen (every few ms) until `ready` holds; returns how long that took, or
+    /// `None` when it did not within `limit`.
+    pub fn time_until(
+        &mut self,
+        limit: Duration,
+        ready: impl Fn(&str) -> bool,
+    ) -> Option<Duration> {
+        let start = Instant::now();
+        loop {
+            if ready(&self.screen()) {
+                return Some(start.elapsed());
+            }
+            if start.elapsed() > limit {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     pub fn press(&mut self, keys: &str) {
         self.writer
             .write_all(keys.as_bytes())

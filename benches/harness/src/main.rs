@@ -2,15 +2,11 @@
 //! on 127.0.0.1, and times the real `tidings` binary as a child (refresh, TUI start-up, list).
 //! Never touches the user's config or data: everything lives in a temp dir it removes.
 
-#[path = "tidings_bench/corpus.rs"]
 mod corpus;
-#[path = "tidings_bench/measure.rs"]
+mod latency;
 mod measure;
-#[path = "tidings_bench/report.rs"]
 mod report;
-#[path = "tidings_bench/server.rs"]
 mod server;
-#[path = "tidings_bench/suites.rs"]
 mod suites;
 
 use std::path::{Path, PathBuf};
@@ -20,8 +16,8 @@ use clap::Parser;
 
 /// Reproducible end-to-end benchmark of tidings on a generated corpus served from 127.0.0.1.
 ///
-/// Build first with `cargo build --release --bins`, then run
-/// `cargo run --release --bin tidings-bench` (see BENCHMARKS.md).
+/// Build first with `cargo build --release --workspace`, then run
+/// `cargo run --release -p tidings-bench` (see BENCHMARKS.md).
 #[derive(Debug, Parser)]
 #[command(name = "tidings-bench")]
 pub struct Args {
@@ -40,6 +36,18 @@ pub struct Args {
     /// Only run the linearity curve: 100 x 500, 1,000 x 50, 10,000 x 5 and 10,000 x 10 (cold + warm refresh)
     #[arg(long)]
     pub scaling: bool,
+    /// Only run the keypress-latency scenarios: keys during a cold refresh of 1,000 x 50 and
+    /// 10,000 x 10 inside the TUI, and during `R` on the 10,000-feed store (all 304)
+    #[arg(long, conflicts_with = "scaling")]
+    pub latency: bool,
+    /// Corpora of the latency scenarios, as FEEDSxITEMS; `R` runs on the last one's store
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1000x50,10000x10",
+        value_name = "FxI,FxI"
+    )]
+    pub latency_corpora: Vec<String>,
     /// Timed runs of each newsboat scenario, when newsboat is installed (it is slow)
     #[arg(long, default_value_t = 1, value_name = "R")]
     pub newsboat_repeat: usize,
@@ -50,7 +58,7 @@ pub struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "50000,100000",
+        default_value = "5000,100000",
         value_name = "N,N"
     )]
     pub store_articles: Vec<usize>,
@@ -154,6 +162,36 @@ fn validate(args: &Args) -> Result<()> {
     Ok(())
 }
 
+/// `--latency-corpora`, checked like `--feeds` and `--items`.
+fn latency_corpora(args: &Args) -> Result<Vec<(usize, usize)>> {
+    let mut out = Vec::new();
+    for c in &args.latency_corpora {
+        let parsed = c
+            .split_once('x')
+            .and_then(|(f, i)| Some((f.trim().parse().ok()?, i.trim().parse().ok()?)));
+        match parsed {
+            Some((f, i))
+                if (1..=MAX_FEEDS).contains(&f)
+                    && (1..=MAX_ITEMS).contains(&i)
+                    && f * i <= MAX_CORPUS_ITEMS =>
+            {
+                out.push((f, i))
+            }
+            _ => {
+                return Err(BenchError::Usage(format!(
+                    "--latency-corpora: `{c}` is not FEEDSxITEMS (1 to {MAX_FEEDS} feeds, 1 to {MAX_ITEMS} items, at most {MAX_CORPUS_ITEMS} items in all)"
+                )))
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(BenchError::Usage(
+            "--latency-corpora needs at least one FEEDSxITEMS".into(),
+        ));
+    }
+    Ok(out)
+}
+
 fn tidings_binary(args: &Args) -> Result<PathBuf> {
     let path = match &args.tidings {
         Some(p) => p.clone(),
@@ -168,11 +206,13 @@ fn tidings_binary(args: &Args) -> Result<PathBuf> {
     };
     if !path.is_file() {
         return Err(BenchError::Usage(format!(
-            "no tidings binary at {}: build it with `cargo build --release --bins`, or pass --tidings PATH",
+            "no tidings binary at {}: build it with `cargo build --release --workspace`, or pass --tidings PATH",
             path.display()
         )));
     }
-    Ok(path)
+    // Children run in other directories: the path must not depend on ours.
+    std::fs::canonicalize(&path)
+        .map_err(|e| BenchError::io(format!("could not resolve {}", path.display()), e))
 }
 
 /// A temp dir for one run, removed on drop unless kept.
@@ -256,6 +296,8 @@ fn run(args: &Args) -> Result<()> {
     let machine = report::Machine::probe(&ctx.tidings);
     if args.scaling {
         suites::scaling(&ctx, &machine)
+    } else if args.latency {
+        latency::run(&ctx, &machine, &latency_corpora(args)?)
     } else {
         suites::default_run(&ctx, args, &machine)
     }
