@@ -13,7 +13,7 @@ use crate::fetch::{
 use crate::highlight::Highlighter;
 use crate::model::{ErrorKind, FeedState, NewArticle};
 
-use super::parse::parse_feed;
+use super::parse::{parse_feed, ParseErrorKind};
 use super::rehighlight::rules_for;
 
 /// What a poll did, for summaries.
@@ -21,6 +21,12 @@ use super::rehighlight::rules_for;
 pub enum PollStatus {
     /// 200 with a body that parsed.
     Modified {
+        bytes: u64,
+    },
+    /// 200 with a body that parsed only in part: the articles read are kept and
+    /// `state.warning` says what is missing (`partial: ...` when the document broke,
+    /// `warning: ...` when it holds what tidings does not read). Neither ok nor failed.
+    Partial {
         bytes: u64,
     },
     /// 304, or a file that did not change: nothing parsed.
@@ -131,6 +137,7 @@ pub fn process_outcome(
                     state.last_modified = last_modified;
                     state.moved_to = permanent_redirect;
                     state.discovered = None;
+                    state.warning = parsed.warning();
                     if parsed.title.is_some() {
                         state.feed_title = parsed.title;
                     }
@@ -140,23 +147,29 @@ pub fn process_outcome(
                             rules_for(highlighter, &article.meta.title, &article.body);
                     }
                     succeed(&mut state, now, interval, not_before, parsed.interval_hint);
-                    (state, PollStatus::Modified { bytes }, articles)
+                    let status = if state.warning.is_some() {
+                        PollStatus::Partial { bytes }
+                    } else {
+                        PollStatus::Modified { bytes }
+                    };
+                    (state, status, articles)
                 }
                 Err(error) => {
-                    let (kind, message) = if discover::looks_like_html(&text) {
-                        let links = discover::feed_links(&text, feed_url);
-                        state.discovered = links.first().cloned();
-                        let message = match links.first() {
-                            Some(link) => format!(
-                                "not a feed: this is a web page; its feed is {link} (use that url in the config)"
-                            ),
-                            None => "not a feed: this is a web page that links to no feed".to_string(),
-                        };
-                        (ErrorKind::NotAFeed, message)
-                    } else if error.message.starts_with("not a feed") {
-                        (ErrorKind::NotAFeed, error.message)
-                    } else {
-                        (ErrorKind::Parse, error.message)
+                    let (kind, message) = match error.kind {
+                        // A web page is not a feed, even one that is not well-formed XML.
+                        _ if discover::looks_like_html(&text) => {
+                            let links = discover::feed_links(&text, feed_url);
+                            state.discovered = links.first().cloned();
+                            let message = match links.first() {
+                                Some(link) => format!(
+                                    "not a feed: this is a web page; its feed is {link} (use that url in the config)"
+                                ),
+                                None => "not a feed: this is a web page that links to no feed".to_string(),
+                            };
+                            (ErrorKind::NotAFeed, message)
+                        }
+                        ParseErrorKind::NotAFeed => (ErrorKind::NotAFeed, error.message),
+                        ParseErrorKind::Syntax { .. } => (ErrorKind::Parse, error.message),
                     };
                     fail(&mut state, now, kind, message, None);
                     (state, PollStatus::Failed, Vec::new())

@@ -22,6 +22,7 @@ use super::output::{self, write_error};
 #[derive(Default)]
 struct Totals {
     ok: usize,
+    partial: usize,
     not_modified: usize,
     failed: usize,
     new_articles: usize,
@@ -101,6 +102,17 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
                     totals.bytes += bytes;
                     ("ok", format!("{} new, {}", fresh.len(), human_bytes(bytes)))
                 }
+                PollStatus::Partial { bytes } => {
+                    totals.partial += 1;
+                    totals.bytes += bytes;
+                    let warning = state.warning.as_ref();
+                    let label = warning.map_or("partial", |w| w.kind.as_str());
+                    let message = warning.map_or("", |w| w.message.as_str());
+                    (
+                        label,
+                        format!("{} new, {}; {message}", fresh.len(), human_bytes(bytes)),
+                    )
+                }
                 PollStatus::NotModified => {
                     totals.not_modified += 1;
                     ("ok", "not modified".to_string())
@@ -140,9 +152,14 @@ pub fn run(env: &Environment) -> Result<ExitCode, AppError> {
         eprint!("\r\x1b[K");
     }
     ingest.writer().flush();
+    let partial = if totals.partial > 0 {
+        format!(", {} partial", totals.partial)
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{total} feeds: {} ok, {} not modified, {} failed · {} new articles · {} · {:.2}s",
+        "{total} feeds: {} ok{partial}, {} not modified, {} failed · {} new articles · {} · {:.2}s",
         totals.ok,
         totals.not_modified,
         totals.failed,

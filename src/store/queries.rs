@@ -8,7 +8,8 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 
 use super::error::Result;
 use crate::model::{
-    ArticleBody, ArticleId, ArticleMeta, BodyKind, ErrorKind, FeedId, FeedState, NewArticle,
+    ArticleBody, ArticleId, ArticleMeta, BodyKind, ErrorKind, FeedId, FeedState, FeedWarning,
+    NewArticle, WarningKind,
 };
 
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction: taking the write lock up front means a busy
@@ -98,12 +99,29 @@ fn error_kind_from_key(s: &str) -> ErrorKind {
     }
 }
 
+fn warning_kind_key(k: WarningKind) -> &'static str {
+    match k {
+        WarningKind::Partial => "partial",
+        WarningKind::NotUnderstood => "not-understood",
+    }
+}
+
+fn warning_from_columns(message: Option<String>, kind: Option<String>) -> Option<FeedWarning> {
+    Some(FeedWarning {
+        kind: match kind.as_deref() {
+            Some("partial") => WarningKind::Partial,
+            _ => WarningKind::NotUnderstood,
+        },
+        message: message?,
+    })
+}
+
 // ---- feeds ----
 
 pub fn load_feed_states(conn: &Connection) -> Result<Vec<FeedState>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, url, feed_title, etag, last_modified, last_success, last_attempt, last_error,
-                error_kind, failures, next_due, moved_to, discovered
+                error_kind, failures, next_due, moved_to, discovered, warning, warning_kind
          FROM feeds",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -123,6 +141,7 @@ pub fn load_feed_states(conn: &Connection) -> Result<Vec<FeedState>> {
             next_due: opt_date(r.get(10)?),
             moved_to: r.get(11)?,
             discovered: r.get(12)?,
+            warning: warning_from_columns(r.get(13)?, r.get(14)?),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -131,15 +150,17 @@ pub fn load_feed_states(conn: &Connection) -> Result<Vec<FeedState>> {
 pub fn save_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO feeds (id, url, feed_title, etag, last_modified, last_success, last_attempt,
-                            last_error, error_kind, failures, next_due, moved_to, discovered)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                            last_error, error_kind, failures, next_due, moved_to, discovered,
+                            warning, warning_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
          ON CONFLICT(id) DO UPDATE SET
             url = excluded.url, feed_title = excluded.feed_title, etag = excluded.etag,
             last_modified = excluded.last_modified, last_success = excluded.last_success,
             last_attempt = excluded.last_attempt, last_error = excluded.last_error,
             error_kind = excluded.error_kind, failures = excluded.failures,
             next_due = excluded.next_due, moved_to = excluded.moved_to,
-            discovered = excluded.discovered",
+            discovered = excluded.discovered, warning = excluded.warning,
+            warning_kind = excluded.warning_kind",
     )?;
     stmt.execute(params![
         s.id.0 as i64,
@@ -155,6 +176,8 @@ pub fn save_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
         opt_secs(s.next_due),
         s.moved_to,
         s.discovered,
+        s.warning.as_ref().map(|w| w.message.as_str()),
+        s.warning.as_ref().map(|w| warning_kind_key(w.kind)),
     ])?;
     Ok(())
 }

@@ -69,6 +69,12 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 2: a feed parsed only in part keeps a warning (`FeedState::warning`), shown as
+    // `partial` or `warning` beside its title; NULL for a clean parse.
+    "
+    ALTER TABLE feeds ADD COLUMN warning TEXT;
+    ALTER TABLE feeds ADD COLUMN warning_kind TEXT;  -- 'partial' | 'not-understood'
+    ",
 ];
 
 /// The schema version this build writes.
