@@ -234,6 +234,7 @@ pub fn is_due(state: &FeedState, now: DateTime<Utc>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::WarningKind;
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_790_000_000, 0).unwrap()
@@ -332,6 +333,113 @@ mod tests {
         assert_eq!(state.error_kind, Some(ErrorKind::NotAFeed));
         assert_eq!(state.discovered.as_deref(), Some("https://e.x/feed.xml"));
         assert!(state.last_error.unwrap().contains("https://e.x/feed.xml"));
+    }
+
+    #[test]
+    fn a_broken_document_is_partial_with_its_items_and_position() {
+        let broken = "<rss version=\"2.0\"><channel><title>Feed</title>\n<item><guid>1</guid><title>One</title></item>\n<item><guid>2</guid><title>Two</tit></item></channel></rss>";
+        let (state, status, articles) = process_outcome(
+            "u",
+            &no_rules(),
+            FeedState::new("u"),
+            modified(broken),
+            Duration::from_secs(60),
+            now(),
+        );
+        assert_eq!(
+            status,
+            PollStatus::Partial {
+                bytes: broken.len() as u64
+            }
+        );
+        assert_eq!(articles.len(), 1);
+        // Not a failure: no error, no backoff, validators kept.
+        assert!(!state.is_failing());
+        assert_eq!(state.failures, 0);
+        assert_eq!(state.etag.as_deref(), Some("\"v1\""));
+        let warning = state.warning.unwrap();
+        assert_eq!(warning.kind, WarningKind::Partial);
+        assert!(
+            warning
+                .message
+                .starts_with("XML error at line 3, column 31: "),
+            "{}",
+            warning.message
+        );
+        assert!(warning.message.ends_with("; kept the 1 item before it"));
+    }
+
+    #[test]
+    fn items_not_understood_are_a_warning_and_a_clean_parse_clears_it() {
+        let odd = r#"<rss version="2.0"><channel><title>Feed</title><x:item xmlns:x="urn:x"><title>One</title></x:item></channel></rss>"#;
+        let (state, status, articles) = process_outcome(
+            "u",
+            &no_rules(),
+            FeedState::new("u"),
+            modified(odd),
+            Duration::from_secs(60),
+            now(),
+        );
+        assert!(matches!(status, PollStatus::Partial { .. }));
+        assert!(articles.is_empty());
+        let warning = state.warning.clone().unwrap();
+        assert_eq!(warning.kind, WarningKind::NotUnderstood);
+        assert_eq!(
+            warning.message,
+            "root <rss> with no namespace: 1 <item> element, 0 understood"
+        );
+        // A 304 keeps it (the document did not change) ...
+        let (state, status, _) = process_outcome(
+            "u",
+            &no_rules(),
+            state,
+            FetchOutcome::NotModified { not_before: None },
+            Duration::from_secs(60),
+            now(),
+        );
+        assert_eq!(status, PollStatus::NotModified);
+        assert_eq!(state.warning, Some(warning));
+        // ... and a clean document clears it.
+        let (state, status, _) = process_outcome(
+            "u",
+            &no_rules(),
+            state,
+            modified(RSS),
+            Duration::from_secs(60),
+            now(),
+        );
+        assert!(matches!(status, PollStatus::Modified { .. }));
+        assert_eq!(state.warning, None);
+    }
+
+    #[test]
+    fn parse_failures_are_classified_by_kind() {
+        let run = |body: &str| {
+            process_outcome(
+                "u",
+                &no_rules(),
+                FeedState::new("u"),
+                modified(body),
+                Duration::from_secs(60),
+                now(),
+            )
+        };
+        let (state, status, _) = run("<rss><channel><title>x</tit></channel></rss>");
+        assert_eq!(status, PollStatus::Failed);
+        assert_eq!(state.error_kind, Some(ErrorKind::Parse));
+        assert!(state
+            .last_error
+            .unwrap()
+            .starts_with("XML error at line 1, column 23: "));
+        let (state, _, _) = run("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>x</loc></url></urlset>");
+        assert_eq!(state.error_kind, Some(ErrorKind::NotAFeed));
+        assert_eq!(
+            state.last_error.as_deref(),
+            Some("not a feed (root element <urlset> in namespace http://www.sitemaps.org/schemas/sitemap/0.9; expected <rss>, <rdf:RDF> or <feed>)")
+        );
+        // A web page that is not even well-formed XML is still "not a feed".
+        let (state, _, _) = run("<p>Hello <br> world</p>");
+        assert_eq!(state.error_kind, Some(ErrorKind::NotAFeed));
     }
 
     #[test]

@@ -394,7 +394,8 @@ impl<'a> Reader<'a> {
             if self.family == Family::Atom && local == "entry" {
                 // A document of one Atom entry.
                 self.entries.seen += 1;
-                if let Some(draft) = self.entry(empty)? {
+                let draft = self.entry(empty).inspect_err(|_| self.entries.seen -= 1);
+                if let Some(draft) = draft? {
                     self.entries.understood += 1;
                     self.drafts.push(draft);
                 }
@@ -428,10 +429,19 @@ impl<'a> Reader<'a> {
                 }
                 let draft = if rss {
                     let about = attr(e, "rdf:about");
-                    self.item(empty, about)?
+                    self.item(empty, about)
                 } else {
-                    self.entry(empty)?
+                    self.entry(empty)
                 };
+                let draft = draft.inspect_err(|_| {
+                    // Cut off by the break: neither read nor "not understood".
+                    let count = if rss {
+                        &mut self.items
+                    } else {
+                        &mut self.entries
+                    };
+                    count.seen -= 1;
+                })?;
                 if let Some(draft) = draft {
                     let count = if rss {
                         &mut self.items
