@@ -246,8 +246,9 @@ pub struct FeedState {
     /// A feed URL discovered in an HTML page at the configured URL.
     pub discovered: Option<String>,
     /// The last document parsed only in part (it broke, or held elements tidings could not
-    /// read). Not a failure: the articles read are kept. Cleared by a clean parse.
-    pub warning: Option<FeedWarning>,
+    /// read). Not a failure: the articles read are kept. Cleared by a clean parse. Boxed:
+    /// rare, and `FeedState` travels by value through the store writer's queue.
+    pub warning: Option<Box<FeedWarning>>,
 }
 
 /// Why a feed that parsed is not plainly "ok".

@@ -373,6 +373,7 @@ fn a_document_that_is_no_feed_is_not_a_feed() {
         ("<html><body><p>hi</p></body></html>", "html"),
         ("<opml version=\"2.0\"><body/></opml>", "opml"),
         ("[1, 2, 3]", "json array"),
+        ("{\"items\": 3}", "json without items"),
         ("{\"name\": \"not a feed\"}", "json object"),
         ("plain text", "text"),
     ] {
@@ -462,5 +463,48 @@ fn demo_feeds_keep_their_article_ids() {
             .map(|(_, id)| id.clone())
             .collect();
         assert_eq!(got, want, "{file}");
+    }
+}
+
+#[test]
+fn every_truncation_keeps_a_prefix_of_the_items_and_never_panics() {
+    for name in [
+        "atom03.xml",
+        "enclosures.xml",
+        "html_titles.xml",
+        "xml_base.atom",
+        "enclosures.json",
+    ] {
+        let text = fixture(name);
+        let full = parse(name);
+        let all: Vec<String> = full
+            .articles
+            .iter()
+            .map(|a| a.meta.id.to_string())
+            .collect();
+        for cut in (0..text.len()).filter(|i| text.is_char_boundary(*i)) {
+            let Ok(feed) = parse_feed(
+                &format!("https://feeds.example.org/{name}"),
+                &text[..cut],
+                now(),
+            ) else {
+                continue;
+            };
+            let got: Vec<String> = feed
+                .articles
+                .iter()
+                .map(|a| a.meta.id.to_string())
+                .collect();
+            assert!(
+                all.starts_with(&got),
+                "{name} cut at {cut}: {got:?} is not a prefix of {all:?}"
+            );
+            if got.len() < all.len() && !got.is_empty() {
+                assert!(
+                    feed.broken.is_some(),
+                    "{name} cut at {cut}: missing items, no break"
+                );
+            }
+        }
     }
 }

@@ -28,11 +28,11 @@ fn full_feed_state() -> FeedState {
         next_due: Some(t(3600)),
         moved_to: Some("https://a.example.org/new.xml".into()),
         discovered: Some("https://a.example.org/discovered.rss".into()),
-        warning: Some(FeedWarning {
+        warning: Some(Box::new(FeedWarning {
             kind: WarningKind::Partial,
             message: "XML error at line 3, column 14: bad end tag; kept the 2 items before it"
                 .into(),
-        }),
+        })),
         ..FeedState::new(FEED_A)
     }
 }
@@ -79,10 +79,10 @@ fn feed_states_round_trip_every_field_and_every_error_kind() {
 
     // Both warning kinds, and a warning cleared.
     for warning in [
-        Some(FeedWarning {
+        Some(Box::new(FeedWarning {
             kind: WarningKind::NotUnderstood,
             message: "root <feed> in namespace urn:x: 3 <entry> elements, 0 understood".into(),
-        }),
+        })),
         None,
     ] {
         let s = FeedState {

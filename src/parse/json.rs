@@ -221,7 +221,6 @@ struct Out<'a> {
     version: Option<Cow<'a, str>>,
     title: Option<Cow<'a, str>>,
     author: Option<Cow<'a, str>>,
-    has_items: bool,
     items_not_a_list: bool,
     items: Vec<Item<'a>>,
 }
@@ -253,7 +252,6 @@ impl<'de: 'a, 'a> Visitor<'de> for FeedVisitor<'_, 'a> {
                     self.out.author = self.out.author.take().or(first);
                 }
                 Some("items") => {
-                    self.out.has_items = true;
                     map.next_value_seed(ItemsSeed {
                         out: &mut *self.out,
                     })?;
@@ -318,6 +316,26 @@ impl<'de: 'a, 'a> Visitor<'de> for ItemsSeed<'_, 'a> {
         self.out.items_not_a_list = true;
         Ok(())
     }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        self.out.items_not_a_list = true;
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        self.out.items_not_a_list = true;
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        self.out.items_not_a_list = true;
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        self.out.items_not_a_list = true;
+        Ok(())
+    }
 }
 
 /// Parses a JSON Feed document.
@@ -331,6 +349,9 @@ pub(crate) fn parse(
     let result = (&mut de)
         .deserialize_any(FeedVisitor { out: &mut out })
         .and_then(|()| de.end());
+    let data_error = result
+        .as_ref()
+        .is_err_and(|e| e.classify() == serde_json::error::Category::Data);
     let broken = result.err().map(|e| {
         let mut message = e.to_string();
         if let Some(at) = message.rfind(" at line ") {
@@ -348,15 +369,15 @@ pub(crate) fn parse(
     let syntax = |b: &Break| ParseError::syntax_in("JSON", b.line, b.column, &b.message, b.at_end);
     if !out.object {
         return Err(match &broken {
-            Some(b) => syntax(b),
-            None => ParseError::not_a_feed("not a feed (JSON, but not an object)".to_string()),
+            Some(b) if !data_error => syntax(b),
+            _ => ParseError::not_a_feed("not a feed (JSON, but not an object)".to_string()),
         });
     }
     if out.items.is_empty() {
         if let Some(b) = &broken {
             return Err(syntax(b));
         }
-        if !is_json_feed && !out.has_items {
+        if !is_json_feed {
             return Err(ParseError::not_a_feed(
                 "not a feed (JSON without a JSON Feed `version` or `items`)".to_string(),
             ));

@@ -98,7 +98,7 @@ pub struct ParsedFeed {
 impl ParsedFeed {
     /// The warning to keep with the feed, `None` for a clean parse. A break wins (the items
     /// after it are missing); anything not understood is appended to its message.
-    pub fn warning(&self) -> Option<FeedWarning> {
+    pub fn warning(&self) -> Option<Box<FeedWarning>> {
         let format =
             if self.format == FeedFormat::JsonFeed10 || self.format == FeedFormat::JsonFeed11 {
                 "JSON"
@@ -119,10 +119,10 @@ impl ParsedFeed {
             None => WarningKind::NotUnderstood,
         };
         parts.extend(self.not_understood.iter().cloned());
-        Some(FeedWarning {
+        Some(Box::new(FeedWarning {
             kind,
             message: parts.join("; "),
-        })
+        }))
     }
 }
 

@@ -340,17 +340,9 @@ impl<'a> Reader<'a> {
     fn run(&mut self) -> Result<(), Stop> {
         loop {
             let (ns, event) = self.read()?;
-            match event {
-                Event::Start(e) => {
-                    if self.open(ns, &e, false)? {
-                        return Ok(()); // not a feed at all
-                    }
-                }
-                Event::Empty(e) => {
-                    if self.open(ns, &e, true)? {
-                        return Ok(());
-                    }
-                }
+            let (e, empty) = match event {
+                Event::Start(e) => (e, false),
+                Event::Empty(e) => (e, true),
                 Event::End(_) => {
                     self.leave();
                     if self.depth == 0 {
@@ -359,23 +351,28 @@ impl<'a> Reader<'a> {
                     if self.channel_depth.is_some_and(|d| self.depth < d) {
                         self.channel_depth = None;
                     }
+                    continue;
                 }
-                Event::DocType(d) => self.dtd.read_doctype(&d),
-                Event::Eof => {
-                    if self.depth > 0 {
-                        return Err(Stop {
-                            offset: self.text.len(),
-                            message: format!(
-                                "the document ends with {} element{} still open",
-                                self.depth,
-                                if self.depth == 1 { "" } else { "s" }
-                            ),
-                            at_end: true,
-                        });
-                    }
-                    return Ok(());
+                Event::DocType(d) => {
+                    self.dtd.read_doctype(&d);
+                    continue;
                 }
-                _ => {}
+                Event::Eof if self.depth > 0 => {
+                    return Err(Stop {
+                        offset: self.text.len(),
+                        message: format!(
+                            "the document ends with {} element{} still open",
+                            self.depth,
+                            if self.depth == 1 { "" } else { "s" }
+                        ),
+                        at_end: true,
+                    });
+                }
+                Event::Eof => return Ok(()),
+                _ => continue,
+            };
+            if self.open(ns, &e, empty)? {
+                return Ok(()); // not a feed at all
             }
         }
     }

@@ -106,14 +106,14 @@ fn warning_kind_key(k: WarningKind) -> &'static str {
     }
 }
 
-fn warning_from_columns(message: Option<String>, kind: Option<String>) -> Option<FeedWarning> {
-    Some(FeedWarning {
+fn warning_from_columns(message: Option<String>, kind: Option<String>) -> Option<Box<FeedWarning>> {
+    Some(Box::new(FeedWarning {
         kind: match kind.as_deref() {
             Some("partial") => WarningKind::Partial,
             _ => WarningKind::NotUnderstood,
         },
         message: message?,
-    })
+    }))
 }
 
 // ---- feeds ----
