@@ -508,3 +508,58 @@ fn every_truncation_keeps_a_prefix_of_the_items_and_never_panics() {
         }
     }
 }
+
+mod never_panics {
+    use proptest::prelude::*;
+    use tidings::parse::parse_feed;
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("<rss version=\"2.0\">".to_string()),
+            Just("<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">".to_string()),
+            Just("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"../x/\">".to_string()),
+            Just("<feed version=\"0.3\" xmlns=\"http://purl.org/atom/ns#\">".to_string()),
+            Just("<channel>".to_string()),
+            Just("<item>".to_string()),
+            Just("</item>".to_string()),
+            Just("<entry xml:base=\"http://e.x/a/\">".to_string()),
+            Just("</entry>".to_string()),
+            Just("<title type=\"xhtml\">".to_string()),
+            Just("<title>".to_string()),
+            Just("</title>".to_string()),
+            Just("<content mode=\"base64\" type=\"text/html\">".to_string()),
+            Just("<content type=\"html\">".to_string()),
+            Just("</content>".to_string()),
+            Just("<link href=\"/p\"/>".to_string()),
+            Just("<enclosure url=\"a.mp3\" length=\"-1\"/>".to_string()),
+            Just("<media:group><media:content url=\"v\"/>".to_string()),
+            Just("<itunes:duration>99:99:99:99</itunes:duration>".to_string()),
+            Just("<pubDate>Mon, 99 Foo 2024 25:61:61 +9999</pubDate>".to_string()),
+            Just("<![CDATA[<p>x</p>".to_string()),
+            Just("]]>".to_string()),
+            Just("&amp;&#146;&#0;&#x110000;&bogus;&".to_string()),
+            Just("\u{1b}[31m\u{9b}\u{92}".to_string()),
+            Just("{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":[".to_string()),
+            Just(
+                "{\"id\":1e400,\"attachments\":[{\"url\":\"x\",\"duration_in_seconds\":1e300}]}"
+                    .to_string()
+            ),
+            "[a-z <>/=\"&;]{0,20}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn any_document_parses_or_fails_cleanly(parts in prop::collection::vec(piece(), 0..30)) {
+            let text = parts.concat();
+            let now = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+            if let Ok(feed) = parse_feed("https://e.x/feed", &text, now) {
+                for a in &feed.articles {
+                    prop_assert!(!a.meta.title.chars().any(char::is_control));
+                }
+            }
+        }
+    }
+}

@@ -500,8 +500,8 @@ fn draft<'a>(item: Item<'a>, doc_base: Option<&Url>) -> Draft<'a> {
             duration: a
                 .duration_in_seconds
                 .0
-                .filter(|n| *n > 0.0 && n.is_finite())
-                .map(Duration::from_secs_f64),
+                .and_then(|n| Duration::try_from_secs_f64(n).ok())
+                .filter(|d| !d.is_zero()),
         });
     }
     d
