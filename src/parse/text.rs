@@ -72,7 +72,8 @@ pub(crate) fn decode<'a>(raw: &'a str, mode: Mode, dtd: &Entities) -> Cow<'a, st
             .strip_prefix("<![CDATA[")
             .and_then(|s| s.strip_suffix("]]>"))
         {
-            if !inner.contains("]]>") && !inner.contains('\r') {
+            let b = inner.as_bytes();
+            if memchr::memmem::find(b, b"]]>").is_none() && memchr::memchr(b'\r', b).is_none() {
                 return Cow::Borrowed(inner);
             }
         }
@@ -125,7 +126,7 @@ pub(crate) fn decode<'a>(raw: &'a str, mode: Mode, dtd: &Entities) -> Cow<'a, st
             _ => {
                 let rest = &raw[i..];
                 if let Some(body) = rest.strip_prefix("<![CDATA[") {
-                    let end = body.find("]]>").unwrap_or(body.len());
+                    let end = memchr::memmem::find(body.as_bytes(), b"]]>").unwrap_or(body.len());
                     let inner = &body[..end];
                     if mode == Mode::Escaped && depth == 0 {
                         push_normalized(&mut out, inner);
@@ -134,7 +135,8 @@ pub(crate) fn decode<'a>(raw: &'a str, mode: Mode, dtd: &Entities) -> Cow<'a, st
                     }
                     i += 9 + (end + 3).min(body.len());
                 } else if rest.starts_with("<!--") {
-                    i += rest.find("-->").map_or(rest.len(), |e| e + 3);
+                    i +=
+                        memchr::memmem::find(rest.as_bytes(), b"-->").map_or(rest.len(), |e| e + 3);
                 } else if rest.starts_with("<?") {
                     i += rest.find("?>").map_or(rest.len(), |e| e + 2);
                 } else if rest.starts_with("<!") {

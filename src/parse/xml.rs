@@ -9,9 +9,10 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use std::io::BufRead;
+
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
+use quick_xml::name::{NamespaceResolver, ResolveResult};
 use url::Url;
 
 use crate::fetch::schedule::feed_interval_hint;
@@ -169,7 +170,12 @@ struct Stop {
 }
 
 struct Reader<'a> {
-    reader: NsReader<&'a [u8]>,
+    /// quick-xml's reader, with namespaces resolved here (not by `NsReader`) so that simple
+    /// content can be taken as one slice through `Reader::stream`.
+    reader: quick_xml::Reader<&'a [u8]>,
+    ns: NamespaceResolver,
+    /// The scope of the last empty element or end tag is left at the next read.
+    pending_pop: bool,
     /// The text given to quick-xml and its offset in the whole document.
     text: &'a str,
     offset: usize,
@@ -206,7 +212,7 @@ pub(crate) fn parse(
     now: DateTime<Utc>,
 ) -> Result<ParsedFeed, ParseError> {
     let text = &whole[offset..];
-    let mut reader = NsReader::from_str(text);
+    let mut reader = quick_xml::Reader::from_str(text);
     {
         let config = reader.config_mut();
         config.allow_dangling_amp = true;
@@ -216,6 +222,8 @@ pub(crate) fn parse(
     }
     let mut r = Reader {
         reader,
+        ns: NamespaceResolver::default(),
+        pending_pop: false,
         text,
         offset,
         ctx_url: feed_url,
@@ -254,16 +262,27 @@ impl<'a> Reader<'a> {
     }
 
     fn read(&mut self) -> Result<(Ns, Event<'a>), Stop> {
-        let Reader {
-            reader,
-            family,
-            root_ns,
-            ..
-        } = self;
-        match reader.read_resolved_event() {
-            Ok((r, event)) => Ok((classify(&r, *family, root_ns.as_deref()), event)),
-            Err(e) => Err(self.stop(e)),
+        if self.pending_pop {
+            self.ns.pop();
+            self.pending_pop = false;
         }
+        let event = self.reader.read_event().map_err(|e| self.stop(e))?;
+        let ns = match &event {
+            Event::Start(e) | Event::Empty(e) => {
+                if let Err(err) = self.ns.push(e) {
+                    return Err(self.stop(quick_xml::Error::Namespace(err)));
+                }
+                self.pending_pop = matches!(event, Event::Empty(_));
+                let (r, _) = self.ns.resolve_element(e.name());
+                classify(&r, self.family, self.root_ns.as_deref())
+            }
+            Event::End(_) => {
+                self.pending_pop = true;
+                Ns::Other
+            }
+            _ => Ns::Other,
+        };
+        Ok((ns, event))
     }
 
     fn stop(&self, error: quick_xml::Error) -> Stop {
@@ -288,7 +307,8 @@ impl<'a> Reader<'a> {
     /// Enters an element: depth and `xml:base`.
     fn enter(&mut self, e: &BytesStart<'_>) {
         self.depth += 1;
-        if e.attributes_raw().contains("xml:base") {
+        let attrs = e.attributes_raw().as_bytes();
+        if attrs.len() > 8 && memchr::memmem::find(attrs, b"xml:base").is_some() {
             if let Some(value) = attr(e, "xml:base") {
                 if let Some(url) = base::join(self.base(), &value) {
                     self.bases.push((self.depth, url));
@@ -310,8 +330,30 @@ impl<'a> Reader<'a> {
         if empty {
             return Ok("");
         }
+        let start = usize::try_from(self.reader.buffer_position()).unwrap_or(usize::MAX);
+        let rest = self.text.get(start..).unwrap_or("");
+        // Most content is text or one CDATA section right up to the end tag: take it as one
+        // slice, and let quick-xml read (and check) only the end tag.
+        if let Some(len) = simple_content_len(rest, e.name().0) {
+            self.reader.stream().consume(len);
+            match self.reader.read_event() {
+                Ok(Event::End(_)) => {
+                    self.ns.pop();
+                    return Ok(&rest[..len]);
+                }
+                Ok(_) => {
+                    return Err(Stop {
+                        offset: start + len,
+                        message: "end tag expected".to_string(),
+                        at_end: false,
+                    })
+                }
+                Err(err) => return Err(self.stop(err)),
+            }
+        }
         match self.reader.read_to_end(e.name()) {
             Ok(span) => {
+                self.ns.pop();
                 let (start, end) = (span.start as usize, span.end as usize);
                 Ok(self.text.get(start..end).unwrap_or(""))
             }
@@ -328,11 +370,7 @@ impl<'a> Reader<'a> {
 
     /// Skips an element and everything in it, leaving it.
     fn skip(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), Stop> {
-        if !empty {
-            if let Err(err) = self.reader.read_to_end(e.name()) {
-                return Err(self.stop(err));
-            }
-        }
+        self.raw(e, empty)?;
         self.leave();
         Ok(())
     }
@@ -475,7 +513,7 @@ impl<'a> Reader<'a> {
     /// Identifies the root element. Returns true when the document is certainly no feed.
     fn root(&mut self, e: &BytesStart<'a>, local: &str) -> bool {
         self.root_name = e.name().0.to_string();
-        let (r, _) = self.reader.resolver().resolve_element(e.name());
+        let (r, _) = self.ns.resolve_element(e.name());
         self.root_ns = match r {
             ResolveResult::Bound(ns) => Some(ns.0.to_string()),
             _ => None,
@@ -1119,6 +1157,24 @@ impl<'a> Reader<'a> {
             broken,
             not_understood,
         })
+    }
+}
+
+/// The length of `rest` up to the end tag `</name>`, when all before it is text or CDATA
+/// (no element, comment or processing instruction); `None` otherwise.
+fn simple_content_len(rest: &str, name: &str) -> Option<usize> {
+    let b = rest.as_bytes();
+    let mut i = 0;
+    loop {
+        let lt = i + memchr::memchr(b'<', &b[i..])?;
+        let tail = &rest[lt..];
+        if let Some(cdata) = tail.strip_prefix("<![CDATA[") {
+            i = lt + 9 + memchr::memmem::find(cdata.as_bytes(), b"]]>")? + 3;
+            continue;
+        }
+        let after = tail.strip_prefix("</")?.strip_prefix(name)?;
+        let close = after.trim_start_matches([' ', '\t', '\r', '\n']);
+        return close.starts_with('>').then_some(lt);
     }
 }
 
