@@ -147,6 +147,16 @@ pub(crate) fn strip_escape_sequences(s: &str) -> Cow<'_, str> {
 /// publisher decoded, escape sequences removed whole, C1 controls repaired, no control
 /// characters or bidi overrides, every run of whitespace collapsed to one space, trimmed.
 pub fn sanitize_inline(s: &str) -> String {
+    // Most titles are already clean: printable ASCII, single spaces, nothing to decode.
+    let b = s.as_bytes();
+    let clean = b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && b.iter()
+            .all(|c| (0x21..0x7F).contains(c) && *c != b'&' || *c == b' ')
+        && memchr::memmem::find(b, b"  ").is_none();
+    if clean {
+        return s.to_string();
+    }
     let decoded = decode_extra_level(s);
     let stripped = strip_escape_sequences(&decoded);
     let mut out = String::with_capacity(stripped.len());

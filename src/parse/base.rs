@@ -15,6 +15,9 @@ pub(crate) fn link(href: &str, base: Option<&Url>) -> Option<String> {
     if href.is_empty() {
         return None;
     }
+    if already_normal(href) {
+        return Some(href.to_string());
+    }
     Some(match Url::parse(href) {
         Ok(url) => url.into(),
         Err(url::ParseError::RelativeUrlWithoutBase) => match base.map(|b| b.join(href)) {
@@ -23,6 +26,62 @@ pub(crate) fn link(href: &str, base: Option<&Url>) -> Option<String> {
         },
         Err(_) => href.to_string(),
     })
+}
+
+/// True when `href` is an http(s) URL that the URL standard would serialise exactly as it is
+/// written (lower-case host name, a path, nothing to percent-encode or to resolve), so that
+/// parsing it can be skipped: most links in feeds are. Conservative: `false` means "parse".
+fn already_normal(href: &str) -> bool {
+    let Some(rest) = href
+        .strip_prefix("https://")
+        .or_else(|| href.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let Some(slash) = rest.find('/') else {
+        return false; // the standard adds the "/" path
+    };
+    let (host, path) = rest.split_at(slash);
+    let host_ok = !host.is_empty()
+        && host
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with("xn--"))
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.as_bytes()[0].is_ascii_lowercase());
+    let path_ok = path.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+                    | b'?'
+                    | b'#'
+            )
+    });
+    let path_only = path.split(['?', '#']).next().unwrap_or("");
+    let no_dots = !path_only
+        .split('/')
+        .any(|segment| segment == "." || segment == "..");
+    host_ok && path_ok && no_dots
 }
 
 /// The base an `xml:base` attribute sets, relative to the base in scope.
@@ -153,6 +212,49 @@ mod tests {
         assert_eq!(link("/a b", base.as_ref()).unwrap(), "https://e.x/a%20b");
         assert_eq!(link("post/1", None).unwrap(), "post/1");
         assert_eq!(link("  ", None), None);
+    }
+
+    #[test]
+    fn the_fast_path_serialises_as_the_url_standard_does() {
+        for href in [
+            "https://example.org/",
+            "https://example.org/a/b.html?x=1&y=2#frag",
+            "http://blog.example.co.uk/2024/03/05/post-title/",
+            "https://e.x/a;b=c/d:e@f!$*()+,",
+        ] {
+            assert!(already_normal(href), "{href}");
+            assert_eq!(Url::parse(href).unwrap().as_str(), href);
+        }
+        for href in [
+            "https://Example.org/",
+            "https://example.org",
+            "https://example.org:443/",
+            "https://127.0.0.1/",
+            "https://example.org/a/../b",
+            "https://example.org/a b",
+            "https://example.org/%2e/",
+            "https://xn--bcher-kva.example/",
+            "https://example.org/a'b",
+            "HTTPS://example.org/",
+            "https://user@example.org/",
+        ] {
+            assert!(!already_normal(href), "{href}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whatever_the_fast_path_takes_parses_to_itself(
+            host in "[a-z0-9.-]{1,12}",
+            path in "/[a-zA-Z0-9._~!$&()*+,;=:@/?#%'-]{0,24}",
+            https in proptest::bool::ANY,
+        ) {
+            let href = format!("{}://{host}{path}", if https { "https" } else { "http" });
+            if already_normal(&href) {
+                let parsed = Url::parse(&href).map(String::from);
+                proptest::prop_assert_eq!(parsed.ok(), Some(href));
+            }
+        }
     }
 
     #[test]

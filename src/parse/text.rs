@@ -59,6 +59,13 @@ impl Entities {
     }
 }
 
+/// Finds the end of a CDATA section (the searcher is built once).
+pub(crate) fn find_cdata_end(haystack: &[u8]) -> Option<usize> {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"]]>"));
+    FINDER.find(haystack)
+}
+
 /// Decodes the raw source of an element's content (what lies between its tags).
 pub(crate) fn decode<'a>(raw: &'a str, mode: Mode, dtd: &Entities) -> Cow<'a, str> {
     let bytes = raw.as_bytes();
@@ -73,7 +80,7 @@ pub(crate) fn decode<'a>(raw: &'a str, mode: Mode, dtd: &Entities) -> Cow<'a, st
             .and_then(|s| s.strip_suffix("]]>"))
         {
             let b = inner.as_bytes();
-            if memchr::memmem::find(b, b"]]>").is_none() && memchr::memchr(b'\r', b).is_none() {
+            if find_cdata_end(b).is_none() && memchr::memchr(b'\r', b).is_none() {
                 return Cow::Borrowed(inner);
             }
         }
@@ -126,7 +133,7 @@ pub(crate) fn decode<'a>(raw: &'a str, mode: Mode, dtd: &Entities) -> Cow<'a, st
             _ => {
                 let rest = &raw[i..];
                 if let Some(body) = rest.strip_prefix("<![CDATA[") {
-                    let end = memchr::memmem::find(body.as_bytes(), b"]]>").unwrap_or(body.len());
+                    let end = find_cdata_end(body.as_bytes()).unwrap_or(body.len());
                     let inner = &body[..end];
                     if mode == Mode::Escaped && depth == 0 {
                         push_normalized(&mut out, inner);

@@ -739,10 +739,7 @@ impl<'a> Reader<'a> {
 
     /// Reads an RSS `<item>` (entered, not yet read).
     fn item(&mut self, empty: bool, about: Option<String>) -> Result<Option<Draft<'a>>, Stop> {
-        let mut d = Draft {
-            other_link: about.and_then(|a| base::link(&a, self.base())),
-            ..Draft::default()
-        };
+        let mut d = Draft::default();
         if empty {
             self.leave();
             return Ok(None);
@@ -754,6 +751,10 @@ impl<'a> Reader<'a> {
                 Event::Start(e) => (e, false),
                 Event::Empty(e) => (e, true),
                 Event::End(_) => {
+                    if self.depth == depth && d.link.is_none() {
+                        // RSS 1.0's rdf:about, resolved under the item's own xml:base.
+                        d.other_link = about.as_deref().and_then(|a| base::link(a, self.base()));
+                    }
                     self.leave();
                     if self.depth < depth {
                         break;
@@ -1169,7 +1170,7 @@ fn simple_content_len(rest: &str, name: &str) -> Option<usize> {
         let lt = i + memchr::memchr(b'<', &b[i..])?;
         let tail = &rest[lt..];
         if let Some(cdata) = tail.strip_prefix("<![CDATA[") {
-            i = lt + 9 + memchr::memmem::find(cdata.as_bytes(), b"]]>")? + 3;
+            i = lt + 9 + text::find_cdata_end(cdata.as_bytes())? + 3;
             continue;
         }
         let after = tail.strip_prefix("</")?.strip_prefix(name)?;
