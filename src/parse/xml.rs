@@ -448,12 +448,7 @@ impl<'a> Reader<'a> {
         match local {
             "item" | "entry" => {
                 let rss = local == "item";
-                let count = if rss {
-                    &mut self.items
-                } else {
-                    &mut self.entries
-                };
-                count.seen += 1;
+                self.count(rss).seen += 1;
                 let fits = match self.family {
                     Family::Rss => rss,
                     Family::Atom => !rss,
@@ -468,22 +463,10 @@ impl<'a> Reader<'a> {
                 } else {
                     self.entry(empty)
                 };
-                let draft = draft.inspect_err(|_| {
-                    // Cut off by the break: neither read nor "not understood".
-                    let count = if rss {
-                        &mut self.items
-                    } else {
-                        &mut self.entries
-                    };
-                    count.seen -= 1;
-                })?;
+                // An item cut off by the break is neither read nor "not understood".
+                let draft = draft.inspect_err(|_| self.count(rss).seen -= 1)?;
                 if let Some(draft) = draft {
-                    let count = if rss {
-                        &mut self.items
-                    } else {
-                        &mut self.entries
-                    };
-                    count.understood += 1;
+                    self.count(rss).understood += 1;
                     self.drafts.push(draft);
                 }
                 return Ok(false);
@@ -508,6 +491,14 @@ impl<'a> Reader<'a> {
             self.leave();
         }
         Ok(false)
+    }
+
+    fn count(&mut self, rss: bool) -> &mut Count {
+        if rss {
+            &mut self.items
+        } else {
+            &mut self.entries
+        }
     }
 
     /// Identifies the root element. Returns true when the document is certainly no feed.
