@@ -1,5 +1,5 @@
 //! Feed parsing hot path: one 50-item feed of each format (RSS 2.0, RSS 1.0, Atom, JSON Feed
-//! 1.1, 1-4 KB HTML bodies) through `tidings::engine::parse::parse_feed`. The feeds come from
+//! 1.1, 1-4 KB HTML bodies) through `tidings::parse::parse_feed`. The feeds come from
 //! the same seeded generator as `tidings-bench`, so the numbers describe the same corpus.
 //! Run: `cargo bench --bench parse` (`-- --test` runs each once, as CI does).
 
@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use chrono::DateTime;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use tidings::engine::parse::parse_feed;
+use tidings::parse::parse_feed;
 
 #[allow(dead_code)] // the harness uses more of the generator than this bench does
 #[path = "harness/src/corpus.rs"]

@@ -43,6 +43,7 @@ fn articles(n: usize) -> Vec<NewArticle> {
                     content,
                 },
                 updated: None,
+                enclosures: Vec::new(),
             }
         })
         .collect()

@@ -14,6 +14,7 @@ pub mod headless;
 pub mod highlight;
 pub mod model;
 pub mod opml;
+pub mod parse;
 pub mod paths;
 pub mod readability;
 pub mod store;

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
@@ -171,6 +172,22 @@ pub struct NewArticle {
     pub meta: ArticleMeta,
     pub body: ArticleBody,
     pub updated: Option<DateTime<Utc>>,
+    /// Media attached to the article (podcast episodes, videos, images), in document order.
+    pub enclosures: Vec<Enclosure>,
+}
+
+/// A media file attached to an article: RSS `<enclosure>`, Atom `<link rel="enclosure">`,
+/// JSON Feed `attachments`, Media RSS `<media:content>`; `itunes:duration` fills the duration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enclosure {
+    /// Absolute URL (resolved against `xml:base` and the feed's URL).
+    pub url: String,
+    /// MIME type as the feed gives it (`audio/mpeg`), if it does.
+    pub mime: Option<String>,
+    /// Size in bytes, when the feed gives a non-zero one.
+    pub length: Option<u64>,
+    /// Play time, when the feed gives one.
+    pub duration: Option<Duration>,
 }
 
 /// Classification of a failed fetch, shown short in the UI.
@@ -265,6 +282,45 @@ pub struct FeedState {
     pub moved_to: Option<String>,
     /// A feed URL discovered in an HTML page at the configured URL.
     pub discovered: Option<String>,
+    /// The last document parsed only in part (it broke, or held elements tidings could not
+    /// read). Not a failure: the articles read are kept. Cleared by a clean parse. Boxed:
+    /// rare, and `FeedState` travels by value through the store writer's queue.
+    pub warning: Option<Box<FeedWarning>>,
+}
+
+/// Why a feed that parsed is not plainly "ok".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WarningKind {
+    /// The document broke (truncated or malformed): the items before the break were kept.
+    Partial,
+    /// The document holds items, a root or a namespace that tidings does not read.
+    NotUnderstood,
+}
+
+impl WarningKind {
+    /// The word shown in the refresh line, the feeds pane and `list`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningKind::Partial => "partial",
+            WarningKind::NotUnderstood => "warning",
+        }
+    }
+}
+
+/// A warning about the last document of a feed, with the message shown to the user
+/// (`XML error at line 3, column 14: ...; kept the 2 items before it`, or
+/// `root <feed> in namespace http://purl.org/atom/ns#: 3 <entry> elements, 0 understood`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedWarning {
+    pub kind: WarningKind,
+    pub message: String,
+}
+
+impl fmt::Display for FeedWarning {
+    /// `partial: <message>` or `warning: <message>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.as_str(), self.message)
+    }
 }
 
 impl FeedState {

@@ -105,6 +105,22 @@ keywords = ["Meta"]
     fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("run tidings")
     }
+
+    /// Runs a command that takes the data-dir lock right after this test process released it
+    /// (a `Store` opened and dropped here). The lock is an `flock`, owned by the open file:
+    /// while another test of this binary forks a child, that child holds a copy of the
+    /// descriptor until its `exec` closes it, so for a moment the lock outlives the drop.
+    /// Retry while the store says so, for at most a few seconds; any other outcome returns.
+    fn run_after_unlock(&self, args: &[&str]) -> Output {
+        for _ in 0..100 {
+            let output = self.run(args);
+            if !stderr(&output).contains("another tidings") {
+                return output;
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        self.run(args)
+    }
 }
 
 fn stdout(output: &Output) -> String {
@@ -327,7 +343,8 @@ async fn a_second_writer_is_refused_but_readers_still_work() {
     );
     assert_eq!(list_json(&sandbox, &[]).len(), 4, "list reads while locked");
     drop(held);
-    assert!(sandbox.run(&["refresh"]).status.code() != Some(2));
+    let again = sandbox.run_after_unlock(&["refresh"]);
+    assert!(again.status.code() != Some(2), "{}", stderr(&again));
 }
 
 #[test]
@@ -374,8 +391,9 @@ fn demo_refresh_reads_the_bundled_feeds_offline() {
         .output()
         .unwrap();
     let text = stdout(&output);
-    // The demo ships one deliberately broken feed.
-    assert_eq!(output.status.code(), Some(1), "{text}{}", stderr(&output));
+    // The demo ships one deliberately broken (truncated) feed: it is read up to the break,
+    // shown as partial, and is no failure.
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
     let new: usize = text
         .lines()
         .last()
@@ -384,8 +402,15 @@ fn demo_refresh_reads_the_bundled_feeds_offline() {
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no totals line in {text}"));
     assert!(new >= 60, "{text}");
-    assert!(text.contains("6 ok"), "{text}");
-    assert!(text.contains("1 failed"), "{text}");
+    assert!(
+        text.contains("6 ok, 1 partial, 0 not modified, 0 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("partial  Broken Feed (demo of a failing feed)  (1 new, "),
+        "{text}"
+    );
+    assert!(text.contains("kept the 1 item before it"), "{text}");
 }
 
 /// Feed `n` as served for the `k`th request: after the first pass, every request brings
@@ -473,8 +498,13 @@ async fn killing_refresh_mid_way_never_corrupts_the_store() {
     }
     assert!(served.load(Ordering::SeqCst) > 60);
     // And the store still works normally afterwards.
-    let output = sandbox.run(&["refresh"]);
-    assert!(output.status.success(), "{}", stdout(&output));
+    let output = sandbox.run_after_unlock(&["refresh"]);
+    assert!(
+        output.status.success(),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,9 @@ mod store_support;
 use std::path::Path;
 
 use store_support::*;
-use tidings::model::{ArticleBody, BodyKind, ErrorKind, FeedId, FeedState};
+use tidings::model::{
+    ArticleBody, BodyKind, ErrorKind, FeedId, FeedState, FeedWarning, WarningKind,
+};
 use tidings::store::{OpenMode, Store};
 
 fn open_rw(dir: &Path) -> Store {
@@ -27,6 +29,11 @@ fn full_feed_state() -> FeedState {
         due_reason: tidings::model::DueReason::ServerAsked,
         moved_to: Some("https://a.example.org/new.xml".into()),
         discovered: Some("https://a.example.org/discovered.rss".into()),
+        warning: Some(Box::new(FeedWarning {
+            kind: WarningKind::Partial,
+            message: "XML error at line 3, column 14: bad end tag; kept the 2 items before it"
+                .into(),
+        })),
         ..FeedState::new(FEED_A)
     }
 }
@@ -70,6 +77,23 @@ fn feed_states_round_trip_every_field_and_every_error_kind() {
         assert_eq!(got.iter().find(|f| f.id == s.id), Some(&s));
     }
     assert_eq!(store.load_feed_states().unwrap().len(), 2);
+
+    // Both warning kinds, and a warning cleared.
+    for warning in [
+        Some(Box::new(FeedWarning {
+            kind: WarningKind::NotUnderstood,
+            message: "root <feed> in namespace urn:x: 3 <entry> elements, 0 understood".into(),
+        })),
+        None,
+    ] {
+        let s = FeedState {
+            warning,
+            ..full.clone()
+        };
+        store.save_feed_state(&s).unwrap();
+        let got = store.load_feed_states().unwrap();
+        assert_eq!(got.iter().find(|f| f.id == s.id), Some(&s));
+    }
 }
 
 #[test]

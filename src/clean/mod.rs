@@ -11,7 +11,7 @@ mod table;
 
 use std::collections::{HashMap, HashSet};
 
-pub use sanitize::{sanitize_inline, ESC_PLACEHOLDER};
+pub use sanitize::sanitize_inline;
 
 use crate::model::{ArticleBody, BodyKind};
 use crate::styled::{Span, SpanStyle, StyledLine};

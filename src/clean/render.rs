@@ -6,7 +6,7 @@ use dom_query::{Document as DomDocument, NodeData, NodeRef};
 
 use super::boilerplate::Rules;
 use super::links;
-use super::sanitize::{self, classify, decode_extra_level, CharClass, ESC_PLACEHOLDER};
+use super::sanitize::{self, classify, decode_extra_level, CharClass};
 use super::{inline_text, Container, Inline, RawBlock, RawDoc, RawKind, RawRow};
 use crate::styled::{Span, SpanStyle};
 
@@ -231,36 +231,35 @@ impl<'a> Walker<'a> {
         self.pending_space = false;
     }
 
-    /// Appends network text: sanitised, whitespace collapsed.
+    /// Appends network text: sanitised (escape sequences removed whole, C1 repaired),
+    /// whitespace collapsed.
     fn text(&mut self, s: &str) {
         let style = self.style();
+        let s = sanitize::strip_escape_sequences(s);
         let mut run = String::new();
         for c in s.chars() {
-            match classify(c) {
+            let shown = match classify(c) {
                 CharClass::Space => {
                     if !run.is_empty() {
                         self.push_str(&run, style);
                         run.clear();
                     }
                     self.pending_space = true;
+                    continue;
                 }
-                CharClass::Drop => {}
-                class => {
-                    if self.pending_space {
-                        if !run.is_empty() {
-                            self.push_str(&run, style);
-                            run.clear();
-                        }
-                        self.emit_pending_space(style);
-                    }
-                    self.pending_space = false;
-                    run.push(if class == CharClass::Escape {
-                        ESC_PLACEHOLDER
-                    } else {
-                        c
-                    });
+                CharClass::Drop => continue,
+                CharClass::Keep => c,
+                CharClass::Replace(r) => r,
+            };
+            if self.pending_space {
+                if !run.is_empty() {
+                    self.push_str(&run, style);
+                    run.clear();
                 }
+                self.emit_pending_space(style);
             }
+            self.pending_space = false;
+            run.push(shown);
         }
         if !run.is_empty() {
             self.push_str(&run, style);

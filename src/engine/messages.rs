@@ -100,6 +100,8 @@ pub struct RunTotals {
     pub feeds: usize,
     /// Polled, changed and parsed.
     pub ok: usize,
+    /// Polled and changed, but read only in part (see `FeedState::warning`).
+    pub partial: usize,
     pub not_modified: usize,
     pub failed: usize,
     /// Not polled: the request's mode let them wait (see `RefreshMode`).

@@ -4,7 +4,8 @@
 pub mod fulltext;
 mod ingest;
 mod messages;
-pub mod parse;
+/// The parser lives in `crate::parse` (config -> fetch -> parse -> store); kept here by name.
+pub use crate::parse;
 pub mod poll;
 pub mod rehighlight;
 mod runner;

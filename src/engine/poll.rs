@@ -14,7 +14,7 @@ use crate::fetch::{
 use crate::highlight::Highlighter;
 use crate::model::{DueReason, ErrorKind, FeedState, NewArticle};
 
-use super::parse::parse_feed;
+use super::parse::{parse_feed, ParseErrorKind};
 use super::rehighlight::rules_for;
 
 /// What a poll did, for summaries.
@@ -22,6 +22,12 @@ use super::rehighlight::rules_for;
 pub enum PollStatus {
     /// 200 with a body that parsed.
     Modified {
+        bytes: u64,
+    },
+    /// 200 with a body that parsed only in part: the articles read are kept and
+    /// `state.warning` says what is missing (`partial: ...` when the document broke,
+    /// `warning: ...` when it holds what tidings does not read). Neither ok nor failed.
+    Partial {
         bytes: u64,
     },
     /// 304, or a file that did not change: nothing parsed.
@@ -158,6 +164,7 @@ pub fn process_outcome(
                     state.last_modified = last_modified;
                     state.moved_to = permanent_redirect;
                     state.discovered = None;
+                    state.warning = parsed.warning();
                     if parsed.title.is_some() {
                         state.feed_title = parsed.title;
                     }
@@ -167,23 +174,29 @@ pub fn process_outcome(
                             rules_for(highlighter, &article.meta.title, &article.body);
                     }
                     succeed(&mut state, now, interval, not_before, parsed.interval_hint);
-                    (state, PollStatus::Modified { bytes }, articles)
+                    let status = if state.warning.is_some() {
+                        PollStatus::Partial { bytes }
+                    } else {
+                        PollStatus::Modified { bytes }
+                    };
+                    (state, status, articles)
                 }
                 Err(error) => {
-                    let (kind, message) = if discover::looks_like_html(&text) {
-                        let links = discover::feed_links(&text, feed_url);
-                        state.discovered = links.first().cloned();
-                        let message = match links.first() {
-                            Some(link) => format!(
-                                "not a feed: this is a web page; its feed is {link} (use that url in the config)"
-                            ),
-                            None => "not a feed: this is a web page that links to no feed".to_string(),
-                        };
-                        (ErrorKind::NotAFeed, message)
-                    } else if error.message.starts_with("not a feed") {
-                        (ErrorKind::NotAFeed, error.message)
-                    } else {
-                        (ErrorKind::Parse, error.message)
+                    let (kind, message) = match error.kind {
+                        // A web page is not a feed, even one that is not well-formed XML.
+                        _ if discover::looks_like_html(&text) => {
+                            let links = discover::feed_links(&text, feed_url);
+                            state.discovered = links.first().cloned();
+                            let message = match links.first() {
+                                Some(link) => format!(
+                                    "not a feed: this is a web page; its feed is {link} (use that url in the config)"
+                                ),
+                                None => "not a feed: this is a web page that links to no feed".to_string(),
+                            };
+                            (ErrorKind::NotAFeed, message)
+                        }
+                        ParseErrorKind::NotAFeed => (ErrorKind::NotAFeed, error.message),
+                        ParseErrorKind::Syntax { .. } => (ErrorKind::Parse, error.message),
                     };
                     fail(&mut state, now, kind, message, None);
                     (state, PollStatus::Failed, Vec::new())
@@ -248,6 +261,7 @@ pub fn is_due(state: &FeedState, now: DateTime<Utc>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::WarningKind;
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_790_000_000, 0).unwrap()
@@ -373,6 +387,113 @@ mod tests {
         assert_eq!(state.error_kind, Some(ErrorKind::NotAFeed));
         assert_eq!(state.discovered.as_deref(), Some("https://e.x/feed.xml"));
         assert!(state.last_error.unwrap().contains("https://e.x/feed.xml"));
+    }
+
+    #[test]
+    fn a_broken_document_is_partial_with_its_items_and_position() {
+        let broken = "<rss version=\"2.0\"><channel><title>Feed</title>\n<item><guid>1</guid><title>One</title></item>\n<item><guid>2</guid><title>Two</tit></item></channel></rss>";
+        let (state, status, articles) = process_outcome(
+            "u",
+            &no_rules(),
+            FeedState::new("u"),
+            modified(broken),
+            Duration::from_secs(60),
+            now(),
+        );
+        assert_eq!(
+            status,
+            PollStatus::Partial {
+                bytes: broken.len() as u64
+            }
+        );
+        assert_eq!(articles.len(), 1);
+        // Not a failure: no error, no backoff, validators kept.
+        assert!(!state.is_failing());
+        assert_eq!(state.failures, 0);
+        assert_eq!(state.etag.as_deref(), Some("\"v1\""));
+        let warning = state.warning.unwrap();
+        assert_eq!(warning.kind, WarningKind::Partial);
+        assert!(
+            warning
+                .message
+                .starts_with("XML error at line 3, column 31: "),
+            "{}",
+            warning.message
+        );
+        assert!(warning.message.ends_with("; kept the 1 item before it"));
+    }
+
+    #[test]
+    fn items_not_understood_are_a_warning_and_a_clean_parse_clears_it() {
+        let odd = r#"<rss version="2.0"><channel><title>Feed</title><x:item xmlns:x="urn:x"><title>One</title></x:item></channel></rss>"#;
+        let (state, status, articles) = process_outcome(
+            "u",
+            &no_rules(),
+            FeedState::new("u"),
+            modified(odd),
+            Duration::from_secs(60),
+            now(),
+        );
+        assert!(matches!(status, PollStatus::Partial { .. }));
+        assert!(articles.is_empty());
+        let warning = state.warning.clone().unwrap();
+        assert_eq!(warning.kind, WarningKind::NotUnderstood);
+        assert_eq!(
+            warning.message,
+            "root <rss> with no namespace: 1 <item> element, 0 understood"
+        );
+        // A 304 keeps it (the document did not change) ...
+        let (state, status, _) = process_outcome(
+            "u",
+            &no_rules(),
+            state,
+            FetchOutcome::NotModified { not_before: None },
+            Duration::from_secs(60),
+            now(),
+        );
+        assert_eq!(status, PollStatus::NotModified);
+        assert_eq!(state.warning, Some(warning));
+        // ... and a clean document clears it.
+        let (state, status, _) = process_outcome(
+            "u",
+            &no_rules(),
+            state,
+            modified(RSS),
+            Duration::from_secs(60),
+            now(),
+        );
+        assert!(matches!(status, PollStatus::Modified { .. }));
+        assert_eq!(state.warning, None);
+    }
+
+    #[test]
+    fn parse_failures_are_classified_by_kind() {
+        let run = |body: &str| {
+            process_outcome(
+                "u",
+                &no_rules(),
+                FeedState::new("u"),
+                modified(body),
+                Duration::from_secs(60),
+                now(),
+            )
+        };
+        let (state, status, _) = run("<rss><channel><title>x</tit></channel></rss>");
+        assert_eq!(status, PollStatus::Failed);
+        assert_eq!(state.error_kind, Some(ErrorKind::Parse));
+        assert!(state
+            .last_error
+            .unwrap()
+            .starts_with("XML error at line 1, column 23: "));
+        let (state, _, _) = run("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"><url><loc>x</loc></url></urlset>");
+        assert_eq!(state.error_kind, Some(ErrorKind::NotAFeed));
+        assert_eq!(
+            state.last_error.as_deref(),
+            Some("not a feed (root element <urlset> in namespace http://www.sitemaps.org/schemas/sitemap/0.9; expected <rss>, <rdf:RDF> or <feed>)")
+        );
+        // A web page that is not even well-formed XML is still "not a feed".
+        let (state, _, _) = run("<p>Hello <br> world</p>");
+        assert_eq!(state.error_kind, Some(ErrorKind::NotAFeed));
     }
 
     #[test]

@@ -437,6 +437,10 @@ impl Engine {
                     totals.ok += 1;
                     totals.bytes += bytes;
                 }
+                PollStatus::Partial { bytes } => {
+                    totals.partial += 1;
+                    totals.bytes += bytes;
+                }
                 PollStatus::NotModified => totals.not_modified += 1,
                 PollStatus::Failed => totals.failed += 1,
             }

@@ -152,6 +152,15 @@ impl Printer {
     ) -> String {
         let (label, detail) = match status {
             PollStatus::Modified { bytes } => ("ok", format!("{new} new, {}", human_bytes(bytes))),
+            PollStatus::Partial { bytes } => {
+                let warning = state.warning.as_ref();
+                let label = warning.map_or("partial", |w| w.kind.as_str());
+                let message = warning.map_or("", |w| w.message.as_str());
+                (
+                    label,
+                    format!("{new} new, {}; {message}", human_bytes(bytes)),
+                )
+            }
             PollStatus::NotModified => ("ok", "not modified".to_string()),
             PollStatus::Failed => {
                 let kind = state.error_kind.map_or("error", |k| k.as_str());
@@ -223,6 +232,11 @@ fn totals_line(t: &RunTotals) -> String {
     } else {
         String::new()
     };
+    let partial = if t.partial > 0 {
+        format!(", {} partial", t.partial)
+    } else {
+        String::new()
+    };
     let full_text = if t.full_text.wanted > 0 {
         format!(
             " · full text: {} saved, {} failed",
@@ -232,7 +246,7 @@ fn totals_line(t: &RunTotals) -> String {
         String::new()
     };
     format!(
-        "{} feeds: {} ok, {} not modified, {} failed{waiting} · {} new articles{full_text} · {} · {:.2}s",
+        "{} feeds: {} ok{partial}, {} not modified, {} failed{waiting} · {} new articles{full_text} · {} · {:.2}s",
         t.feeds,
         t.ok,
         t.not_modified,

@@ -9,7 +9,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use super::error::Result;
 use crate::model::{
     ArticleBody, ArticleId, ArticleMeta, BodyKind, DueReason, ErrorKind, FeedId, FeedState,
-    NewArticle,
+    FeedWarning, NewArticle, WarningKind,
 };
 
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction: taking the write lock up front means a busy
@@ -99,12 +99,30 @@ fn error_kind_from_key(s: &str) -> ErrorKind {
     }
 }
 
+fn warning_kind_key(k: WarningKind) -> &'static str {
+    match k {
+        WarningKind::Partial => "partial",
+        WarningKind::NotUnderstood => "not-understood",
+    }
+}
+
+fn warning_from_columns(message: Option<String>, kind: Option<String>) -> Option<Box<FeedWarning>> {
+    Some(Box::new(FeedWarning {
+        kind: match kind.as_deref() {
+            Some("partial") => WarningKind::Partial,
+            _ => WarningKind::NotUnderstood,
+        },
+        message: message?,
+    }))
+}
+
 // ---- feeds ----
 
 pub fn load_feed_states(conn: &Connection) -> Result<Vec<FeedState>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, url, feed_title, etag, last_modified, last_success, last_attempt, last_error,
-                error_kind, failures, next_due, moved_to, discovered, due_reason
+                error_kind, failures, next_due, moved_to, discovered, due_reason, warning,
+                warning_kind
          FROM feeds",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -125,6 +143,7 @@ pub fn load_feed_states(conn: &Connection) -> Result<Vec<FeedState>> {
             moved_to: r.get(11)?,
             discovered: r.get(12)?,
             due_reason: DueReason::from_key(&r.get::<_, String>(13)?),
+            warning: warning_from_columns(r.get(14)?, r.get(15)?),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -134,15 +153,16 @@ pub fn save_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO feeds (id, url, feed_title, etag, last_modified, last_success, last_attempt,
                             last_error, error_kind, failures, next_due, moved_to, discovered,
-                            due_reason)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                            due_reason, warning, warning_kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT(id) DO UPDATE SET
             url = excluded.url, feed_title = excluded.feed_title, etag = excluded.etag,
             last_modified = excluded.last_modified, last_success = excluded.last_success,
             last_attempt = excluded.last_attempt, last_error = excluded.last_error,
             error_kind = excluded.error_kind, failures = excluded.failures,
             next_due = excluded.next_due, moved_to = excluded.moved_to,
-            discovered = excluded.discovered, due_reason = excluded.due_reason",
+            discovered = excluded.discovered, due_reason = excluded.due_reason,
+            warning = excluded.warning, warning_kind = excluded.warning_kind",
     )?;
     stmt.execute(params![
         s.id.0 as i64,
@@ -159,6 +179,8 @@ pub fn save_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
         s.moved_to,
         s.discovered,
         s.due_reason.as_str(),
+        s.warning.as_ref().map(|w| w.message.as_str()),
+        s.warning.as_ref().map(|w| warning_kind_key(w.kind)),
     ])?;
     Ok(())
 }

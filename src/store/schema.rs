@@ -113,6 +113,12 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX articles_unread_counts ON articles(feed_id, highlights) WHERE read = 0;
     CREATE INDEX articles_highlighted ON articles(id) WHERE highlights != '';
     ",
+    // 5: a feed parsed only in part keeps a warning (`FeedState::warning`), shown as
+    // `partial` or `warning` beside its title; NULL for a clean parse.
+    "
+    ALTER TABLE feeds ADD COLUMN warning TEXT;
+    ALTER TABLE feeds ADD COLUMN warning_kind TEXT;  -- 'partial' | 'not-understood'
+    ",
 ];
 
 /// The schema version this build writes.

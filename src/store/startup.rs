@@ -150,6 +150,7 @@ mod tests {
                 content: "text".into(),
             },
             updated: None,
+            enclosures: Vec::new(),
         }
     }
 

@@ -161,6 +161,7 @@ impl Convert {
                 },
                 body,
                 updated: a.updated,
+                enclosures: Vec::new(),
             },
         }
     }

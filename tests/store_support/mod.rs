@@ -44,6 +44,7 @@ pub fn article_at(feed_url: &str, n: u32, published: DateTime<Utc>) -> NewArticl
             content: format!("<p>Body of article {n}</p>"),
         },
         updated: None,
+        enclosures: Vec::new(),
     }
 }
 

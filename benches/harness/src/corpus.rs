@@ -434,6 +434,7 @@ pub fn store_articles(
                 content: i.html,
             },
             updated: None,
+            enclosures: Vec::new(),
         })
         .collect()
 }
