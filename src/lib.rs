@@ -15,6 +15,7 @@ pub mod highlight;
 pub mod model;
 pub mod opml;
 pub mod paths;
+pub mod query;
 pub mod readability;
 pub mod store;
 pub mod styled;

@@ -69,6 +69,34 @@ pub const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) WITHOUT ROWID;
     ",
+    // 2: search and kill rules (issue 9). `hidden` marks what a kill rule hides. The
+    // full-text index holds each article's title, author and text (its body with HTML
+    // stripped, see `query::body_text`), keyed by `bodies.ref`: sequential keys keep the
+    // index about a third smaller than random article ids would. Contentless: the text is
+    // not stored twice. The index is filled by the writer when it is idle, in key order, up
+    // to `meta.fts_indexed_upto` (see `queries::index_pending`): filling it here would stop
+    // the first start after an upgrade for tens of seconds on a big store, and indexing in
+    // the refresh's write path would double its cost. Searches read articles not indexed yet
+    // directly (`search.rs`). Every article gets a body row first, so that every article has
+    // a key in the index.
+    "
+    ALTER TABLE articles ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+    CREATE TEMP TABLE bodiless AS
+        SELECT id,
+               (SELECT coalesce(max(ref), 0) FROM bodies) + row_number() OVER (ORDER BY id) AS ref
+        FROM articles
+        WHERE body IS NULL OR body NOT IN (SELECT ref FROM bodies);
+    INSERT INTO bodies (ref, body_kind, content) SELECT ref, 'html', '' FROM temp.bodiless;
+    UPDATE articles SET body = (SELECT ref FROM temp.bodiless b WHERE b.id = articles.id)
+        WHERE id IN (SELECT id FROM temp.bodiless);
+    DROP TABLE temp.bodiless;
+    CREATE INDEX articles_body ON articles(body);
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, author, text,
+        content = '', contentless_delete = 1,
+        tokenize = \"unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '_'\"
+    );
+    ",
 ];
 
 /// The schema version this build writes.
@@ -131,4 +159,19 @@ pub fn check_read_only(conn: &Connection, path: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_index_splits_words_as_the_query_module_does() {
+        let step = super::MIGRATIONS
+            .iter()
+            .find(|s| s.contains("CREATE VIRTUAL TABLE articles_fts"))
+            .expect("a migration creates the index");
+        assert!(
+            step.contains(&format!("tokenize = \"{}\"", crate::query::FTS_TOKENIZER)),
+            "the FTS tokenizer options in the migration differ from query::FTS_TOKENIZER"
+        );
+    }
 }

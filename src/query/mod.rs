@@ -1,0 +1,88 @@
+//! The query language used everywhere (search, views, kill rules, `list --query`): parsing
+//! with positioned errors, printing, word splitting as the full-text index does it, and the
+//! in-memory evaluator. The SQL evaluator lives with the store (`store/search.rs`); both
+//! read the same tree and must agree. Pure: no I/O, no terminal, no SQL.
+//!
+//! ```text
+//! unread and (tag:rust or hl) -title:sponsored age<7d
+//! ```
+
+mod ast;
+mod error;
+mod eval;
+mod ignore;
+mod parse;
+mod text;
+mod tokenize;
+mod unicode_table;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::FeedId;
+
+pub use ast::{term_tokens, AgeCmp, AgeUnit, Expr, Field, Query, Term};
+pub use error::{QueryError, QueryErrorKind};
+pub use eval::{day_start, feed_matches, tag_matches, Article, Subject};
+pub use ignore::{FeedRef, IgnoreAction, IgnoreRule, IgnoreRules};
+pub use parse::parse;
+pub use text::{body_text, html_to_text};
+pub use tokenize::{has_token, tokens, TokenList, FTS_TOKENIZER};
+
+impl std::str::FromStr for Query {
+    type Err = QueryError;
+    fn from_str(s: &str) -> Result<Query, QueryError> {
+        parse(s)
+    }
+}
+
+/// A feed as `feed:` and `tag:` see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedInfo {
+    pub id: FeedId,
+    /// The display title: the config's title, else the feed's own, else its url.
+    pub title: String,
+    pub url: String,
+    pub tags: Vec<String>,
+}
+
+/// What evaluating a query needs besides the article: the time, the highlight rules' labels
+/// (for `hl:NAME`) and, for the store's evaluator, the feeds (for `feed:` and `tag:`).
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    pub now: DateTime<Utc>,
+    /// Label of each highlight rule, by rule index (`Highlighter::label`).
+    pub rule_labels: Vec<String>,
+    /// Every known feed (the config's and the store's).
+    pub feeds: Vec<FeedInfo>,
+}
+
+impl Context {
+    /// Indices of the highlight rules named `name` (case-insensitively).
+    pub fn rules_named(&self, name: &str) -> Vec<u16> {
+        let name = name.to_lowercase();
+        self.rule_labels
+            .iter()
+            .enumerate()
+            .filter(|(_, label)| label.to_lowercase() == name)
+            .map(|(i, _)| i as u16)
+            .collect()
+    }
+
+    /// Feeds whose title or url contains `needle`.
+    pub fn feeds_matching(&self, needle: &str) -> Vec<FeedId> {
+        self.feeds
+            .iter()
+            .filter(|f| feed_matches(needle, &f.title, &f.url))
+            .map(|f| f.id)
+            .collect()
+    }
+
+    /// Feeds tagged `tag`.
+    pub fn feeds_tagged(&self, tag: &str) -> Vec<FeedId> {
+        self.feeds
+            .iter()
+            .filter(|f| tag_matches(tag, &f.tags))
+            .map(|f| f.id)
+            .collect()
+    }
+}
