@@ -344,16 +344,17 @@ impl Parser<'_> {
     }
 
     fn or(&mut self) -> Result<Expr, QueryError> {
-        let mut children = vec![self.and()?];
+        let mut children = vec![self.and(None)?];
         while let Some((Tok::Or, _)) = self.peek() {
             self.next += 1;
-            children.push(self.operand("`or`")?);
+            children.push(self.and(Some("`or`"))?);
         }
         Ok(one_or(children, Expr::Or))
     }
 
-    fn and(&mut self) -> Result<Expr, QueryError> {
-        let mut children = vec![self.unary(None)?];
+    /// Terms joined by `and` (or nothing); `after` names what came before, for errors.
+    fn and(&mut self, after: Option<&str>) -> Result<Expr, QueryError> {
+        let mut children = vec![self.unary(after)?];
         loop {
             match self.peek() {
                 Some((Tok::And, _)) => {
