@@ -55,9 +55,8 @@ pub fn parse(input: &str) -> Result<Query, QueryError> {
         parens: 0,
     };
     let root = p.or()?;
-    if let Some((tok, at)) = p.peek() {
-        // `or()` stops only before `)` (anything else starts or joins a term).
-        debug_assert_eq!(*tok, Tok::Close);
+    if let Some((_, at)) = p.peek() {
+        // `or()` stops only before a `)` it has no `(` for: anything else joins a term.
         return Err(QueryError::new(QueryErrorKind::UnexpectedClose, input, *at));
     }
     Ok(Query { root })
