@@ -4,9 +4,7 @@
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
-use tidings::query::{
-    has_token, parse, AgeCmp, AgeUnit, Expr, Field, Query, QueryErrorKind, Term,
-};
+use tidings::query::{has_token, parse, AgeCmp, AgeUnit, Expr, Field, Query, QueryErrorKind, Term};
 
 fn words(field: Field, text: &str, prefix: bool) -> Expr {
     Expr::Term(Term::Words {
@@ -43,7 +41,10 @@ fn terms() {
     assert_eq!(root("title:Rust"), words(Field::Title, "Rust", false));
     assert_eq!(root("TEXT:\"a b\""), words(Field::Text, "a b", false));
     assert_eq!(root("author:ann*"), words(Field::Author, "ann", true));
-    assert_eq!(root("feed:\"rust gazette\""), t(Term::Feed("rust gazette".into())));
+    assert_eq!(
+        root("feed:\"rust gazette\""),
+        t(Term::Feed("rust gazette".into()))
+    );
     assert_eq!(root("tag:Rust"), t(Term::Tag("Rust".into())));
     assert_eq!(root("UNREAD"), t(Term::Unread));
     assert_eq!(root("read"), t(Term::Read));
@@ -80,7 +81,10 @@ fn terms() {
 fn precedence_not_then_and_then_or() {
     assert_eq!(
         root("a b or c -d"),
-        Expr::Or(vec![Expr::And(vec![w("a"), w("b")]), Expr::And(vec![w("c"), not(w("d"))])])
+        Expr::Or(vec![
+            Expr::And(vec![w("a"), w("b")]),
+            Expr::And(vec![w("c"), not(w("d"))])
+        ])
     );
     assert_eq!(
         root("a and (b or c) and not d"),
@@ -114,26 +118,56 @@ fn errors_name_the_column() {
     assert_eq!(error("   ").0, 1);
     let (col, kind) = error("unread and (tag:rust or");
     assert_eq!(col, 24);
-    assert!(matches!(kind, QueryErrorKind::ExpectedTerm { .. }), "{kind:?}");
+    assert!(
+        matches!(kind, QueryErrorKind::ExpectedTerm { .. }),
+        "{kind:?}"
+    );
     assert_eq!(error("(a b").0, 1);
     assert_eq!(error("(a b").1, QueryErrorKind::UnclosedParen);
     assert_eq!(error("a b)"), (4, QueryErrorKind::UnexpectedClose));
     assert_eq!(error(")"), (1, QueryErrorKind::UnexpectedClose));
     assert_eq!(error("a \"b c"), (3, QueryErrorKind::UnclosedQuote));
-    assert_eq!(error("zz:top"), (1, QueryErrorKind::UnknownField("zz".into())));
-    assert_eq!(error("a title:"), (9, QueryErrorKind::MissingValue("title".into())));
+    assert_eq!(
+        error("zz:top"),
+        (1, QueryErrorKind::UnknownField("zz".into()))
+    );
+    assert_eq!(
+        error("a title:"),
+        (9, QueryErrorKind::MissingValue("title".into()))
+    );
     assert_eq!(error("a ++"), (3, QueryErrorKind::NoWords("++".into())));
-    assert_eq!(error("age<7y"), (1, QueryErrorKind::BadAge("age<7y".into())));
-    assert_eq!(error("after:2026-13-01"), (7, QueryErrorKind::BadDate("2026-13-01".into())));
-    assert!(matches!(error("a or or b"), (6, QueryErrorKind::ExpectedTerm { .. })));
-    assert!(matches!(error("and a"), (1, QueryErrorKind::ExpectedTerm { .. })));
-    assert!(matches!(error("a - b"), (4, QueryErrorKind::ExpectedTerm { .. })));
-    assert!(matches!(error("()"), (2, QueryErrorKind::ExpectedTerm { .. })));
+    assert_eq!(
+        error("age<7y"),
+        (1, QueryErrorKind::BadAge("age<7y".into()))
+    );
+    assert_eq!(
+        error("after:2026-13-01"),
+        (7, QueryErrorKind::BadDate("2026-13-01".into()))
+    );
+    assert!(matches!(
+        error("a or or b"),
+        (6, QueryErrorKind::ExpectedTerm { .. })
+    ));
+    assert!(matches!(
+        error("and a"),
+        (1, QueryErrorKind::ExpectedTerm { .. })
+    ));
+    assert!(matches!(
+        error("a - b"),
+        (4, QueryErrorKind::ExpectedTerm { .. })
+    ));
+    assert!(matches!(
+        error("()"),
+        (2, QueryErrorKind::ExpectedTerm { .. })
+    ));
     // Columns count characters, not bytes.
     assert_eq!(error("Zürich )").0, 8);
     let deep = format!("{}a{}", "(".repeat(100), ")".repeat(100));
     assert_eq!(error(&deep).1, QueryErrorKind::TooDeep);
-    assert_eq!(error(&format!("{}a", "-".repeat(1000))).1, QueryErrorKind::TooDeep);
+    assert_eq!(
+        error(&format!("{}a", "-".repeat(1000))).1,
+        QueryErrorKind::TooDeep
+    );
 }
 
 #[test]
@@ -163,7 +197,10 @@ fn printing_is_canonical() {
         ("a OR (b OR c)", "a or (b or c)"),
         ("NOT a", "-a"),
         ("not (a or b)", "-(a or b)"),
-        ("\"open source\" title:\"read\"", "\"open source\" title:\"read\""),
+        (
+            "\"open source\" title:\"read\"",
+            "\"open source\" title:\"read\"",
+        ),
         ("feed:x* tag:a:b", "feed:x* tag:\"a:b\""),
         ("\"a*\"", "\"a*\""),
         ("age<07D", "age<7d"),
@@ -257,8 +294,8 @@ fn check_outcome(input: &str) {
     match parse(input) {
         Ok(q) => {
             let printed = q.to_string();
-            let again = parse(&printed)
-                .unwrap_or_else(|e| panic!("{input:?} printed as {printed:?}: {e}"));
+            let again =
+                parse(&printed).unwrap_or_else(|e| panic!("{input:?} printed as {printed:?}: {e}"));
             assert_eq!(again, q, "{input:?} printed as {printed:?}");
         }
         Err(e) => {
