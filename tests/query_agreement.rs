@@ -14,7 +14,11 @@ use tidings::query::{
 use tidings::store::{Filter, OpenMode, Store};
 
 const FEEDS: [(&str, &str, &[&str]); 3] = [
-    ("https://alpha.example.org/feed.xml", "Alpha News", &["tech", "Rust"]),
+    (
+        "https://alpha.example.org/feed.xml",
+        "Alpha News",
+        &["tech", "Rust"],
+    ),
     ("https://beta.example.net/atom", "Beta Weekly", &["local"]),
     ("https://gamma.example.org/rss", "Gamma", &[]),
 ];
@@ -67,7 +71,10 @@ fn fixture_articles() -> Vec<(NewArticle, usize)> {
         let title = format!("{} {}", pick(0), pick(1)).replace(['<', '>'], " ");
         let content = format!("<p>{} and {}</p><p>{}</p>", pick(2), pick(3), pick(4));
         let (kind, content) = if i % 5 == 4 {
-            (BodyKind::Text, content.replace("<p>", " ").replace("</p>", " "))
+            (
+                BodyKind::Text,
+                content.replace("<p>", " ").replace("</p>", " "),
+            )
         } else {
             (BodyKind::Html, content)
         };
@@ -140,9 +147,35 @@ thread_local! {
 }
 
 const WORDS: &[&str] = &[
-    "rust", "RUST", "rust-lang", "lang", "zürich", "ZÜRICH", "zurich", "open source", "open",
-    "source", "café", "cafe", "snake_case", "snake", "c", "σίσυφος", "日本語", "don't", "t",
-    "foobar", "foo", "bar", "compiler", "comp", "kernel", "cve 2026", "ann", "ström", "a b",
+    "rust",
+    "RUST",
+    "rust-lang",
+    "lang",
+    "zürich",
+    "ZÜRICH",
+    "zurich",
+    "open source",
+    "open",
+    "source",
+    "café",
+    "cafe",
+    "snake_case",
+    "snake",
+    "c",
+    "σίσυφος",
+    "日本語",
+    "don't",
+    "t",
+    "foobar",
+    "foo",
+    "bar",
+    "compiler",
+    "comp",
+    "kernel",
+    "cve 2026",
+    "ann",
+    "ström",
+    "a b",
 ];
 
 fn leaf() -> impl Strategy<Value = Expr> {

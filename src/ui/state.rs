@@ -268,6 +268,20 @@ impl AppState {
         let mut sorted: Vec<usize> = (0..articles.len()).collect();
         match self.config.sort {
             SortOrder::Date => sorted.sort_by(|&a, &b| date_order(&articles[a], &articles[b])),
+            SortOrder::OldestFirst => {
+                sorted.sort_by(|&a, &b| date_order(&articles[b], &articles[a]));
+            }
+            SortOrder::Feed => {
+                // Feeds in config order (the order of the feeds pane), newest first in each.
+                let pos = |a: &ArticleMeta| self.feed_index.get(&a.feed).copied();
+                sorted.sort_by(|&a, &b| {
+                    let (fa, fb) = (pos(&articles[a]), pos(&articles[b]));
+                    fa.is_none()
+                        .cmp(&fb.is_none())
+                        .then(fa.cmp(&fb))
+                        .then_with(|| date_order(&articles[a], &articles[b]))
+                });
+            }
             SortOrder::HighlightFirst => {
                 let hl = &self.highlighter;
                 let rank = |a: &ArticleMeta| a.highlights.iter().map(|&r| hl.priority(r)).max();
