@@ -3,13 +3,16 @@
 
 mod ansi;
 mod feeds;
+mod ignore;
 mod list;
 mod moved;
 mod opml;
 mod output;
+mod query;
 mod refresh;
 mod show;
 mod state;
+mod views;
 
 use std::process::ExitCode;
 
@@ -21,7 +24,9 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
     let env = Environment::resolve(global)?;
     let result = match command {
         CommandArgs::Refresh => refresh::run(&env),
-        CommandArgs::List(args) => list::run(&env, &args),
+        CommandArgs::List(args) => list::run(&env, args.query.as_deref(), &args.filters),
+        CommandArgs::Search(args) => list::run(&env, Some(&args.query), &args.filters),
+        CommandArgs::Views(args) => views::run(&env, &args),
         CommandArgs::Show(args) => show::run(&env, &args),
         CommandArgs::ImportOpml { file } => opml::import(&env, &file),
         CommandArgs::ExportOpml => opml::export(&env),

@@ -85,12 +85,22 @@ fn count(conn: &Connection, sql: &str, params: &[Value]) -> Result<usize> {
     Ok(n.max(0) as usize)
 }
 
-/// Applies what changed in `rules` (see the module doc). Run it in a transaction.
-pub fn apply(
-    conn: &Connection,
-    rules: &[IgnoreRule],
-    ctx: &Context,
-) -> Result<Option<IgnoreReport>> {
+/// What applying `rules` now has to do.
+struct Plan {
+    /// The hide rules (indices into the rules).
+    hide: Vec<usize>,
+    hide_fp: String,
+    /// The hide rules changed since the `hidden` flags were computed.
+    hide_changed: bool,
+    /// A hide rule depends on the time: recompute on every call.
+    hide_timed: bool,
+    /// `read` and `drop` rules not applied yet.
+    new: Vec<usize>,
+    /// Fingerprints of every `read` and `drop` rule (what is applied once this pass is done).
+    applied: Vec<String>,
+}
+
+fn plan(conn: &Connection, rules: &[IgnoreRule], ctx: &Context) -> Result<Plan> {
     let highlights = meta_get(conn, HIGHLIGHT_KEY)?.unwrap_or_default();
     let fps: Vec<u64> = rules
         .iter()
@@ -108,17 +118,46 @@ pub fn apply(
         let list: Vec<String> = hide.iter().map(|&i| fps[i].to_string()).collect();
         list.join(",")
     };
-    let hide_due = meta_get(conn, IGNORE_HIDE_KEY)?.as_deref() != Some(hide_fp.as_str())
-        || hide.iter().any(|&i| rules[i].query.uses_time());
-    let new: Vec<usize> = (0..rules.len())
-        .filter(|&i| rules[i].action != IgnoreAction::Hide && !applied.contains(&fps[i]))
-        .collect();
-    let still: Vec<String> = (0..rules.len())
-        .filter(|&i| rules[i].action != IgnoreAction::Hide)
-        .map(|i| fps[i].to_string())
-        .collect();
+    // No hide rule and no stored fingerprint: nothing was ever hidden.
+    let stored_hide = meta_get(conn, IGNORE_HIDE_KEY)?.unwrap_or_default();
+    Ok(Plan {
+        hide_changed: stored_hide != hide_fp,
+        hide_timed: hide.iter().any(|&i| rules[i].query.uses_time()),
+        hide_fp,
+        new: (0..rules.len())
+            .filter(|&i| rules[i].action != IgnoreAction::Hide && !applied.contains(&fps[i]))
+            .collect(),
+        applied: (0..rules.len())
+            .filter(|&i| rules[i].action != IgnoreAction::Hide)
+            .map(|i| fps[i].to_string())
+            .collect(),
+        hide,
+    })
+}
+
+/// Whether `rules` changed since they were last applied (time alone does not count).
+pub fn changed(conn: &Connection, rules: &[IgnoreRule], ctx: &Context) -> Result<bool> {
+    let plan = plan(conn, rules, ctx)?;
+    Ok(plan.hide_changed || !plan.new.is_empty())
+}
+
+/// Applies what changed in `rules` (see the module doc). Run it in a transaction.
+pub fn apply(
+    conn: &Connection,
+    rules: &[IgnoreRule],
+    ctx: &Context,
+) -> Result<Option<IgnoreReport>> {
+    let Plan {
+        hide,
+        hide_fp,
+        hide_changed,
+        hide_timed,
+        new,
+        applied,
+    } = plan(conn, rules, ctx)?;
+    let hide_due = hide_changed || hide_timed;
     let record = |conn: &Connection| -> Result<()> {
-        meta_set(conn, IGNORE_APPLIED_KEY, &still.join(","))?;
+        meta_set(conn, IGNORE_APPLIED_KEY, &applied.join(","))?;
         meta_set(conn, IGNORE_HIDE_KEY, &hide_fp)
     };
     if !hide_due && new.is_empty() {

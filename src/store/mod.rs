@@ -208,6 +208,11 @@ impl Store {
         })
     }
 
+    /// Whether the kill rules changed since they were last applied to the stored articles.
+    pub fn ignore_rules_changed(&self, rules: &[IgnoreRule], ctx: &Context) -> Result<bool> {
+        self.read(|c| ignore::changed(c, rules, ctx))
+    }
+
     /// Applies the kill rules to the stored articles if they changed since the last time
     /// (see [`IgnoreReport`]); None when there was nothing to do.
     pub fn apply_ignore_rules(
