@@ -86,6 +86,15 @@ fn example_config_parses_and_shows_the_defaults() {
     assert!(!config.keys.is_empty());
     assert!(!config.boilerplate.is_empty());
     assert!(config.retention.max_age_days.is_some());
+    assert_eq!(config.mouse, d.mouse);
+    assert!(config.views.len() >= 2);
+    let actions: Vec<_> = config.ignore.iter().map(|r| r.action).collect();
+    assert!(
+        [IgnoreAction::Hide, IgnoreAction::Read, IgnoreAction::Drop]
+            .iter()
+            .all(|a| actions.contains(a)),
+        "config.example.toml shows every kill rule action"
+    );
     // Every feed url is distinct, so every feed has its own identity.
     let mut ids: Vec<_> = config.feeds.iter().map(FeedConfig::id).collect();
     ids.dedup();
