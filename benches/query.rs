@@ -49,17 +49,25 @@ struct Vocabulary {
 impl Vocabulary {
     fn new() -> Vocabulary {
         const SYLLABLES: [&str; 24] = [
-            "ka", "ro", "mi", "te", "su", "la", "ne", "po", "di", "gu", "ver", "tion", "al",
-            "ing", "er", "str", "on", "an", "is", "ex", "qua", "bel", "dor", "fin",
+            "ka", "ro", "mi", "te", "su", "la", "ne", "po", "di", "gu", "ver", "tion", "al", "ing",
+            "er", "str", "on", "an", "is", "ex", "qua", "bel", "dor", "fin",
         ];
         let mut rng = Rng(0x5EED);
         let mut words: Vec<String> = (0..20_000)
             .map(|_| {
                 let n = 1 + rng.below(4);
-                (0..n).map(|_| SYLLABLES[rng.below(SYLLABLES.len())]).collect()
+                (0..n)
+                    .map(|_| SYLLABLES[rng.below(SYLLABLES.len())])
+                    .collect()
             })
             .collect();
-        for (rank, word) in [(40, "rust"), (300, "compiler"), (900, "open"), (2500, "source"), (3000, "kernel")] {
+        for (rank, word) in [
+            (40, "rust"),
+            (300, "compiler"),
+            (900, "open"),
+            (2500, "source"),
+            (3000, "kernel"),
+        ] {
             words[rank] = word.to_string();
         }
         let mut total = 0.0;
@@ -174,7 +182,9 @@ fn context() -> Context {
 fn filled_store(dir: &Path, vocab: &Vocabulary, n: usize) -> Store {
     let store = Store::open(dir, OpenMode::ReadWrite).unwrap().store;
     for i in 0..FEEDS {
-        store.save_feed_state(&FeedState::new(&feed_url(i))).unwrap();
+        store
+            .save_feed_state(&FeedState::new(&feed_url(i)))
+            .unwrap();
     }
     for from in (0..n).step_by(5000) {
         store
@@ -190,7 +200,8 @@ fn index_all(store: &Store) {
 
 fn db_size(dir: &Path) -> u64 {
     let conn = rusqlite::Connection::open(dir.join(DB_FILE)).unwrap();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
     let pages: u64 = conn
         .query_row("PRAGMA page_count", [], |r| r.get::<_, i64>(0))
         .unwrap() as u64;
@@ -208,7 +219,9 @@ fn bench_query(c: &mut Criterion) {
     let ctx = context();
 
     let q = "unread and (tag:rust or hl) -title:\"open source\" age<30d";
-    c.bench_function("query/parse", |b| b.iter(|| black_box(parse(black_box(q)).unwrap())));
+    c.bench_function("query/parse", |b| {
+        b.iter(|| black_box(parse(black_box(q)).unwrap()))
+    });
 
     // The cost of the index: indexing 10,000 articles (done by the writer when idle, off
     // the refresh's path), next to inserting them (`store/insert_10k` in benches/store.rs).
