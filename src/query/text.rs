@@ -93,8 +93,8 @@ struct Tag<'a> {
 fn read_tag(html: &str, at: usize) -> Option<Tag<'_>> {
     let rest = &html[at + 1..];
     let first = *rest.as_bytes().first()?;
-    if rest.starts_with("!--") {
-        let end = rest[3..]
+    if let Some(comment) = rest.strip_prefix("!--") {
+        let end = comment
             .find("-->")
             .map_or(html.len(), |k| at + 1 + 3 + k + 3);
         return Some(Tag {

@@ -44,7 +44,7 @@ fn fold(c: char) -> char {
     let i = FOLD_RUNS.partition_point(|&(start, _, _, _)| start <= cp);
     if let Some(&(start, count, delta, stride)) = FOLD_RUNS.get(i.wrapping_sub(1)) {
         let off = cp - start;
-        if off % u32::from(stride) == 0 && off / u32::from(stride) < u32::from(count) {
+        if off.is_multiple_of(u32::from(stride)) && off / u32::from(stride) < u32::from(count) {
             return char::from_u32(cp.wrapping_add_signed(delta)).unwrap_or(c);
         }
     }

@@ -179,7 +179,7 @@ pub fn apply(
         let mut params = Vec::new();
         let cond = condition_with(&rules[i].query, ctx, pending, &mut params);
         let mut stmt = conn.prepare(&format!(
-            "SELECT a.id, a.feed_id FROM articles a WHERE a.starred = 0 AND ({cond})"
+            "SELECT a.id, a.feed_id FROM articles a NOT INDEXED WHERE a.starred = 0 AND ({cond})"
         ))?;
         let mut by_feed: HashMap<i64, Vec<i64>> = HashMap::new();
         let mut rows = stmt.query(params_from_iter(params.iter()))?;
@@ -208,7 +208,7 @@ pub fn apply(
             conn.execute("UPDATE articles SET hidden = 0 WHERE hidden != 0", [])?
         } else {
             conn.prepare(&format!(
-                "UPDATE articles AS a SET hidden = 0 WHERE a.hidden != 0 \
+                "UPDATE articles AS a NOT INDEXED SET hidden = 0 WHERE a.hidden != 0 \
                  AND NOT coalesce(a.starred = 0 AND ({}), 0)",
                 group(&conds, "OR")
             ))?
@@ -218,7 +218,7 @@ pub fn apply(
             let mut params = Vec::new();
             let cond = condition_with(&rules[i].query, ctx, pending, &mut params);
             conn.prepare(&format!(
-                "UPDATE articles AS a SET hidden = 1 WHERE a.hidden = 0 AND a.starred = 0 \
+                "UPDATE articles AS a NOT INDEXED SET hidden = 1 WHERE a.hidden = 0 AND a.starred = 0 \
                  AND ({cond})"
             ))?
             .execute(params_from_iter(params.iter()))?;
@@ -235,7 +235,7 @@ pub fn apply(
             let caught = count(
                 conn,
                 &format!(
-                    "SELECT count(*) FROM articles a WHERE a.hidden != 0 AND ({cond}){not_earlier}"
+                    "SELECT count(*) FROM articles a NOT INDEXED WHERE a.hidden != 0 AND ({cond}){not_earlier}"
                 ),
                 &params,
             )?;
@@ -256,7 +256,7 @@ pub fn apply(
         let cond = condition_with(&rules[i].query, ctx, pending, &mut params);
         let caught = conn
             .prepare(&format!(
-                "UPDATE articles AS a SET read = 1 WHERE a.read = 0 AND a.hidden = 0 AND ({cond})"
+                "UPDATE articles AS a NOT INDEXED SET read = 1 WHERE a.read = 0 AND a.hidden = 0 AND ({cond})"
             ))?
             .execute(params_from_iter(params.iter()))?;
         report.rules.push(RuleReport {

@@ -28,7 +28,7 @@ pub use open::{DB_FILE, LOCK_FILE};
 pub use queries::FTS_INDEXED_UPTO;
 pub use retention::{GcFeed, GcReport};
 pub use schema::{LATEST as SCHEMA_VERSION, MIGRATIONS};
-pub use search::{Counts, Filter};
+pub use search::{Counts, Filter, WordHits};
 pub use state_io::{ImportReport, StateExport, StateItem, EXPORT_FORMAT};
 pub use writer::{WriteOp, Writer, BATCH_WINDOW};
 
@@ -176,6 +176,11 @@ impl Store {
     /// How many articles `filter` selects, and how many of those are unread.
     pub fn count(&self, filter: &Filter<'_>, ctx: &Context) -> Result<Counts> {
         self.read(|c| search::count(c, filter, ctx))
+    }
+
+    /// For each word term of `query`, the articles it matches (see [`WordHits`]).
+    pub fn word_hits(&self, query: &crate::query::Query) -> Result<WordHits> {
+        self.read(|c| search::word_hits(c, query))
     }
 
     /// Hides (or shows again) articles, as `hide` kill rules do.
