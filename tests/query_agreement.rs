@@ -9,8 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use proptest::prelude::*;
 use tidings::model::{ArticleBody, ArticleId, ArticleMeta, BodyKind, FeedId, NewArticle};
 use tidings::query::{
-    body_text, AgeCmp, AgeUnit, Article, Context, Expr, FeedInfo, FeedRef, Field, Query, Subject,
-    Term,
+    body_text, AgeCmp, AgeUnit, Article, Context, Expr, FeedInfo, Field, Query, Subject, Term,
 };
 use tidings::store::{Filter, OpenMode, Store};
 
@@ -265,14 +264,12 @@ proptest! {
                 prop_assert_eq!(counts.total, want.len());
                 // A front end's way: word terms from the index, the rest in memory.
                 let hits = store.word_hits(&q).unwrap();
+                let prepared = q.prepare(&f.ctx);
                 let hybrid: BTreeSet<ArticleId> = f
                     .articles
                     .iter()
-                    .filter(|(a, feed)| {
-                        let (url, title, tags) = FEEDS[*feed];
-                        let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
-                        let feed = FeedRef { title, url, tags: &tags };
-                        q.matches_meta(&a.meta, feed, &f.ctx, &mut |t| hits.contains(t, a.meta.id))
+                    .filter(|(a, _)| {
+                        prepared.matches_meta(&a.meta, &mut |t| hits.contains(t, a.meta.id))
                     })
                     .map(|(a, _)| a.meta.id)
                     .collect();

@@ -8,10 +8,8 @@ use std::cell::OnceCell;
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::ast::{AgeCmp, Expr, Field, Query, Term};
-use super::ignore::FeedRef;
 use super::tokenize::{tokens, TokenList};
 use super::Context;
-use crate::model::ArticleMeta;
 
 /// One article as the in-memory evaluator sees it.
 #[derive(Clone, Copy, Debug)]
@@ -78,8 +76,13 @@ pub fn feed_matches(needle: &str, title: &str, url: &str) -> bool {
 
 /// `tag:` matching: one of the tags is the needle, case-insensitively.
 pub fn tag_matches(needle: &str, tags: &[String]) -> bool {
-    let needle = needle.to_lowercase();
-    tags.iter().any(|t| t.to_lowercase() == needle)
+    let fold = |s: &str| {
+        s.chars()
+            .flat_map(char::to_lowercase)
+            .collect::<Vec<char>>()
+    };
+    let needle = fold(needle);
+    tags.iter().any(|t| fold(t) == needle)
 }
 
 /// Unix seconds of the start (00:00 UTC) of a day.
@@ -91,48 +94,6 @@ impl Query {
     /// Whether `subject` matches the query at `ctx.now`.
     pub fn matches(&self, subject: &Subject<'_>, ctx: &Context) -> bool {
         eval(&self.root, subject, ctx)
-    }
-}
-
-impl Query {
-    /// Evaluates over an article's list data, with word terms answered by `words` (the
-    /// store's `WordHits` for this article): what a front end holding every article's list
-    /// data does on a search keystroke, instead of asking the store to scan its table.
-    pub fn matches_meta(
-        &self,
-        meta: &ArticleMeta,
-        feed: FeedRef<'_>,
-        ctx: &Context,
-        words: &mut dyn FnMut(&Term) -> bool,
-    ) -> bool {
-        let subject = Subject::new(Article {
-            title: &meta.title,
-            author: meta.author.as_deref(),
-            text: "",
-            feed_title: feed.title,
-            feed_url: feed.url,
-            tags: feed.tags,
-            read: meta.read,
-            starred: meta.starred,
-            highlights: &meta.highlights,
-            date: meta.date(),
-        });
-        eval_with(&self.root, &subject, ctx, words)
-    }
-}
-
-fn eval_with(
-    e: &Expr,
-    s: &Subject<'_>,
-    ctx: &Context,
-    words: &mut dyn FnMut(&Term) -> bool,
-) -> bool {
-    match e {
-        Expr::Term(t @ Term::Words { .. }) => words(t),
-        Expr::Term(t) => term(t, s, ctx),
-        Expr::Not(inner) => !eval_with(inner, s, ctx, words),
-        Expr::And(v) => v.iter().all(|e| eval_with(e, s, ctx, words)),
-        Expr::Or(v) => v.iter().any(|e| eval_with(e, s, ctx, words)),
     }
 }
 

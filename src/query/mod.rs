@@ -12,6 +12,7 @@ mod error;
 mod eval;
 mod ignore;
 mod parse;
+mod prepared;
 mod text;
 mod tokenize;
 mod unicode_table;
@@ -25,6 +26,7 @@ pub use error::{QueryError, QueryErrorKind};
 pub use eval::{day_start, feed_matches, tag_matches, Article, Subject};
 pub use ignore::{FeedRef, IgnoreAction, IgnoreRule, IgnoreRules};
 pub use parse::parse;
+pub use prepared::Prepared;
 pub use text::{body_text, html_to_text};
 pub use tokenize::{has_token, tokens, TokenList, FTS_TOKENIZER};
 

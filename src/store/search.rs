@@ -465,7 +465,7 @@ pub fn count(conn: &Connection, filter: &Filter<'_>, ctx: &Context) -> Result<Co
 
 /// For each word term of a query, the ids of the articles it matches (hidden ones too).
 /// A front end that holds the articles' list data evaluates the query in memory with these
-/// answers for the word terms (see `Query::matches_meta`): a search keystroke then costs one
+/// answers for the word terms (see `Query::prepare`): a search keystroke then costs one
 /// index lookup per word term and no scan of the table.
 #[derive(Clone, Debug, Default)]
 pub struct WordHits {
