@@ -19,7 +19,17 @@ use tidings::query::{parse, Context, FeedInfo, Query};
 use tidings::store::{Filter, OpenMode, Store, DB_FILE};
 
 const FEEDS: usize = 1000;
-const ARTICLES: usize = 100_000;
+
+/// Articles in the big store: 100,000 under `cargo bench`; a few thousand when `cargo test
+/// --all-targets` runs the benchmarks once to check they work (an unoptimised SQLite would
+/// take minutes to index 100,000 articles).
+fn scale(n: usize) -> usize {
+    if std::env::args().any(|a| a == "--bench") {
+        n
+    } else {
+        n / 50
+    }
+}
 
 struct Rng(u64);
 
@@ -234,7 +244,7 @@ fn bench_query(c: &mut Criterion) {
 
     // The cost of the index: indexing 10,000 articles (done by the writer when idle, off
     // the refresh's path), next to inserting them (`store/insert_10k` in benches/store.rs).
-    let items = articles(&vocab, 0, 10_000);
+    let items = articles(&vocab, 0, scale(10_000));
     let mut group = c.benchmark_group("query/fts");
     group.sample_size(10);
     group.bench_function("insert_10k", |b| {
@@ -264,15 +274,16 @@ fn bench_query(c: &mut Criterion) {
     drop(items);
 
     let dir = tempfile::tempdir().unwrap();
-    let store = filled_store(dir.path(), &vocab, ARTICLES);
+    let total = scale(100_000);
+    let store = filled_store(dir.path(), &vocab, total);
     let without = db_size(dir.path());
     let started = std::time::Instant::now();
     index_all(&store);
     let took = started.elapsed();
     let with = db_size(dir.path());
     eprintln!(
-        "query/fts/size_100k: {:.1} MB without the index, {:.1} MB with (+{:.1}%); indexing \
-         100,000 articles took {:.1} s",
+        "query/fts/size: {total} articles: {:.1} MB without the index, {:.1} MB with \
+         (+{:.1}%); indexing them took {:.1} s",
         without as f64 / 1e6,
         with as f64 / 1e6,
         (with as f64 / without as f64 - 1.0) * 100.0,
@@ -291,12 +302,12 @@ fn bench_query(c: &mut Criterion) {
             .count()
     };
     let small = tempfile::tempdir().unwrap();
-    let small_store = filled_store(small.path(), &Vocabulary::small(), 20_000);
+    let small_store = filled_store(small.path(), &Vocabulary::small(), scale(20_000));
     let without = db_size(small.path());
     index_all(&small_store);
     let with = db_size(small.path());
     eprintln!(
-        "query/fts/size_20k_small_vocabulary: {:.1} MB without the index, {:.1} MB with (+{:.1}%)",
+        "query/fts/size_small_vocabulary: {:.1} MB without the index, {:.1} MB with (+{:.1}%)",
         without as f64 / 1e6,
         with as f64 / 1e6,
         (with as f64 / without as f64 - 1.0) * 100.0
@@ -387,7 +398,7 @@ fn bench_query(c: &mut Criterion) {
     // Right after a refresh, before the writer has indexed the new articles: 1,000 articles
     // are searched by reading their bodies.
     store
-        .insert_articles(&articles(&vocab, ARTICLES, ARTICLES + 1000))
+        .insert_articles(&articles(&vocab, total, total + scale(1000)))
         .unwrap();
     let mut group = c.benchmark_group("query/100k_plus_1k_unindexed");
     group.sample_size(10);

@@ -10,7 +10,7 @@ use super::ast::Query;
 use super::eval::{Article, Subject};
 use super::text::body_text;
 use super::Context;
-use crate::model::NewArticle;
+use crate::model::{ArticleId, NewArticle};
 
 /// What a kill rule does with the articles it matches. Ordered by strength: when several
 /// rules match an article, the strongest action wins (drop, then hide, then read).
@@ -48,6 +48,17 @@ impl IgnoreAction {
 pub struct IgnoreRule {
     pub query: Query,
     pub action: IgnoreAction,
+}
+
+/// What the kill rules decided for a batch of new articles ([`IgnoreRules::sort_out`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verdicts {
+    /// Articles to store hidden.
+    pub hidden: Vec<ArticleId>,
+    /// Articles not to store, and never to fetch again.
+    pub dropped: Vec<ArticleId>,
+    /// How many articles each rule caught, by rule index.
+    pub caught: Vec<usize>,
 }
 
 /// The feed of an article, as kill rules see it.
@@ -121,6 +132,47 @@ impl IgnoreRules {
             feeds: Vec::new(),
         };
         self.decide(&subject, &ctx)
+    }
+
+    /// Applies the rules to the new articles of one feed before they are stored: marks
+    /// `read` ones read (in `articles`), takes `drop` ones out of `articles`, and returns
+    /// those and the ids to hide. The caller stores what is left of `articles`, then sends
+    /// `WriteOp::SetHidden(hidden, true)` and `WriteOp::Drop(feed, dropped)`, and shows the
+    /// front end only the articles not hidden.
+    pub fn sort_out(
+        &self,
+        articles: &mut Vec<NewArticle>,
+        feed: FeedRef<'_>,
+        now: DateTime<Utc>,
+    ) -> Verdicts {
+        let mut out = Verdicts {
+            caught: vec![0; self.rules.len()],
+            ..Verdicts::default()
+        };
+        if self.rules.is_empty() {
+            return out;
+        }
+        articles.retain_mut(|a| match self.action_for(a, feed, now) {
+            None => true,
+            Some((rule, action)) => {
+                out.caught[rule] += 1;
+                match action {
+                    IgnoreAction::Read => {
+                        a.meta.read = true;
+                        true
+                    }
+                    IgnoreAction::Hide => {
+                        out.hidden.push(a.meta.id);
+                        true
+                    }
+                    IgnoreAction::Drop => {
+                        out.dropped.push(a.meta.id);
+                        false
+                    }
+                }
+            }
+        });
+        out
     }
 
     /// The deciding rule for an article already prepared as a [`Subject`].

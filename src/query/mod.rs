@@ -24,7 +24,7 @@ use crate::model::FeedId;
 pub use ast::{term_tokens, AgeCmp, AgeUnit, Expr, Field, Query, Term};
 pub use error::{QueryError, QueryErrorKind};
 pub use eval::{day_start, feed_matches, tag_matches, Article, Subject};
-pub use ignore::{FeedRef, IgnoreAction, IgnoreRule, IgnoreRules};
+pub use ignore::{FeedRef, IgnoreAction, IgnoreRule, IgnoreRules, Verdicts};
 pub use parse::parse;
 pub use prepared::Prepared;
 pub use text::{body_text, html_to_text};
