@@ -30,6 +30,10 @@ const MAX_BATCH: usize = 1000;
 /// keeps it busy, so indexing waits until the refresh is done instead of slowing it).
 const INDEX_IDLE: Duration = Duration::from_millis(300);
 
+/// Pause between two indexing batches: a backlog (a store just upgraded, a big refresh) is
+/// indexed at about half of one core, leaving the rest to the front end.
+const INDEX_GAP: Duration = Duration::from_millis(50);
+
 /// Articles indexed per transaction when idle: about 50 ms of work, so an op arriving
 /// meanwhile (a keypress marking an article read) waits at most that long.
 const INDEX_BATCH: usize = 200;
@@ -214,12 +218,18 @@ fn run(conn: Connection, rx: Receiver<Msg>, shared: Shared) {
     let mut waiters: Vec<SyncSender<()>> = Vec::new();
     // Whether the full-text index may lag behind the bodies (checked on the first idle turn).
     let mut unindexed = true;
+    // Whether the last turn indexed a batch (then the next one follows after a short gap).
+    let mut indexing = false;
     loop {
         let first = if unindexed {
-            match rx.recv_timeout(INDEX_IDLE) {
-                Ok(msg) => Some(msg),
+            match rx.recv_timeout(if indexing { INDEX_GAP } else { INDEX_IDLE }) {
+                Ok(msg) => {
+                    indexing = false;
+                    Some(msg)
+                }
                 Err(RecvTimeoutError::Timeout) => {
                     unindexed = index_some(&conn, &shared);
+                    indexing = unindexed;
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => None,
