@@ -422,3 +422,19 @@ fn read_rules_apply_once_and_drop_rules_spare_starred() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn indexing_with_a_time_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let items: Vec<NewArticle> = (0..450)
+        .map(|n| html(FEED_A, n, "Budget", "<p>indexed words</p>"))
+        .collect();
+    store.insert_articles(&items).unwrap();
+    // A zero budget still indexes one batch: progress is always made.
+    assert_eq!(store.index_for(Duration::ZERO).unwrap(), 200);
+    assert_eq!(store.index_backlog().unwrap(), 250);
+    assert_eq!(store.index_for(Duration::MAX).unwrap(), 250);
+    assert_eq!(store.index_backlog().unwrap(), 0);
+    assert_eq!(find(&store, "indexed").len(), 450);
+}

@@ -65,6 +65,7 @@ pub fn gc(env: &Environment) -> Result<ExitCode, AppError> {
         expired += store.apply_retention(*id, &env.config.retention, now)?;
     }
     super::ignore::apply(env, &store, &env.highlighter()?)?;
+    let indexed = store.index_for(std::time::Duration::MAX)?;
     let mut out = output::stdout();
     for feed in &report.feeds {
         writeln!(
@@ -83,6 +84,9 @@ pub fn gc(env: &Environment) -> Result<ExitCode, AppError> {
     )
     .map_err(write_error)?;
     writeln!(out, "retention removed {expired} old read articles").map_err(write_error)?;
+    if indexed > 0 {
+        writeln!(out, "indexed {indexed} articles for search").map_err(write_error)?;
+    }
     output::flush(&mut out)?;
     Ok(ExitCode::SUCCESS)
 }

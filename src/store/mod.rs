@@ -201,6 +201,22 @@ impl Store {
         self.write(|c| queries::index_pending(c, limit))
     }
 
+    /// Indexes articles not in the full-text index yet, batch after batch, until none is
+    /// left or `budget` has passed (checked between batches of about 50 ms). Returns how
+    /// many it indexed. For commands that end right after writing, where the writer never
+    /// gets idle time (`tidings refresh` with a share of its run time, `tidings gc` fully).
+    pub fn index_for(&self, budget: std::time::Duration) -> Result<usize> {
+        let started = std::time::Instant::now();
+        let mut done = 0;
+        loop {
+            let n = self.index_pending(200)?;
+            done += n;
+            if n == 0 || started.elapsed() >= budget {
+                return Ok(done);
+            }
+        }
+    }
+
     /// How many bodies the full-text index does not hold yet (searches read those directly).
     pub fn index_backlog(&self) -> Result<usize> {
         self.read(|c| {
