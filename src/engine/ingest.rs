@@ -53,10 +53,25 @@ impl Ingest {
         config: &Config,
         highlighter: &Highlighter,
     ) -> Ingest {
+        let mut ingest = Ingest {
+            known,
+            writer,
+            retention: config.retention,
+            ignore: IgnoreRules::new(Vec::new(), Vec::new()),
+            feeds: HashMap::new(),
+            caught: Vec::new(),
+        };
+        ingest.reconfigure(config, highlighter);
+        ingest
+    }
+
+    /// Takes the kill rules, retention and feed titles and tags of a new config (the known
+    /// ids stay). Counts of what the old rules caught are dropped: take them first.
+    pub fn reconfigure(&mut self, config: &Config, highlighter: &Highlighter) {
         let labels = (0..config.highlight.len())
             .map(|i| highlighter.label(i as u16).to_string())
             .collect();
-        let feeds = config
+        self.feeds = config
             .feeds
             .iter()
             .map(|f| {
@@ -67,14 +82,9 @@ impl Ingest {
                 (f.id(), info)
             })
             .collect();
-        Ingest {
-            known,
-            writer,
-            retention: config.retention,
-            ignore: IgnoreRules::new(config.ignore.clone(), labels),
-            feeds,
-            caught: vec![0; config.ignore.len()],
-        }
+        self.retention = config.retention;
+        self.ignore = IgnoreRules::new(config.ignore.clone(), labels);
+        self.caught = vec![0; config.ignore.len()];
     }
 
     /// Queues the new articles and the feed's state for writing; returns the new articles the
