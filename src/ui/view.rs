@@ -455,6 +455,13 @@ fn draw_status(state: &AppState, frame: &mut Frame, area: Rect) {
     if let Some(n) = &state.notice {
         spans.push(Span::styled(" · ", t.status));
         spans.push(Span::styled(n.clone(), t.status_notice));
+    } else if let Some(e) = &state.config_error {
+        // Until the file is fixed, after its notice is gone.
+        spans.push(Span::styled(" · ", t.status));
+        spans.push(Span::styled(
+            format!("{}: {e}", strings::CONFIG_BROKEN),
+            t.status_notice,
+        ));
     }
     frame.render_widget(Line::from(spans), l);
     if area.width >= 50 {
