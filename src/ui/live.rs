@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::clean::{CleanError, Cleaner};
 use crate::config::{Config, ConfigError};
+use crate::config_watch::Change;
 use crate::highlight::{HighlightError, Highlighter};
 
 use super::keys::{Keymap, KeymapError};
@@ -80,6 +81,14 @@ impl LiveConfig {
             cleaner: Arc::new(cleaner),
             keymap,
         })
+    }
+
+    /// What the config watcher saw, ready to use or the error that keeps the running config.
+    pub fn from_change(change: Change) -> Result<LiveConfig, LiveConfigError> {
+        match change {
+            Change::Config(config) => LiveConfig::prepare(config),
+            Change::Broken(error) => Err(LiveConfigError::Config(error)),
+        }
     }
 
     /// What changed from `old`, for the status bar ("feeds +1 -2, highlight rules, keys").

@@ -33,7 +33,6 @@ use crate::store::{OpenMode, Snapshot, Store};
 
 use super::inbox::Inbox;
 use super::keys::Keymap;
-use super::live::{LiveConfig, LiveConfigError};
 use super::load::{Loaded, Startup};
 use super::state::AppState;
 use super::update::{self, update, Effect, Msg};
@@ -230,16 +229,7 @@ fn load_in_background(
 /// `None` when the thread cannot start.
 fn watch_config(env: &Environment, inbox: Arc<Inbox>) -> Option<ConfigWatcher> {
     let path = env.config.path.clone().unwrap_or(env.config_path.clone());
-    let deliver = move |change: Change| {
-        let prepared = match change {
-            Change::Config(config) => LiveConfig::prepare(config),
-            Change::Broken(error) => Err(LiveConfigError::Config(error)),
-        };
-        inbox.push_input(match prepared {
-            Ok(live) => Msg::Config(Box::new(live)),
-            Err(e) => Msg::ConfigError(e.status_line()),
-        });
-    };
+    let deliver = move |change: Change| inbox.push_input(Msg::from_config_change(change));
     ConfigWatcher::spawn(path, env.config.clone(), config_watch::INTERVAL, deliver).ok()
 }
 

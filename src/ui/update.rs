@@ -7,6 +7,7 @@ use std::time::Instant;
 use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use crate::clean::sanitize_inline;
+use crate::config_watch::Change;
 use crate::engine::{Command, Event, RefreshMode, RefreshRequest};
 use crate::model::ArticleId;
 
@@ -39,6 +40,17 @@ pub enum Msg {
     /// Every stored article, read again after kill rules changed them (`Effect::ReadArticles`),
     /// or why they could not be read.
     Reloaded(Result<Box<Loaded>, String>),
+}
+
+impl Msg {
+    /// What the config watcher saw, as a message: the new config with everything built from
+    /// it (rules compiled, keys checked: work for the watcher's thread), or the error.
+    pub fn from_config_change(change: Change) -> Msg {
+        match LiveConfig::from_change(change) {
+            Ok(live) => Msg::Config(Box::new(live)),
+            Err(e) => Msg::ConfigError(e.status_line()),
+        }
+    }
 }
 
 /// Something the run loop must do.
