@@ -26,7 +26,7 @@ const MAX_SETTLE: Duration = Duration::from_secs(3);
 #[derive(Debug)]
 pub enum Change {
     /// The file holds a valid config different from the last one handed over.
-    Config(Config),
+    Config(Box<Config>),
     /// The file cannot be used (unreadable, invalid, gone): the last good config stays.
     Broken(ConfigError),
 }
@@ -63,7 +63,11 @@ fn stamp(path: &Path) -> Option<Stamp> {
 #[cfg(unix)]
 fn ids(meta: &Metadata) -> (u64, u64, i64) {
     use std::os::unix::fs::MetadataExt;
-    (meta.ino(), meta.dev(), meta.ctime_nsec() + meta.ctime() * 1_000_000_000)
+    (
+        meta.ino(),
+        meta.dev(),
+        meta.ctime_nsec() + meta.ctime() * 1_000_000_000,
+    )
 }
 
 #[cfg(not(unix))]
@@ -220,7 +224,7 @@ impl Watch {
                 }
                 self.broken = false;
                 self.last = config.clone();
-                Some(Change::Config(config))
+                Some(Change::Config(Box::new(config)))
             }
             // No file then and none now: nothing changed (the program runs on defaults).
             Err(ConfigError::NotFound { .. }) if self.last.path.is_none() && !self.broken => None,

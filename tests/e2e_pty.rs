@@ -235,7 +235,11 @@ fn config_edits_apply_while_the_reader_runs() {
     let home = tempfile::tempdir().unwrap();
     let dir = home.path();
     std::fs::write(dir.join("one.xml"), local_feed("One", "First item of one")).unwrap();
-    std::fs::write(dir.join("two.xml"), local_feed("Two", "Brand new item of two")).unwrap();
+    std::fs::write(
+        dir.join("two.xml"),
+        local_feed("Two", "Brand new item of two"),
+    )
+    .unwrap();
     let config = dir.join("tidings.toml");
     let one = "[[feeds]]\nurl = \"one.xml\"\ntitle = \"Old Title\"\n";
     std::fs::write(&config, one).unwrap();
@@ -256,13 +260,20 @@ fn config_edits_apply_while_the_reader_runs() {
     let screen = s.wait_for(&["New Title", "Second Feed", "Brand new item of two"]);
     assert!(!screen.contains("Old Title"), "{screen}");
     // The mouse is on: a click (SGR report, 1-based) on the new feed's row lists it.
-    let row = screen.lines().position(|l| l.contains("│  Second Feed")).unwrap() + 1;
+    let row = screen
+        .lines()
+        .position(|l| l.contains("│  Second Feed"))
+        .unwrap()
+        + 1;
     s.press(&format!("\x1b[<0;5;{row}M\x1b[<0;5;{row}m"));
     s.wait_for(&["Articles · Second Feed"]);
 
     std::fs::write(&config, format!("{two}[[feeds]]\nurl =\n")).unwrap();
     let screen = s.wait_for(&["line 8, column 6"]);
-    assert!(screen.contains("Second Feed"), "the old config runs on: {screen}");
+    assert!(
+        screen.contains("Second Feed"),
+        "the old config runs on: {screen}"
+    );
     s.press("j");
     s.wait_for(&["config not applied"]);
 

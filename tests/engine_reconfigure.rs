@@ -113,7 +113,11 @@ fn start(config_text: &str, polling: Polling) -> Running {
 }
 
 /// Collects events until one matches `last` (included) or `limit` has passed.
-async fn until(running: &mut Running, limit: Duration, last: impl Fn(&Event) -> bool) -> Vec<Event> {
+async fn until(
+    running: &mut Running,
+    limit: Duration,
+    last: impl Fn(&Event) -> bool,
+) -> Vec<Event> {
     let deadline = Instant::now() + limit;
     let mut events = Vec::new();
     while let Ok(Some(event)) = tokio::time::timeout(
@@ -139,7 +143,7 @@ fn test_runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn feeds(urls: &[String]) -> String {
+fn feeds(urls: &[&str]) -> String {
     urls.iter()
         .map(|u| format!("[[feeds]]\nurl = \"{u}\"\n"))
         .collect()
@@ -164,19 +168,19 @@ fn a_feed_added_is_polled_at_once_and_a_removed_one_no_more() {
     let server = rt.block_on(server());
     let (a, b) = (server.url("/a.xml"), server.url("/b.xml"));
     let hourly = "refresh_interval = \"1h\"\n";
-    let mut running = start(&format!("{hourly}{}", feeds(&[a.clone()])), Polling::Scheduled);
+    let mut running = start(&format!("{hourly}{}", feeds(&[&a])), Polling::Scheduled);
     let events = rt.block_on(until(&mut running, WAIT, run_finished));
     assert!(updated(&events, &a));
 
     // B is added: polled now, not in an hour.
-    running.reconfigure(&format!("{hourly}{}", feeds(&[a.clone(), b.clone()])));
+    running.reconfigure(&format!("{hourly}{}", feeds(&[&a, &b])));
     let events = rt.block_on(until(&mut running, WAIT, run_finished));
     assert!(updated(&events, &b), "{events:#?}");
     assert!(!updated(&events, &a), "A waits for its schedule");
     assert_eq!((count(&server, "/a.xml"), count(&server, "/b.xml")), (1, 1));
 
     // A is removed: a forced refresh of everything no longer asks for it.
-    running.reconfigure(&format!("{hourly}{}", feeds(&[b.clone()])));
+    running.reconfigure(&format!("{hourly}{}", feeds(&[&b])));
     running.send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)));
     let events = rt.block_on(until(&mut running, WAIT, run_finished));
     assert!(updated(&events, &b));
@@ -191,7 +195,7 @@ fn a_feed_added_is_polled_at_once_and_a_removed_one_no_more() {
     assert_eq!(count(&server, "/a.xml"), 1);
 
     // Added back, it is polled at once, though its schedule says in an hour.
-    running.reconfigure(&format!("{hourly}{}", feeds(&[a.clone(), b.clone()])));
+    running.reconfigure(&format!("{hourly}{}", feeds(&[&a, &b])));
     let events = rt.block_on(until(&mut running, WAIT, run_finished));
     assert!(updated(&events, &a));
     assert_eq!(count(&server, "/a.xml"), 2);
@@ -202,15 +206,17 @@ fn a_feed_removed_while_it_is_polled_does_not_come_back() {
     let rt = test_runtime();
     let server = rt.block_on(server());
     let (a, slow) = (server.url("/a.xml"), server.url("/slow.xml"));
-    let mut running = start(&feeds(&[a.clone(), slow.clone()]), Polling::OnRequest);
+    let mut running = start(&feeds(&[&a, &slow]), Polling::OnRequest);
     running.send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)));
     // A answers at once; the slow feed is still in flight when the config drops it.
-    let events = rt.block_on(until(&mut running, WAIT, |e| {
-        matches!(e, Event::FeedUpdated { new_articles, .. } if !new_articles.is_empty())
-    }));
+    let events = rt.block_on(until(
+        &mut running,
+        WAIT,
+        |e| matches!(e, Event::FeedUpdated { new_articles, .. } if !new_articles.is_empty()),
+    ));
     assert!(updated(&events, &a));
     assert_eq!(count(&server, "/slow.xml"), 1, "its poll is in flight");
-    running.reconfigure(&feeds(&[a.clone()]));
+    running.reconfigure(&feeds(&[&a]));
     let events = rt.block_on(until(&mut running, WAIT, run_finished));
     assert!(events.iter().any(run_finished), "the run still ends");
     assert!(!updated(&events, &slow), "{events:#?}");
@@ -238,7 +244,8 @@ fn a_feed_removed_while_it_is_polled_does_not_come_back() {
 fn new_highlight_and_kill_rules_apply_to_stored_articles() {
     let rt = test_runtime();
     let server = rt.block_on(server());
-    let urls = [server.url("/a.xml"), server.url("/b.xml")];
+    let (a, b) = (server.url("/a.xml"), server.url("/b.xml"));
+    let urls = [a.as_str(), b.as_str()];
     let mut running = start(&feeds(&urls), Polling::OnRequest);
     running.send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)));
     let events = rt.block_on(until(&mut running, WAIT, run_finished));
@@ -304,7 +311,7 @@ fn new_limits_rebuild_the_fetcher() {
     let slow = server.url("/slow.xml");
     // The slow feed takes 1.5 s: more than a 1 s timeout allows.
     let mut running = start(
-        &format!("timeout = \"1s\"\n{}", feeds(&[slow.clone()])),
+        &format!("timeout = \"1s\"\n{}", feeds(&[&slow])),
         Polling::OnRequest,
     );
     running.send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)));
@@ -315,7 +322,7 @@ fn new_limits_rebuild_the_fetcher() {
             .any(|e| matches!(e, Event::RunFinished(t) if t.failed == 1)),
         "{events:#?}"
     );
-    running.reconfigure(&format!("timeout = \"10s\"\n{}", feeds(&[slow.clone()])));
+    running.reconfigure(&format!("timeout = \"10s\"\n{}", feeds(&[&slow])));
     running.send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)));
     let events = rt.block_on(until(&mut running, WAIT, run_finished));
     assert!(
@@ -331,22 +338,27 @@ fn a_poll_in_flight_when_the_rules_change_is_matched_with_the_new_ones() {
     let rt = test_runtime();
     let server = rt.block_on(server());
     let slow = server.url("/slow.xml");
-    let mut running = start(&feeds(&[slow.clone()]), Polling::OnRequest);
+    let mut running = start(&feeds(&[&slow]), Polling::OnRequest);
     running.send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)));
-    rt.block_on(until(&mut running, WAIT, |e| {
-        matches!(e, Event::Progress(p) if p.total == 1)
-    }));
+    rt.block_on(until(
+        &mut running,
+        WAIT,
+        |e| matches!(e, Event::Progress(p) if p.total == 1),
+    ));
     running.reconfigure(&format!(
         "[[highlight]]\nkeywords = [\"slow\"]\n{}",
-        feeds(&[slow.clone()])
+        feeds(&[&slow])
     ));
     let events = rt.block_on(until(&mut running, WAIT, run_finished));
     let highlights: Vec<Vec<u16>> = events
         .iter()
         .filter_map(|e| match e {
-            Event::FeedUpdated { new_articles, .. } => {
-                Some(new_articles.iter().map(|a| a.highlights.clone()).collect::<Vec<_>>())
-            }
+            Event::FeedUpdated { new_articles, .. } => Some(
+                new_articles
+                    .iter()
+                    .map(|a| a.highlights.clone())
+                    .collect::<Vec<_>>(),
+            ),
             _ => None,
         })
         .flatten()
@@ -361,7 +373,7 @@ fn flushed_comes_after_earlier_writes_are_committed() {
     let rt = test_runtime();
     let server = rt.block_on(server());
     let a = server.url("/a.xml");
-    let mut running = start(&feeds(&[a]), Polling::OnRequest);
+    let mut running = start(&feeds(&[&a]), Polling::OnRequest);
     running.send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)));
     let events = rt.block_on(until(&mut running, WAIT, run_finished));
     let id = events
@@ -384,6 +396,10 @@ fn flushed_comes_after_earlier_writes_are_committed() {
         running.send(Command::Flush);
         rt.block_on(until(&mut running, WAIT, |e| matches!(e, Event::Flushed)));
         let stored = store.snapshot().unwrap().all_articles().unwrap();
-        assert_eq!((stored[0].read, stored[0].starred), (read, read), "round {round}");
+        assert_eq!(
+            (stored[0].read, stored[0].starred),
+            (read, read),
+            "round {round}"
+        );
     }
 }

@@ -31,7 +31,10 @@ fn sent(fx: &[Effect]) -> Vec<Command> {
 
 /// The watcher's news of `config`, as the run loop delivers it.
 fn reload(s: &mut AppState, config: Config) -> Vec<Effect> {
-    update(s, Msg::Config(Box::new(LiveConfig::prepare(config).unwrap())))
+    update(
+        s,
+        Msg::Config(Box::new(LiveConfig::prepare(config).unwrap())),
+    )
 }
 
 fn feed_titles(s: &AppState) -> Vec<String> {
@@ -58,15 +61,9 @@ fn a_feed_added_appears_and_the_engine_is_told() {
     assert_eq!(counts(&s)[..3], before[..3]);
     let screen = screen(&s);
     assert!(screen.contains("Delta Daily"), "{screen}");
-    assert!(
-        screen.contains("config reloaded: feeds +1 -0"),
-        "{screen}"
-    );
+    assert!(screen.contains("config reloaded: feeds +1 -0"), "{screen}");
     // Its articles arrive like any feed's.
-    update(
-        &mut s,
-        Msg::Engine(polled(FEED_D, many(FEED_D, 1, 2, 0))),
-    );
+    update(&mut s, Msg::Engine(polled(FEED_D, many(FEED_D, 1, 2, 0))));
     assert_eq!(s.feeds[3].unread, 2);
     // The same config again changes nothing and tells nobody.
     let fx = reload(&mut s, config);
@@ -79,13 +76,19 @@ fn a_feed_removed_leaves_the_pane_and_the_selection_stays_on_its_feed() {
     // Feeds pane, on Beta (row 2).
     update(&mut s, code(crossterm::event::KeyCode::Esc));
     press(&mut s, "jj");
-    assert_eq!(s.view, ListView::Feed(tidings::model::FeedId::from_url(FEED_B)));
+    assert_eq!(
+        s.view,
+        ListView::Feed(tidings::model::FeedId::from_url(FEED_B))
+    );
     let mut config = config();
     config.feeds.remove(0);
     reload(&mut s, config);
     assert_eq!(feed_titles(&s), ["Beta Blog", "Gamma Weekly"]);
     assert_eq!(s.feed_cursor.selected, 1, "still on Beta");
-    assert_eq!(s.view, ListView::Feed(tidings::model::FeedId::from_url(FEED_B)));
+    assert_eq!(
+        s.view,
+        ListView::Feed(tidings::model::FeedId::from_url(FEED_B))
+    );
     // Counted again: Alpha's unread articles are still stored (and in "All articles").
     assert_eq!(counts(&s), [(3, 1), (2, 1), (8, 2)]);
 
@@ -113,20 +116,32 @@ fn a_broken_edit_keeps_the_running_config_until_the_file_is_fixed() {
         }
     })
     .unwrap();
-    let next = || rx.recv_timeout(Duration::from_secs(10)).expect("the watcher saw it");
+    let next = || {
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("the watcher saw it")
+    };
 
     // A title without its value on line 6.
-    std::fs::write(&path, format!("{good}[[feeds]]\nurl = \"{FEED_B}\"\ntitle =\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("{good}[[feeds]]\nurl = \"{FEED_B}\"\ntitle =\n"),
+    )
+    .unwrap();
     let msg = next();
     assert!(matches!(msg, Msg::ConfigError(_)), "{msg:?}");
     assert!(update(&mut s, msg).is_empty(), "nothing is sent");
     let shown = screen(&s);
     let path_text = path.display().to_string();
     assert!(
-        shown.contains(&format!("error in config file {path_text}, line 6, column 8")),
+        shown.contains(&format!(
+            "error in config file {path_text}, line 6, column 8"
+        )),
         "{shown}"
     );
-    assert!(shown.contains("(the last good config keeps running)"), "{shown}");
+    assert!(
+        shown.contains("(the last good config keeps running)"),
+        "{shown}"
+    );
     assert_eq!(*s.config, config, "the old config runs");
     assert_eq!(feed_titles(&s), ["Alpha News"]);
     // A key clears notices, not the error: it stays until the file is fixed.
@@ -175,7 +190,8 @@ fn keys_are_rebound_live_and_a_bad_binding_is_a_config_error() {
     assert!(update(&mut s, key('q')).is_empty());
 
     // Two actions on one key: not applied, said with its place in the file.
-    let change = tidings::config_watch::Change::Config(with_keys(&[("quit", "j"), ("down", "j")]));
+    let change =
+        tidings::config_watch::Change::Config(Box::new(with_keys(&[("quit", "j"), ("down", "j")])));
     let msg = Msg::from_config_change(change);
     let Msg::ConfigError(error) = &msg else {
         panic!("{msg:?}");
@@ -187,7 +203,11 @@ fn keys_are_rebound_live_and_a_bad_binding_is_a_config_error() {
         "{error}"
     );
     update(&mut s, msg);
-    assert_eq!(update(&mut s, key('x')), [Effect::Quit], "the running keys stay");
+    assert_eq!(
+        update(&mut s, key('x')),
+        [Effect::Quit],
+        "the running keys stay"
+    );
 }
 
 #[test]
@@ -277,7 +297,9 @@ fn kill_rules_that_changed_the_store_are_read_back_and_later_changes_win() {
     assert!(fx.is_empty(), "{fx:?}");
     let titles = list_titles(&s);
     assert_eq!(titles.len(), 8, "{titles:?}");
-    assert!(!titles.iter().any(|t| t.starts_with("Alpha four") || t.starts_with("Beta three")));
+    assert!(!titles
+        .iter()
+        .any(|t| t.starts_with("Alpha four") || t.starts_with("Beta three")));
     assert_eq!(titles[0], "Gamma nine", "delivered after the read: kept");
     let read = |s: &AppState, feed: &str, n: u32| s.article(id_of(feed, n)).unwrap().read;
     assert!(read(&s, FEED_A, 1), "read by the rule");
@@ -309,7 +331,10 @@ fn a_change_during_the_read_reads_again_and_a_gone_article_closes_the_reader() {
         update(&mut s, Msg::Engine(Event::Flushed)),
         [Effect::ReadArticles]
     );
-    update(&mut s, Msg::Reloaded(Err("could not read: disk on fire".into())));
+    update(
+        &mut s,
+        Msg::Reloaded(Err("could not read: disk on fire".into())),
+    );
     assert!(screen(&s).contains("disk on fire"));
     assert_eq!(
         sent(&update(&mut s, Msg::Engine(Event::StoredArticlesChanged))),

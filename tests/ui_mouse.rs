@@ -81,7 +81,10 @@ fn a_click_selects_an_article_and_a_double_click_opens_it() {
         let t = Instant::now();
         let at = find(&s, "Gamma one", 0);
         let fx = click(&mut s, at, t);
-        assert_eq!(selected_title(&s), "Gamma one: security advisory CVE-2024-1");
+        assert_eq!(
+            selected_title(&s),
+            "Gamma one: security advisory CVE-2024-1"
+        );
         assert_eq!(s.focus, Pane::Articles);
         assert_eq!(s.reader, None, "one click does not open");
         // The body is fetched ahead, as for `j`.
@@ -183,11 +186,18 @@ fn a_click_on_a_link_mark_opens_that_link() {
     let (x, y) = find(&s, "[2]", reader_x);
     // Any of its columns; the same Effect as the `2` key.
     for dx in 0..3 {
-        let fx = click(&mut s, (x + dx, y), Instant::now() + Duration::from_secs(u64::from(dx)));
+        let fx = click(
+            &mut s,
+            (x + dx, y),
+            Instant::now() + Duration::from_secs(u64::from(dx)),
+        );
         assert_eq!(fx, [Effect::OpenUrl("https://example.org/two".into())]);
     }
     assert_eq!(s.focus, Pane::Reader);
-    assert_eq!(press(&mut s, "2"), [Effect::OpenUrl("https://example.org/two".into())]);
+    assert_eq!(
+        press(&mut s, "2"),
+        [Effect::OpenUrl("https://example.org/two".into())]
+    );
     // The mark in the link list at the end of the text opens it too.
     let (x, y) = find(&s, "[1] https", reader_x);
     let fx = click(&mut s, (x, y), Instant::now() + Duration::from_secs(9));

@@ -438,8 +438,10 @@ impl Engine {
             .collect();
         for feed in &self.config.feeds {
             let id = feed.id();
-            let now = feed.refresh_interval.unwrap_or(self.config.refresh_interval);
-            if !before.get(&id).is_some_and(|&was| now < was) {
+            let now = feed
+                .refresh_interval
+                .unwrap_or(self.config.refresh_interval);
+            if before.get(&id).is_none_or(|&was| now >= was) {
                 continue;
             }
             let Some(state) = self.states.get_mut(&id) else {

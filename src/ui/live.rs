@@ -86,7 +86,7 @@ impl LiveConfig {
     /// What the config watcher saw, ready to use or the error that keeps the running config.
     pub fn from_change(change: Change) -> Result<LiveConfig, LiveConfigError> {
         match change {
-            Change::Config(config) => LiveConfig::prepare(config),
+            Change::Config(config) => LiveConfig::prepare(*config),
             Change::Broken(error) => Err(LiveConfigError::Config(error)),
         }
     }
@@ -127,9 +127,13 @@ impl LiveConfig {
                 || old.max_redirects != new.max_redirects,
             "limits",
         );
-        part(old.mouse != new.mouse, if new.mouse { "mouse on" } else { "mouse off" });
+        part(
+            old.mouse != new.mouse,
+            if new.mouse { "mouse on" } else { "mouse off" },
+        );
+        // The reader does not sync: `tidings sync` reads `[sync]` each time it runs.
+        part(old.sync != new.sync, "[sync] (for `tidings sync`)");
         if parts.is_empty() {
-            // `[sync]` (read by `tidings sync` when it runs) or another key of later slices.
             parts.push("settings".into());
         }
         parts.join(", ")

@@ -256,7 +256,10 @@ fn read_articles(
             inbox.push_input(Msg::Reloaded(msg));
         });
     if let Err(e) = spawned {
-        reply.push_input(Msg::Reloaded(Err(format!("{} {e}", strings::RELOAD_FAILED))));
+        reply.push_input(Msg::Reloaded(Err(format!(
+            "{} {e}",
+            strings::RELOAD_FAILED
+        ))));
     }
 }
 

@@ -653,7 +653,9 @@ impl AppState {
             Some(loading) => loading.recount = true,
             None => self.recount(),
         }
-        let row = selected.and_then(|id| self.feed_index.get(&id)).map(|&i| i + 1);
+        let row = selected
+            .and_then(|id| self.feed_index.get(&id))
+            .map(|&i| i + 1);
         self.feed_cursor.selected = row.unwrap_or(0);
         if let ListView::Feed(id) = self.view {
             if !self.feed_index.contains_key(&id) {

@@ -31,7 +31,10 @@ pub enum Msg {
     /// Every stored article, read in the background after the first frame.
     Loaded(Box<Loaded>),
     /// A mouse event, and when it happened (two clicks close together are a double click).
-    Mouse { event: MouseEvent, at: Instant },
+    Mouse {
+        event: MouseEvent,
+        at: Instant,
+    },
     /// The config file changed: the new config, ready to use (see `apply_config`).
     Config(Box<LiveConfig>),
     /// The config file changed but cannot be used: why (file, line, column). The last good
@@ -186,7 +189,11 @@ fn on_mouse(state: &mut AppState, event: MouseEvent, at: Instant, fx: &mut Vec<E
         let rows = state.keymap.help_rows().len();
         state.help = match step {
             0 => None,
-            _ => Some(scroll.saturating_add_signed(step * mouse::WHEEL_ROWS).min(rows - 1)),
+            _ => Some(
+                scroll
+                    .saturating_add_signed(step * mouse::WHEEL_ROWS)
+                    .min(rows - 1),
+            ),
         };
         return;
     }
@@ -227,12 +234,10 @@ fn on_mouse(state: &mut AppState, event: MouseEvent, at: Instant, fx: &mut Vec<E
             set_focus(state, Pane::Reader);
             open_link(state, n, fx);
         }
-        Some(Target::Pane(pane)) => {
-            if pane != Pane::Reader || state.reader.is_some() {
-                set_focus(state, pane);
-            }
+        Some(Target::Pane(pane)) if pane != Pane::Reader || state.reader.is_some() => {
+            set_focus(state, pane);
         }
-        None => {}
+        Some(Target::Pane(_)) | None => {}
     }
 }
 
