@@ -771,9 +771,14 @@ impl AppState {
 
     /// Where each pane is drawn at the current size (what `view` draws into).
     pub fn areas(&self) -> Areas {
+        self.areas_in(self.size.0, self.size.1)
+    }
+
+    /// Where each pane is drawn in a frame of `width` x `height`.
+    pub fn areas_in(&self, width: u16, height: u16) -> Areas {
         layout::compute(
-            self.size.0,
-            self.size.1,
+            width,
+            height,
             self.focus,
             self.reader.is_some(),
             self.welcome.is_some() && self.feeds.is_empty(),

@@ -21,13 +21,8 @@ use super::text;
 /// Draws everything.
 pub fn view(state: &AppState, frame: &mut Frame) {
     let area = frame.area();
-    let areas = layout::compute(
-        area.width,
-        area.height,
-        state.focus,
-        state.reader.is_some(),
-        state.welcome.is_some() && state.feeds.is_empty(),
-    );
+    // The rectangles mouse clicks are tested against (`state.areas()`).
+    let areas = state.areas_in(area.width, area.height);
     if areas.too_small {
         draw_too_small(frame, area);
         return;
