@@ -192,7 +192,7 @@ fn on_mouse(state: &mut AppState, event: MouseEvent, at: Instant, fx: &mut Vec<E
             _ => Some(
                 scroll
                     .saturating_add_signed(step * mouse::WHEEL_ROWS)
-                    .min(rows - 1),
+                    .min(rows.saturating_sub(1)),
             ),
         };
         return;
