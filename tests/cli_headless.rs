@@ -897,3 +897,38 @@ action = "hide"
     assert_eq!(list_json(&sandbox, &[]).len(), 1);
     assert_eq!(list_json(&sandbox, &["--ignored"]).len(), 1);
 }
+
+/// `list` names, on stderr, every listed feed that failed or was read only in part, so that a
+/// feed with missing articles never looks merely quiet; `--feed` limits it to those feeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn list_names_failing_and_partial_feeds_on_stderr() {
+    let server = TestServer::start(|req| match req.path() {
+        "/news.xml" => Response::ok(RSS).header("content-type", "application/rss+xml"),
+        // Cut in the middle of the second item: the first is kept, the feed is partial.
+        "/cut.xml" => Response::ok(&RSS[..RSS.find("<item><guid>n3").unwrap() - 40]),
+        _ => Response::new(500),
+    })
+    .await;
+    let sandbox = Sandbox::new(&format!(
+        "[[feeds]]\nurl = \"{}\"\ntitle = \"News\"\n[[feeds]]\nurl = \"{}\"\ntitle = \"Cut\"\n\
+         [[feeds]]\nurl = \"{}\"\ntitle = \"Down\"\n",
+        server.url("/news.xml"),
+        server.url("/cut.xml"),
+        server.url("/down.xml"),
+    ));
+    sandbox.run(&["refresh"]);
+    let listed = sandbox.run(&["list"]);
+    assert!(listed.status.success());
+    let err = stderr(&listed);
+    assert!(
+        err.contains("tidings: feed Down: failing: http: HTTP 500"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tidings: feed Cut: partial: XML error"),
+        "{err}"
+    );
+    assert!(!err.contains("feed News"), "{err}");
+    let only_news = stderr(&sandbox.run(&["list", "--feed", "news"]));
+    assert!(only_news.is_empty(), "{only_news}");
+}

@@ -11,7 +11,7 @@ use crate::app::{AppError, Environment};
 use crate::cli::{Format, ListFilters};
 use crate::engine::rehighlight::is_stale;
 use crate::highlight::Highlighter;
-use crate::model::ArticleMeta;
+use crate::model::{ArticleMeta, FeedId, FeedState};
 
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
@@ -93,10 +93,31 @@ pub fn run(
         .map_err(write_error)?;
     }
     output::flush(&mut out)?;
+    report_feed_problems(&states, feeds.as_deref(), &names);
     // The process ends right after: freeing 100k articles one by one would cost more than
     // printing them (measured: a fifth of `list --unread` on 100k articles).
     std::mem::forget(articles);
     Ok(ExitCode::SUCCESS)
+}
+
+/// On stderr, after the list: every listed feed whose last poll failed, or that was read only
+/// in part or with a warning, so that a feed with missing articles never looks merely quiet.
+/// (`feeds`: the feeds `--feed` selected; all when None.)
+fn report_feed_problems(states: &[FeedState], feeds: Option<&[FeedId]>, names: &FeedNames) {
+    for state in states {
+        if feeds.is_some_and(|ids| !ids.contains(&state.id)) {
+            continue;
+        }
+        let problem = match (&state.last_error, &state.warning) {
+            (Some(error), _) => {
+                let kind = state.error_kind.map_or("error", |k| k.as_str());
+                format!("failing: {kind}: {error}")
+            }
+            (None, Some(warning)) => warning.to_string(),
+            (None, None) => continue,
+        };
+        eprintln!("tidings: feed {}: {problem}", names.title(state.id));
+    }
 }
 
 fn to_json<'a>(
