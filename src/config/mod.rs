@@ -68,6 +68,8 @@ pub struct Config {
     pub highlight: Vec<HighlightRule>,
     /// The feed server to sync with (`[sync]`), if any.
     pub sync: Option<SyncConfig>,
+    /// The reader's colours, when the file sets `theme` (see [`ThemeName::resolve`]).
+    pub theme: Option<ThemeName>,
     /// The file the config was loaded from; None for defaults.
     pub path: Option<PathBuf>,
 }
@@ -90,6 +92,7 @@ impl Default for Config {
             feeds: Vec::new(),
             highlight: Vec::new(),
             sync: None,
+            theme: None,
             path: None,
         }
     }
@@ -147,6 +150,36 @@ impl Config {
         let env = std::env::var("BROWSER").ok();
         browser::browser_command(self.browser.as_deref(), env.as_deref(), url)
     }
+}
+
+/// The reader's colour themes (`theme = "dark" | "light" | "mono"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThemeName {
+    /// Light text on a dark terminal (the default).
+    Dark,
+    /// Dark text on a light terminal.
+    Light,
+    /// No colour at all: bold, underline and reverse video only.
+    Mono,
+}
+
+impl ThemeName {
+    /// The theme to use: the config's `theme` when it sets one (an explicit choice wins, as
+    /// the NO_COLOR convention asks), else `mono` when `no_color` (see [`no_color_requested`]),
+    /// else `dark`.
+    pub fn resolve(configured: Option<ThemeName>, no_color: bool) -> ThemeName {
+        match configured {
+            Some(theme) => theme,
+            None if no_color => ThemeName::Mono,
+            None => ThemeName::Dark,
+        }
+    }
+}
+
+/// Whether the environment asks for no colour: `NO_COLOR` set and not empty
+/// (https://no-color.org).
+pub fn no_color_requested() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }
 
 /// Order of the article list.

@@ -17,7 +17,7 @@ use super::sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConf
 use super::units::{self, DURATION_EXPECTED, SIZE_EXPECTED};
 use super::{
     Config, ConfigError, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, KeyOverride,
-    Retention, SortOrder,
+    Retention, SortOrder, ThemeName,
 };
 
 #[derive(Deserialize)]
@@ -43,6 +43,15 @@ struct RawConfig {
     #[serde(default)]
     highlight: Vec<Spanned<RawHighlight>>,
     sync: Option<Spanned<RawSync>>,
+    theme: Option<RawTheme>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RawTheme {
+    Dark,
+    Light,
+    Mono,
 }
 
 #[derive(Deserialize)]
@@ -300,6 +309,11 @@ impl Converter<'_> {
             feeds: Vec::with_capacity(raw.feeds.len()),
             highlight: Vec::with_capacity(raw.highlight.len()),
             sync: None,
+            theme: raw.theme.map(|theme| match theme {
+                RawTheme::Dark => ThemeName::Dark,
+                RawTheme::Light => ThemeName::Light,
+                RawTheme::Mono => ThemeName::Mono,
+            }),
             path: Some(self.path.to_path_buf()),
         };
         // url -> where it was first given; a map so that 10,000 feeds cost O(n), not O(n^2).

@@ -560,3 +560,17 @@ fn sync_mistakes_are_positioned() {
     let (_, _, shown) = error(&base.replace("user = \"me\"\n", ""));
     assert!(shown.contains("missing field `user`"), "{shown}");
 }
+
+#[test]
+fn theme_is_dark_light_or_mono_and_unset_by_default() {
+    assert_eq!(parse("").theme, None);
+    assert_eq!(parse("theme = \"dark\"").theme, Some(ThemeName::Dark));
+    assert_eq!(parse("theme = \"light\"").theme, Some(ThemeName::Light));
+    assert_eq!(parse("theme = \"mono\"").theme, Some(ThemeName::Mono));
+    let (line, column, message) = error("sort = \"date\"\ntheme = \"solarized\"\n");
+    assert_eq!((line, column), (2, 9), "{message}");
+    assert!(
+        message.contains("dark") && message.contains("light") && message.contains("mono"),
+        "{message}"
+    );
+}

@@ -19,7 +19,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::{AppError, Environment};
 use crate::cli::GlobalArgs;
-use crate::config::{Config, SortOrder};
+use crate::config::{Config, SortOrder, ThemeName};
 use crate::engine::{Command, EngineHandle, Event, Polling};
 use crate::highlight::Highlighter;
 use crate::store::{Snapshot, Store};
@@ -28,6 +28,7 @@ use super::inbox::Inbox;
 use super::keys::Keymap;
 use super::load::{Loaded, Startup};
 use super::state::AppState;
+use super::theme::Theme;
 use super::update::{self, update, Effect, Msg};
 use super::view::view;
 use super::{strings, UiError};
@@ -66,6 +67,11 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         keymap,
         startup,
     );
+    // The config's `theme`, else `mono` when NO_COLOR is set, else `dark`.
+    state.theme = Theme::named(ThemeName::resolve(
+        config.theme,
+        crate::config::no_color_requested(),
+    ));
     state.welcome = (!env.config_exists).then(|| strings::welcome(&env.config_path));
     for n in notices {
         state.push_notice(n);
