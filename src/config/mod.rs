@@ -20,6 +20,9 @@ pub use error::{ConfigError, Location};
 pub use sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConfig};
 pub use units::{parse_duration, parse_size};
 
+/// The example `notify_command` shown in messages and docs.
+pub const NOTIFY_COMMAND_EXAMPLE: &str = r#"["notify-send", "{count} new: {title}"]"#;
+
 /// Default `refresh_interval`: 30 minutes.
 pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(30 * 60);
 /// Default `max_concurrent_fetches`.
@@ -70,6 +73,9 @@ pub struct Config {
     pub sync: Option<SyncConfig>,
     /// The reader's colours, when the file sets `theme` (see [`ThemeName::resolve`]).
     pub theme: Option<ThemeName>,
+    /// Notifications of new matching articles (`notify`, `notify_command`,
+    /// `notify_terminal`); None without `notify`.
+    pub notify: Option<NotifyConfig>,
     /// The file the config was loaded from; None for defaults.
     pub path: Option<PathBuf>,
 }
@@ -93,6 +99,7 @@ impl Default for Config {
             highlight: Vec::new(),
             sync: None,
             theme: None,
+            notify: None,
             path: None,
         }
     }
@@ -150,6 +157,24 @@ impl Config {
         let env = std::env::var("BROWSER").ok();
         browser::browser_command(self.browser.as_deref(), env.as_deref(), url)
     }
+}
+
+/// Notifications about new articles (see `crate::notify`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// Which new articles notify (`notify = "hl"`).
+    pub query: NotifyQuery,
+    /// `notify_command`: a program and its arguments, with placeholders; run without a shell.
+    pub command: Option<Vec<String>>,
+    /// `notify_terminal`: also notify through the terminal's escape sequences (default true).
+    pub terminal: bool,
+}
+
+/// The `notify` query: `hl` (any highlight rule) or `hl:NAME` (the rules named NAME).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotifyQuery {
+    AnyHighlight,
+    Highlight(String),
 }
 
 /// The reader's colour themes (`theme = "dark" | "light" | "mono"`).

@@ -17,7 +17,7 @@ use super::sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConf
 use super::units::{self, DURATION_EXPECTED, SIZE_EXPECTED};
 use super::{
     Config, ConfigError, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, KeyOverride,
-    Retention, SortOrder, ThemeName,
+    NotifyConfig, NotifyQuery, Retention, SortOrder, ThemeName,
 };
 
 #[derive(Deserialize)]
@@ -44,6 +44,9 @@ struct RawConfig {
     highlight: Vec<Spanned<RawHighlight>>,
     sync: Option<Spanned<RawSync>>,
     theme: Option<RawTheme>,
+    notify: Option<Spanned<String>>,
+    notify_command: Option<Spanned<Vec<String>>>,
+    notify_terminal: Option<Spanned<bool>>,
 }
 
 #[derive(Deserialize)]
@@ -314,8 +317,10 @@ impl Converter<'_> {
                 RawTheme::Light => ThemeName::Light,
                 RawTheme::Mono => ThemeName::Mono,
             }),
+            notify: None,
             path: Some(self.path.to_path_buf()),
         };
+        config.notify = self.notify(raw.notify, raw.notify_command, raw.notify_terminal)?;
         // url -> where it was first given; a map so that 10,000 feeds cost O(n), not O(n^2).
         let mut seen: HashMap<String, Range<usize>> = HashMap::new();
         for feed in raw.feeds {
@@ -333,6 +338,71 @@ impl Converter<'_> {
             config.sync = Some(self.sync(sync.into_inner(), span)?);
         }
         Ok(config)
+    }
+
+    fn notify(
+        &self,
+        query: Option<Spanned<String>>,
+        command: Option<Spanned<Vec<String>>>,
+        terminal: Option<Spanned<bool>>,
+    ) -> Result<Option<NotifyConfig>, ConfigError> {
+        let Some(query) = query else {
+            let orphan = command
+                .as_ref()
+                .map(|c| ("notify_command", c.span()))
+                .or_else(|| terminal.as_ref().map(|t| ("notify_terminal", t.span())));
+            return match orphan {
+                Some((key, span)) => Err(self.err(
+                    span,
+                    format!(
+                        "{key} needs notify, the query of the articles to notify about, \
+                         like notify = \"hl\""
+                    ),
+                )),
+                None => Ok(None),
+            };
+        };
+        let span = query.span();
+        let text = query.into_inner();
+        let text = text.trim();
+        let query = if text.eq_ignore_ascii_case("hl") {
+            NotifyQuery::AnyHighlight
+        } else if let Some(name) = text
+            .strip_prefix("hl:")
+            .or_else(|| text.strip_prefix("HL:"))
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            NotifyQuery::Highlight(name.trim_matches('"').to_string())
+        } else {
+            return Err(self.err(
+                span,
+                "notify must be \"hl\" (any highlight rule) or \"hl:NAME\" (the rules named \
+                 NAME)",
+            ));
+        };
+        let command = match command {
+            None => None,
+            Some(c) => {
+                let span = c.span();
+                let words = c.into_inner();
+                if words.first().is_none_or(|p| p.trim().is_empty()) {
+                    return Err(self.err(
+                        span,
+                        format!(
+                            "notify_command needs a program and its arguments, like {}",
+                            super::NOTIFY_COMMAND_EXAMPLE
+                        ),
+                    ));
+                }
+                Some(words)
+            }
+        };
+        Ok(Some(NotifyConfig {
+            query,
+            command,
+            terminal: terminal.is_none_or(Spanned::into_inner),
+        }))
     }
 
     fn duration(

@@ -574,3 +574,41 @@ fn theme_is_dark_light_or_mono_and_unset_by_default() {
         "{message}"
     );
 }
+
+#[test]
+fn notify_keys() {
+    assert_eq!(parse("").notify, None);
+    let n = parse("notify = \"hl\"").notify.unwrap();
+    assert_eq!(n.query, NotifyQuery::AnyHighlight);
+    assert_eq!(n.command, None);
+    assert!(n.terminal, "the terminal is on by default");
+    let n = parse(
+        "notify = \"hl:Security\"\nnotify_command = [\"notify-send\", \"{count} new: {title}\"]\n\
+         notify_terminal = false\n",
+    )
+    .notify
+    .unwrap();
+    assert_eq!(n.query, NotifyQuery::Highlight("Security".into()));
+    assert_eq!(
+        n.command.as_deref(),
+        Some(
+            &[
+                "notify-send".to_string(),
+                "{count} new: {title}".to_string()
+            ][..]
+        )
+    );
+    assert!(!n.terminal);
+}
+
+#[test]
+fn notify_mistakes_are_located() {
+    let (line, column, message) = error("notify_command = [\"notify-send\"]\n");
+    assert_eq!((line, column), (1, 18), "{message}");
+    assert!(message.contains("needs notify"), "{message}");
+    let (line, _, message) = error("notify = \"hl\"\nnotify_command = []\n");
+    assert_eq!(line, 2, "{message}");
+    assert!(message.contains("a program and its arguments"), "{message}");
+    let (line, _, message) = error("notify = \"hl\"\nnotify_terminal = \"yes\"\n");
+    assert_eq!(line, 2, "{message}");
+}

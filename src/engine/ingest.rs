@@ -5,7 +5,10 @@ use std::collections::HashSet;
 
 use crate::config::Retention;
 use crate::model::{ArticleId, ArticleMeta, FeedState};
+use crate::notify::Matcher;
 use crate::store::{WriteOp, Writer};
+
+use super::NotifyArticle;
 
 use super::poll::PollResult;
 
@@ -22,20 +25,35 @@ pub fn poll_window(limit: usize) -> usize {
     (limit * 2).max(64)
 }
 
-/// The ids already stored, and the writer that stores new ones.
+/// The ids already stored, the writer that stores new ones, and the new articles that match
+/// the config's `notify` query (while the article's text is at hand), until taken.
 pub struct Ingest {
     known: HashSet<ArticleId>,
     writer: Writer,
     retention: Retention,
+    notify: Option<Matcher>,
+    to_notify: Vec<NotifyArticle>,
 }
 
 impl Ingest {
-    pub fn new(known: HashSet<ArticleId>, writer: Writer, retention: Retention) -> Ingest {
+    pub fn new(
+        known: HashSet<ArticleId>,
+        writer: Writer,
+        retention: Retention,
+        notify: Option<Matcher>,
+    ) -> Ingest {
         Ingest {
             known,
             writer,
             retention,
+            notify,
+            to_notify: Vec::new(),
         }
+    }
+
+    /// The new articles that matched `notify` since the last call.
+    pub fn take_notify(&mut self) -> Vec<NotifyArticle> {
+        std::mem::take(&mut self.to_notify)
     }
 
     /// Queues the new articles and the feed's state for writing; returns them for the front end.
@@ -43,6 +61,13 @@ impl Ingest {
         let mut fresh = Vec::new();
         for article in result.articles {
             if self.known.insert(article.meta.id) {
+                if let Some(matched) = self
+                    .notify
+                    .as_ref()
+                    .and_then(|m| m.check(&article, &result.state))
+                {
+                    self.to_notify.push(matched);
+                }
                 fresh.push(article);
             }
         }

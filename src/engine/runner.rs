@@ -16,6 +16,7 @@ use crate::config::{Config, FeedConfig};
 use crate::fetch::Fetcher;
 use crate::highlight::Highlighter;
 use crate::model::{ArticleId, ArticleMeta, DueReason, FeedId, FeedState};
+use crate::notify::Matcher;
 use crate::store::{Store, WriteOp, Writer};
 
 use super::fulltext::{self, is_web_address, FullTextError};
@@ -23,7 +24,9 @@ use super::ingest::{poll_window, Ingest};
 use super::poll::{poll_feed, PollContext, PollResult, PollStatus};
 use super::rehighlight::rehighlight;
 use super::select::waits;
-use super::{Command, Event, Feeds, Progress, RefreshMode, RefreshRequest, RunTotals};
+use super::{
+    Command, Event, Feeds, NotifyArticle, Progress, RefreshMode, RefreshRequest, RunTotals,
+};
 
 /// Whether the engine polls feeds by itself when they fall due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +85,8 @@ pub fn start(setup: EngineSetup, runtime: tokio::runtime::Runtime) -> EngineHand
 struct Run {
     started: Instant,
     totals: RunTotals,
+    /// New articles that match `notify`, sent in one `Event::Notify` when the run ends.
+    notify: Vec<NotifyArticle>,
 }
 
 /// A full-text prefetch waiting for a slot (see `pump_prefetches`).
@@ -179,7 +184,12 @@ async fn run(
         queue: VecDeque::new(),
         queued: HashSet::new(),
         window: poll_window(setup.config.max_concurrent_fetches),
-        ingest: Ingest::new(known, setup.writer, setup.config.retention),
+        ingest: Ingest::new(
+            known,
+            setup.writer,
+            setup.config.retention,
+            Matcher::new(&setup.config),
+        ),
         reader,
         ctx: PollContext {
             fetcher: setup.fetcher,
@@ -348,6 +358,7 @@ impl Engine {
             self.run = Some(Run {
                 started: Instant::now(),
                 totals: RunTotals::default(),
+                notify: Vec::new(),
             });
             self.progress = Progress {
                 running: true,
@@ -430,7 +441,9 @@ impl Engine {
             self.progress.failed += 1;
         }
         let (state, new_articles) = self.ingest.apply(result);
+        let to_notify = self.ingest.take_notify();
         if let Some(run) = &mut self.run {
+            run.notify.extend(to_notify);
             let totals = &mut run.totals;
             match status {
                 PollStatus::Modified { bytes } => {
@@ -554,6 +567,10 @@ impl Engine {
                 let _ = events.send(Event::Notice(format!("could not save: {error}")));
             }
             totals.elapsed = run.started.elapsed();
+            // The articles are in the store by now: a front end may show them at once.
+            if !run.notify.is_empty() {
+                let _ = events.send(Event::Notify(run.notify));
+            }
             let _ = events.send(Event::RunFinished(totals));
         });
     }
