@@ -46,6 +46,11 @@ pub enum CommandArgs {
     Refresh(RefreshArgs),
     /// List stored articles, newest first
     List(ListArgs),
+    /// List the stored articles a query matches: `tidings search QUERY` is
+    /// `tidings list --query QUERY` (and takes the same flags)
+    Search(SearchArgs),
+    /// Print each view of the config with its unread and total counts
+    Views(ViewsArgs),
     /// Print the cleaned text of one article
     Show(ShowArgs),
     /// Subscribe to a feed: give its url, or a web page's url to use the feed the page names.
@@ -113,6 +118,24 @@ pub struct RefreshArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Only articles matching QUERY, e.g. 'unread tag:rust -title:sponsored' (see README)
+    #[arg(long, value_name = "QUERY")]
+    pub query: Option<String>,
+    #[command(flatten)]
+    pub filters: ListFilters,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query, e.g. '"open source" or rust*' (the language of `list --query`, see README)
+    pub query: String,
+    #[command(flatten)]
+    pub filters: ListFilters,
+}
+
+/// What `list` and `search` print besides the query.
+#[derive(Debug, Args, Default)]
+pub struct ListFilters {
     /// Only unread articles
     #[arg(long)]
     pub unread: bool,
@@ -125,10 +148,20 @@ pub struct ListArgs {
     /// Only articles matching a highlight rule
     #[arg(long)]
     pub highlighted: bool,
+    /// Only the articles kill rules ([[ignore]] with action = "hide") hid
+    #[arg(long)]
+    pub ignored: bool,
     /// At most N articles
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// Output format
+    /// `json`: one article per line (JSON Lines)
+    #[arg(long, value_enum, default_value_t = Format::Plain)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ViewsArgs {
+    /// `json`: one view per line (JSON Lines)
     #[arg(long, value_enum, default_value_t = Format::Plain)]
     pub format: Format,
 }
@@ -169,8 +202,9 @@ pub struct AddArgs {
     pub first: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Format {
+    #[default]
     Plain,
     /// JSON Lines: one article per line
     Json,

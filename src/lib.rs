@@ -17,6 +17,7 @@ pub mod notify;
 pub mod opml;
 pub mod parse;
 pub mod paths;
+pub mod query;
 pub mod readability;
 pub mod store;
 pub mod styled;

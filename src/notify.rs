@@ -5,76 +5,91 @@
 //! sequence to the writer it is given) but never decides *when*: the TUI's `update` and
 //! `tidings refresh --notify` do. Which articles match is decided at ingest, by the engine.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::process::{Child, Command, Stdio};
 
+use chrono::{DateTime, Utc};
+
 use crate::clean::sanitize_inline;
-use crate::config::{Config, NotifyQuery};
+use crate::config::Config;
 use crate::engine::NotifyArticle;
-use crate::model::{FeedId, FeedState, NewArticle};
+use crate::model::{ArticleId, NewArticle};
+use crate::query::{body_text, Article, Context, FeedRef, Query, Subject};
 
 /// At most this many titles are named in a terminal notification's text.
 const TITLES_SHOWN: usize = 3;
 /// Longest title (in characters) put into a terminal notification.
 const TITLE_CHARS: usize = 120;
 
-/// Decides at ingest which new articles notify: the config's `notify` query, evaluated on the
-/// article as parsed (before it reaches the store; its highlight matches are already known).
+/// Decides at ingest which new articles notify: the config's `notify` query, evaluated in
+/// memory on each article as parsed (its text, its highlight matches, after the kill rules),
+/// before it reaches the store.
 #[derive(Clone, Debug)]
 pub struct Matcher {
-    query: NotifyQuery,
-    /// Indices of the highlight rules `hl:NAME` names.
-    rules: Vec<u16>,
-    /// The titles the config gives its feeds.
-    titles: HashMap<FeedId, String>,
+    query: Query,
+    /// The query looks at words (the body's text is extracted only then).
+    words: bool,
+    /// The highlight rules' labels, by index (for `hl:NAME`).
+    rule_labels: Vec<String>,
 }
 
 impl Matcher {
     /// The matcher for the config's `notify`; None without it.
     pub fn new(config: &Config) -> Option<Matcher> {
         let notify = config.notify.as_ref()?;
-        let rules = match &notify.query {
-            NotifyQuery::AnyHighlight => Vec::new(),
-            NotifyQuery::Highlight(name) => config
-                .highlight
-                .iter()
-                .enumerate()
-                .filter(|(_, rule)| rule.label().eq_ignore_ascii_case(name))
-                .map(|(i, _)| i as u16)
-                .collect(),
-        };
-        let titles = config
-            .feeds
-            .iter()
-            .filter_map(|f| Some((f.id(), f.title.clone()?)))
-            .collect();
         Some(Matcher {
+            words: notify.query.uses_words(),
             query: notify.query.clone(),
-            rules,
-            titles,
+            rule_labels: config.highlight.iter().map(|r| r.label()).collect(),
         })
     }
 
-    /// The article as a notification entry when it matches; `feed` is its feed's state
-    /// after the poll (for the feed's own title).
-    pub fn check(&self, article: &NewArticle, feed: &FeedState) -> Option<NotifyArticle> {
-        let highlights = &article.meta.highlights;
-        let matches = match self.query {
-            NotifyQuery::AnyHighlight => !highlights.is_empty(),
-            NotifyQuery::Highlight(_) => highlights.iter().any(|r| self.rules.contains(r)),
+    /// The new articles of one feed that match, as notification entries; `skip` are those a
+    /// kill rule hid.
+    pub fn matching(
+        &self,
+        articles: &[NewArticle],
+        skip: &[ArticleId],
+        feed: FeedRef<'_>,
+        now: DateTime<Utc>,
+    ) -> Vec<NotifyArticle> {
+        let ctx = Context {
+            now,
+            rule_labels: self.rule_labels.clone(),
+            feeds: Vec::new(),
         };
-        matches.then(|| NotifyArticle {
-            id: article.meta.id,
-            feed: article.meta.feed,
-            title: article.meta.title.clone(),
-            feed_title: self
-                .titles
-                .get(&feed.id)
-                .or(feed.feed_title.as_ref())
-                .unwrap_or(&feed.url)
-                .clone(),
-        })
+        articles
+            .iter()
+            .filter(|a| !skip.contains(&a.meta.id))
+            .filter(|a| {
+                let text = if self.words {
+                    body_text(&a.body)
+                } else {
+                    Cow::Borrowed("")
+                };
+                let m = &a.meta;
+                let subject = Subject::new(Article {
+                    title: &m.title,
+                    author: m.author.as_deref(),
+                    text: &text,
+                    feed_title: feed.title,
+                    feed_url: feed.url,
+                    tags: feed.tags,
+                    read: m.read,
+                    starred: m.starred,
+                    highlights: &m.highlights,
+                    date: m.date(),
+                });
+                self.query.matches(&subject, &ctx)
+            })
+            .map(|a| NotifyArticle {
+                id: a.meta.id,
+                feed: a.meta.feed,
+                title: a.meta.title.clone(),
+                feed_title: feed.title.to_string(),
+            })
+            .collect()
     }
 }
 

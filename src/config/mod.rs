@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::model::FeedId;
+use crate::query::{IgnoreRule, Query};
 
 pub use browser::split_command_line;
 pub use color::{Color, NamedColor};
@@ -76,6 +77,12 @@ pub struct Config {
     /// Notifications of new matching articles (`notify`, `notify_command`,
     /// `notify_terminal`); None without `notify`.
     pub notify: Option<NotifyConfig>,
+    /// Saved views (`[[views]]`), in file order.
+    pub views: Vec<View>,
+    /// Kill rules (`[[ignore]]`), in file order.
+    pub ignore: Vec<IgnoreRule>,
+    /// Mouse support in the reader (default true).
+    pub mouse: bool,
     /// The file the config was loaded from; None for defaults.
     pub path: Option<PathBuf>,
 }
@@ -100,6 +107,9 @@ impl Default for Config {
             sync: None,
             theme: None,
             notify: None,
+            views: Vec::new(),
+            ignore: Vec::new(),
+            mouse: true,
             path: None,
         }
     }
@@ -162,19 +172,12 @@ impl Config {
 /// Notifications about new articles (see `crate::notify`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NotifyConfig {
-    /// Which new articles notify (`notify = "hl"`).
-    pub query: NotifyQuery,
+    /// Which new articles notify: a query of the query language (`notify = "hl"`).
+    pub query: Query,
     /// `notify_command`: a program and its arguments, with placeholders; run without a shell.
     pub command: Option<Vec<String>>,
     /// `notify_terminal`: also notify through the terminal's escape sequences (default true).
     pub terminal: bool,
-}
-
-/// The `notify` query: `hl` (any highlight rule) or `hl:NAME` (the rules named NAME).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum NotifyQuery {
-    AnyHighlight,
-    Highlight(String),
 }
 
 /// The reader's colour themes (`theme = "dark" | "light" | "mono"`).
@@ -207,14 +210,52 @@ pub fn no_color_requested() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }
 
-/// Order of the article list.
+/// Order of the article list (`sort`; the reader's `S` cycles through them in this order).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SortOrder {
-    /// Newest first.
+    /// Newest first (`"date"`, also `"newest-first"`).
     #[default]
     Date,
-    /// Articles matching a highlight rule first (higher priority first), then newest first.
+    /// Oldest first (`"oldest-first"`).
+    OldestFirst,
+    /// By feed (display title), newest first within a feed (`"feed"`).
+    Feed,
+    /// Articles matching a highlight rule first (higher priority first), then newest first
+    /// (`"highlight-first"`).
     HighlightFirst,
+}
+
+impl SortOrder {
+    /// Every order, in the order `S` cycles through them.
+    pub const ALL: [SortOrder; 4] = [
+        SortOrder::Date,
+        SortOrder::OldestFirst,
+        SortOrder::Feed,
+        SortOrder::HighlightFirst,
+    ];
+
+    /// The config value for this order.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Date => "date",
+            SortOrder::OldestFirst => "oldest-first",
+            SortOrder::Feed => "feed",
+            SortOrder::HighlightFirst => "highlight-first",
+        }
+    }
+
+    /// The next order of the cycle.
+    pub fn next(self) -> SortOrder {
+        let i = SortOrder::ALL.iter().position(|&o| o == self).unwrap_or(0);
+        SortOrder::ALL[(i + 1) % SortOrder::ALL.len()]
+    }
+}
+
+/// One `[[views]]` entry: a named query, shown like a feed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    pub name: String,
+    pub query: Query,
 }
 
 /// How long articles are kept. Starred and unread articles are always kept.

@@ -5,15 +5,18 @@ mod add;
 mod ansi;
 mod demo;
 mod feeds;
+mod ignore;
 mod list;
 mod moved;
 mod opml;
 mod output;
+mod query;
 mod refresh;
 mod shell;
 mod show;
 mod state;
 mod sync;
+mod views;
 
 use std::process::ExitCode;
 
@@ -38,7 +41,9 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
     }
     let result = match command {
         CommandArgs::Refresh(args) => refresh::run(&env, &args),
-        CommandArgs::List(args) => list::run(&env, &args),
+        CommandArgs::List(args) => list::run(&env, args.query.as_deref(), &args.filters),
+        CommandArgs::Search(args) => list::run(&env, Some(&args.query), &args.filters),
+        CommandArgs::Views(args) => views::run(&env, &args),
         CommandArgs::Show(args) => show::run(&env, &args),
         CommandArgs::ImportOpml { file } => opml::import(&env, &file),
         CommandArgs::ExportOpml => opml::export(&env),
@@ -59,6 +64,8 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
 fn reads_articles(command: &CommandArgs) -> bool {
     match command {
         CommandArgs::List(_)
+        | CommandArgs::Search(_)
+        | CommandArgs::Views(_)
         | CommandArgs::Show(_)
         | CommandArgs::ExportState { .. }
         | CommandArgs::ImportState { .. }

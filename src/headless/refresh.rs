@@ -139,7 +139,9 @@ impl Printer {
                     output::flush(&mut out)?;
                     return Ok((totals, matched));
                 }
-                Event::BodyLoaded { .. } | Event::FullTextLoaded { .. } => {}
+                Event::BodyLoaded { .. }
+                | Event::FullTextLoaded { .. }
+                | Event::StoredArticlesChanged => {}
             }
             if self.progress_on_tty && !progress.is_empty() {
                 output::flush(&mut out)?;

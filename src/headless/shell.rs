@@ -251,13 +251,13 @@ mod tests {
         let page = man();
         for sub in Cli::command().get_subcommands() {
             let name = sub.get_name();
+            // roff escapes `-` as `\-`.
             assert!(
-                page.contains(&format!("tidings {name}")),
+                page.contains(&format!("tidings {}", name.replace('-', "\\-"))),
                 "{name} missing from the man page"
             );
             for arg in sub.get_arguments().filter(|a| shown(a)) {
                 if let Some(long) = arg.get_long() {
-                    // roff escapes `-` as `\-`.
                     assert!(
                         page.contains(&format!("\\-\\-{}", long.replace('-', "\\-"))),
                         "--{long} of {name} missing"

@@ -625,6 +625,9 @@ impl AppState {
             | Event::FullTextPrefetched { .. }
             | Event::Notify(_)
             | Event::RunFinished(_) => {}
+            // Kill rules changed stored articles at start-up; the notices say what they did.
+            // (Re-reading the articles from the store is the triage slice's reload.)
+            Event::StoredArticlesChanged => {}
         }
     }
 
