@@ -224,31 +224,63 @@ fn demo_article() -> String {
     value["id"].as_str().unwrap().to_string()
 }
 
+/// A config with one local feed (an article matching a highlight rule) refreshed into a
+/// store: `(dir, --config, --data-dir, article id)`.
+fn refreshed_store() -> (tempfile::TempDir, String, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("news.xml"),
+        "<rss version=\"2.0\"><channel><title>News</title><item><guid>n1</guid>\
+         <title>Rust on Mars</title><description>&lt;p&gt;The rover runs &lt;b&gt;Rust&lt;/b&gt;.&lt;/p&gt;\
+         </description></item></channel></rss>",
+    )
+    .unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[feeds]]\nurl = \"news.xml\"\n[[highlight]]\nkeywords = [\"Rust\"]\nfg = \"red\"\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let data = dir.path().join("data").display().to_string();
+    let refreshed = tidings(&["--config", &config, "--data-dir", &data, "refresh"]);
+    assert!(refreshed.status.success(), "{}", stderr(&refreshed));
+    let listed = tidings(&["--config", &config, "--data-dir", &data, "list"]);
+    let id = stdout(&listed)
+        .split_whitespace()
+        .next()
+        .expect("an article")
+        .to_string();
+    (dir, config, data, id)
+}
+
 #[test]
 fn no_color_turns_off_colour_in_show_and_list_unless_asked_for() {
-    let id = demo_article();
-    let show = ["--demo", "show", id.as_str()];
+    let (_dir, config, data, id) = refreshed_store();
+    let run = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["--config", config.as_str(), "--data-dir", data.as_str()];
+        args.extend_from_slice(extra);
+        on_terminal(&args, env)
+    };
+    let show = ["show", id.as_str()];
     // On a terminal, `show` colours by default...
-    let coloured = on_terminal(&show, &[]);
+    let coloured = run(&show, &[]);
     assert!(coloured.contains("\x1b["), "{coloured}");
     // ...not with NO_COLOR, also with an explicit `--color auto`...
-    for args in [
-        &show[..],
-        &["--demo", "show", id.as_str(), "--color", "auto"][..],
-    ] {
-        let plain = on_terminal(args, &[("NO_COLOR", "1")]);
+    for args in [&show[..], &["show", id.as_str(), "--color", "auto"][..]] {
+        let plain = run(args, &[("NO_COLOR", "1")]);
         assert!(!plain.contains('\x1b'), "{args:?}: {plain:?}");
-        assert!(plain.contains(&id), "{plain}");
+        assert!(plain.contains("Rust on Mars"), "{plain}");
     }
     // ...but an explicit `--color always` wins, and an empty NO_COLOR does not count.
-    let always = on_terminal(
-        &["--demo", "show", id.as_str(), "--color", "always"],
+    let always = run(
+        &["show", id.as_str(), "--color", "always"],
         &[("NO_COLOR", "1")],
     );
     assert!(always.contains("\x1b["), "{always}");
-    assert!(on_terminal(&show, &[("NO_COLOR", "")]).contains("\x1b["));
+    assert!(run(&show, &[("NO_COLOR", "")]).contains("\x1b["));
     // `list` prints no escape sequences with NO_COLOR either.
-    let list = on_terminal(&["--demo", "list"], &[("NO_COLOR", "1")]);
+    let list = run(&["list"], &[("NO_COLOR", "1")]);
     assert!(list.contains(&id), "{list}");
     assert!(!list.contains('\x1b'), "{list:?}");
 }
@@ -260,6 +292,12 @@ fn demo_list_and_show_see_the_demo_articles() {
     let lines = stdout(&output);
     assert!(lines.lines().count() > 50, "{lines}");
     assert!(lines.contains("Kernel Weekly"), "{lines}");
+    assert_eq!(stderr(&output), "", "filling the store is quiet");
+    // `search` and `views` read the same filled store.
+    let found = stdout(&tidings(&["--demo", "search", "rust"]));
+    assert!(found.lines().count() >= 3, "{found}");
+    let views = stdout(&tidings(&["--demo", "views"]));
+    assert!(!views.contains(" 0 total"), "{views}");
     // Each run starts from a fresh store filled the same way: ids are stable between runs.
     let id = demo_article();
     let shown = tidings(&["--demo", "show", &id]);

@@ -16,15 +16,16 @@ pub fn fill(env: &Environment) -> Result<(), AppError> {
     let _ = engine
         .commands
         .send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)));
+    // Quiet: the command's own output follows. (The engine's notices, like the demo's kill
+    // rule catching articles, are what `tidings --demo refresh` is for.)
     let mut finished = false;
     while let Some(event) = events.blocking_recv() {
-        match event {
-            Event::RunFinished(_) => {
-                finished = true;
-                break;
+        if let Event::RunFinished(totals) = event {
+            if totals.write_errors > 0 {
+                eprintln!("tidings: the demo's articles could not all be stored");
             }
-            Event::Notice(text) => eprintln!("tidings: {text}"),
-            _ => {}
+            finished = true;
+            break;
         }
     }
     // Returns once every write is flushed and the store's lock is released.
