@@ -271,7 +271,7 @@ fn tmux_passthrough(sequence: &str) -> String {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TerminalProtocol {
     /// `ESC ] 777 ; notify ; title ; body BEL`: foot, WezTerm, Ghostty, rxvt-unicode, VTE
-    /// terminals that carry the patch, Konsole...
+    /// terminals that carry the patch...
     Osc777,
     /// `ESC ] 9 ; text BEL`: iTerm2, kitty, Terminal.app, VS Code, Warp.
     Osc9,

@@ -744,3 +744,21 @@ fn views_and_rules_are_checked() {
     let (_, _, shown) = error("sort = \"random\"\n");
     assert!(shown.contains("oldest-first"), "{shown}");
 }
+
+#[test]
+fn example_config_commented_theme_and_notify_lines_are_valid() {
+    let example = include_str!("../../config.example.toml");
+    let mut text = example.to_string();
+    for key in ["theme", "notify", "notify_command", "notify_terminal"] {
+        let commented = format!("\n# {key} = ");
+        assert!(text.contains(&commented), "config.example.toml shows {key}");
+        text = text.replace(&commented, &format!("\n{key} = "));
+    }
+    let config = Config::parse(&text, Path::new("/srv/example/config.example.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.theme, Some(ThemeName::Light));
+    let notify = config.notify.expect("notify set");
+    assert_eq!(notify.query.to_string(), "hl");
+    assert_eq!(notify.command.unwrap()[0], "notify-send");
+    assert!(notify.terminal);
+}
