@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// failing feeds, `show` found no such article or `sync` failed, 2 on any error (bad config,
 /// locked store...).
 #[derive(Debug, Parser)]
-#[command(name = "tidings", version, about, long_about)]
+#[command(name = "tidings", version = env!("TIDINGS_VERSION"), about, long_about)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -83,6 +83,14 @@ pub enum CommandArgs {
     /// subscriptions, new articles and flags; one summary line (exit 1 when it failed: the
     /// changes stay queued)
     Sync(SyncArgs),
+    /// Print a completion script for SHELL to stdout (install lines in the README)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout, e.g.
+    /// `tidings man > ~/.local/share/man/man1/tidings.1`
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +109,11 @@ pub struct RefreshArgs {
     /// max-age, and the waits above): for cron
     #[arg(long)]
     pub due: bool,
+    /// Notify about the new articles that match the config's `notify` query: one
+    /// notification for the whole run, by `notify_command`, and by the terminal when stderr
+    /// is one (`notify_terminal`): for cron
+    #[arg(long)]
+    pub notify: bool,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +154,7 @@ pub struct ListFilters {
     /// At most N articles
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// `json`: one article per line (JSON Lines)
     #[arg(long, value_enum, default_value_t = Format::Plain)]
     pub format: Format,
 }
@@ -156,7 +170,7 @@ pub struct ViewsArgs {
 pub struct ShowArgs {
     /// Article id as `tidings list` prints it (a unique prefix is enough)
     pub id: String,
-    /// Colour and style the output
+    /// Colour and style the output. `auto`: when stdout is a terminal and NO_COLOR is not set
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Wrap to this many columns [default: the terminal width, else 80]

@@ -21,6 +21,9 @@ pub use error::{ConfigError, Location};
 pub use sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConfig};
 pub use units::{parse_duration, parse_size};
 
+/// The example `notify_command` shown in messages and docs.
+pub const NOTIFY_COMMAND_EXAMPLE: &str = r#"["notify-send", "{count} new: {title}"]"#;
+
 /// Default `refresh_interval`: 30 minutes.
 pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(30 * 60);
 /// Default `max_concurrent_fetches`.
@@ -69,6 +72,11 @@ pub struct Config {
     pub highlight: Vec<HighlightRule>,
     /// The feed server to sync with (`[sync]`), if any.
     pub sync: Option<SyncConfig>,
+    /// The reader's colours, when the file sets `theme` (see [`ThemeName::resolve`]).
+    pub theme: Option<ThemeName>,
+    /// Notifications of new matching articles (`notify`, `notify_command`,
+    /// `notify_terminal`); None without `notify`.
+    pub notify: Option<NotifyConfig>,
     /// Saved views (`[[views]]`), in file order.
     pub views: Vec<View>,
     /// Kill rules (`[[ignore]]`), in file order.
@@ -97,6 +105,8 @@ impl Default for Config {
             feeds: Vec::new(),
             highlight: Vec::new(),
             sync: None,
+            theme: None,
+            notify: None,
             views: Vec::new(),
             ignore: Vec::new(),
             mouse: true,
@@ -157,6 +167,47 @@ impl Config {
         let env = std::env::var("BROWSER").ok();
         browser::browser_command(self.browser.as_deref(), env.as_deref(), url)
     }
+}
+
+/// Notifications about new articles (see `crate::notify`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// Which new articles notify: a query of the query language (`notify = "hl"`).
+    pub query: Query,
+    /// `notify_command`: a program and its arguments, with placeholders; run without a shell.
+    pub command: Option<Vec<String>>,
+    /// `notify_terminal`: also notify through the terminal's escape sequences (default true).
+    pub terminal: bool,
+}
+
+/// The reader's colour themes (`theme = "dark" | "light" | "mono"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThemeName {
+    /// Light text on a dark terminal (the default).
+    Dark,
+    /// Dark text on a light terminal.
+    Light,
+    /// No colour at all: bold, underline and reverse video only.
+    Mono,
+}
+
+impl ThemeName {
+    /// The theme to use: the config's `theme` when it sets one (an explicit choice wins, as
+    /// the NO_COLOR convention asks), else `mono` when `no_color` (see [`no_color_requested`]),
+    /// else `dark`.
+    pub fn resolve(configured: Option<ThemeName>, no_color: bool) -> ThemeName {
+        match configured {
+            Some(theme) => theme,
+            None if no_color => ThemeName::Mono,
+            None => ThemeName::Dark,
+        }
+    }
+}
+
+/// Whether the environment asks for no colour: `NO_COLOR` set and not empty
+/// (https://no-color.org).
+pub fn no_color_requested() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }
 
 /// Order of the article list (`sort`; the reader's `S` cycles through them in this order).

@@ -17,7 +17,7 @@ use super::sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConf
 use super::units::{self, DURATION_EXPECTED, SIZE_EXPECTED};
 use super::{
     Config, ConfigError, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, KeyOverride,
-    Retention, SortOrder, View,
+    NotifyConfig, Retention, SortOrder, ThemeName, View,
 };
 use crate::query::{parse as parse_query, IgnoreAction, IgnoreRule, Query};
 
@@ -49,6 +49,18 @@ struct RawConfig {
     #[serde(default)]
     ignore: Vec<Spanned<RawIgnore>>,
     mouse: Option<bool>,
+    theme: Option<RawTheme>,
+    notify: Option<Spanned<String>>,
+    notify_command: Option<Spanned<Vec<String>>>,
+    notify_terminal: Option<Spanned<bool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RawTheme {
+    Dark,
+    Light,
+    Mono,
 }
 
 #[derive(Deserialize)]
@@ -333,11 +345,18 @@ impl Converter<'_> {
             feeds: Vec::with_capacity(raw.feeds.len()),
             highlight: Vec::with_capacity(raw.highlight.len()),
             sync: None,
+            theme: raw.theme.map(|theme| match theme {
+                RawTheme::Dark => ThemeName::Dark,
+                RawTheme::Light => ThemeName::Light,
+                RawTheme::Mono => ThemeName::Mono,
+            }),
+            notify: None,
             views: Vec::with_capacity(raw.views.len()),
             ignore: Vec::with_capacity(raw.ignore.len()),
             mouse: raw.mouse.unwrap_or(defaults.mouse),
             path: Some(self.path.to_path_buf()),
         };
+        config.notify = self.notify(raw.notify, raw.notify_command, raw.notify_terminal)?;
         // url -> where it was first given; a map so that 10,000 feeds cost O(n), not O(n^2).
         let mut seen: HashMap<String, Range<usize>> = HashMap::new();
         for feed in raw.feeds {
@@ -388,6 +407,53 @@ impl Converter<'_> {
             });
         }
         Ok(config)
+    }
+
+    fn notify(
+        &self,
+        query: Option<Spanned<String>>,
+        command: Option<Spanned<Vec<String>>>,
+        terminal: Option<Spanned<bool>>,
+    ) -> Result<Option<NotifyConfig>, ConfigError> {
+        let Some(query) = query else {
+            let orphan = command
+                .as_ref()
+                .map(|c| ("notify_command", c.span()))
+                .or_else(|| terminal.as_ref().map(|t| ("notify_terminal", t.span())));
+            return match orphan {
+                Some((key, span)) => Err(self.err(
+                    span,
+                    format!(
+                        "{key} needs notify, the query of the articles to notify about, \
+                         like notify = \"hl\""
+                    ),
+                )),
+                None => Ok(None),
+            };
+        };
+        let query = self.query(&query, "notify")?;
+        let command = match command {
+            None => None,
+            Some(c) => {
+                let span = c.span();
+                let words = c.into_inner();
+                if words.first().is_none_or(|p| p.trim().is_empty()) {
+                    return Err(self.err(
+                        span,
+                        format!(
+                            "notify_command needs a program and its arguments, like {}",
+                            super::NOTIFY_COMMAND_EXAMPLE
+                        ),
+                    ));
+                }
+                Some(words)
+            }
+        };
+        Ok(Some(NotifyConfig {
+            query,
+            command,
+            terminal: terminal.is_none_or(Spanned::into_inner),
+        }))
     }
 
     /// Parses the query of a view or kill rule; a syntax error points at the offending

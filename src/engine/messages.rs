@@ -116,6 +116,17 @@ pub struct RunTotals {
     pub elapsed: Duration,
 }
 
+/// A new article that matches the config's `notify` query (see `Event::Notify`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyArticle {
+    pub id: ArticleId,
+    pub feed: FeedId,
+    /// As the feed gave it (not sanitized).
+    pub title: String,
+    /// The feed's display title: the config's, else the feed's own, else its url.
+    pub feed_title: String,
+}
+
 /// Something the engine learned. Applied by the front end's `update`.
 // Events are moved once through a channel, a few per feed poll: their size does not matter,
 // and boxing the feed state would only make every producer and consumer noisier.
@@ -159,6 +170,10 @@ pub enum Event {
     },
     /// Highlight rule matches recomputed (after the rules changed).
     HighlightsUpdated(Vec<(ArticleId, Vec<u16>)>),
+    /// The run's new articles that match the config's `notify` query, all at once: sent
+    /// once per run that has any, after its writes are committed, right before `RunFinished`.
+    /// Never sent without `notify` in the config.
+    Notify(Vec<NotifyArticle>),
     /// Everything a run started is done and its writes are committed (or failed, counted in
     /// `write_errors`). Follows the run's last `Progress` (with `running: false`).
     RunFinished(RunTotals),

@@ -14,7 +14,8 @@ mod select;
 pub use fulltext::FullTextError;
 pub use ingest::{poll_window, MAX_WRITE_BACKLOG};
 pub use messages::{
-    Command, Event, Feeds, FullTextTotals, Progress, RefreshMode, RefreshRequest, RunTotals,
+    Command, Event, Feeds, FullTextTotals, NotifyArticle, Progress, RefreshMode, RefreshRequest,
+    RunTotals,
 };
 pub use poll::PollStatus;
 pub use runner::{start, EngineHandle, EngineSetup, Polling};

@@ -24,7 +24,9 @@ use super::ingest::{poll_window, Ingest};
 use super::poll::{poll_feed, PollContext, PollResult, PollStatus};
 use super::rehighlight::rehighlight;
 use super::select::waits;
-use super::{Command, Event, Feeds, Progress, RefreshMode, RefreshRequest, RunTotals};
+use super::{
+    Command, Event, Feeds, NotifyArticle, Progress, RefreshMode, RefreshRequest, RunTotals,
+};
 
 /// Whether the engine polls feeds by itself when they fall due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +85,8 @@ pub fn start(setup: EngineSetup, runtime: tokio::runtime::Runtime) -> EngineHand
 struct Run {
     started: Instant,
     totals: RunTotals,
+    /// New articles that match `notify`, sent in one `Event::Notify` when the run ends.
+    notify: Vec<NotifyArticle>,
 }
 
 /// A full-text prefetch waiting for a slot (see `pump_prefetches`).
@@ -371,6 +375,7 @@ impl Engine {
             self.run = Some(Run {
                 started: Instant::now(),
                 totals: RunTotals::default(),
+                notify: Vec::new(),
             });
             self.progress = Progress {
                 running: true,
@@ -453,7 +458,9 @@ impl Engine {
             self.progress.failed += 1;
         }
         let (state, new_articles) = self.ingest.apply(result);
+        let to_notify = self.ingest.take_notify();
         if let Some(run) = &mut self.run {
+            run.notify.extend(to_notify);
             let totals = &mut run.totals;
             match status {
                 PollStatus::Modified { bytes } => {
@@ -589,6 +596,10 @@ impl Engine {
                 let _ = events.send(Event::Notice(format!("could not save: {error}")));
             }
             totals.elapsed = run.started.elapsed();
+            // The articles are in the store by now: a front end may show them at once.
+            if !run.notify.is_empty() {
+                let _ = events.send(Event::Notify(run.notify));
+            }
             let _ = events.send(Event::RunFinished(totals));
         });
     }

@@ -13,7 +13,7 @@ use crate::model::{ArticleBody, ArticleId, ArticleMeta, BodyKind};
 use crate::store::{OpenMode, Store, StoreError};
 use crate::styled::{Span, SpanStyle, StyledLine};
 
-use super::ansi::render_line;
+use super::ansi::{no_color, render_line};
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
 
@@ -60,7 +60,8 @@ pub fn run(env: &Environment, args: &ShowArgs) -> Result<ExitCode, AppError> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => stdout_is_tty,
+        // https://no-color.org: an explicit `--color always` still wins.
+        ColorChoice::Auto => stdout_is_tty && !no_color(),
     };
     let width = args
         .width

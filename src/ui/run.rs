@@ -14,20 +14,24 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chrono::{Local, Utc};
-use crossterm::event::{self as term_event, Event as TermEvent, KeyEventKind};
+use crossterm::event::{
+    self as term_event, DisableFocusChange, EnableFocusChange, Event as TermEvent, KeyEventKind,
+};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::{AppError, Environment};
 use crate::cli::GlobalArgs;
-use crate::config::{Config, SortOrder};
+use crate::config::{Config, SortOrder, ThemeName};
 use crate::engine::{Command, EngineHandle, Event, Polling};
 use crate::highlight::Highlighter;
+use crate::notify::{self, Notification, TerminalTarget};
 use crate::store::{Snapshot, Store};
 
 use super::inbox::Inbox;
 use super::keys::Keymap;
 use super::load::{Loaded, Startup};
 use super::state::AppState;
+use super::theme::Theme;
 use super::update::{self, update, Effect, Msg};
 use super::view::view;
 use super::{strings, UiError};
@@ -66,13 +70,19 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         keymap,
         startup,
     );
+    // The config's `theme`, else `mono` when NO_COLOR is set, else `dark`.
+    state.theme = Theme::named(ThemeName::resolve(
+        config.theme,
+        crate::config::no_color_requested(),
+    ));
     state.welcome = (!env.config_exists).then(|| strings::welcome(&env.config_path));
     for n in notices {
         state.push_notice(n);
     }
     state.tz = *Local::now().offset();
 
-    let mut terminal = Terminal::start()?;
+    // Focus reports tell notifications whether the user is looking (see `update::notify`).
+    let mut terminal = Terminal::start(config.notify.is_some())?;
     let size = terminal.inner.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     terminal.inner.draw(|f| view(&state, f))?;
@@ -98,6 +108,7 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         let stop = Arc::new(AtomicBool::new(false));
         read_input(stop.clone(), inbox.clone())?;
         let result = main_loop(&mut state, &mut terminal, &inbox, &commands);
+        terminal.stop_focus_reports();
         stop.store(true, Ordering::Relaxed);
         let _ = commands.send(Command::Shutdown);
         drop(terminal);
@@ -221,6 +232,8 @@ fn read_input(stop: Arc<AtomicBool>, inbox: Arc<Inbox>) -> io::Result<()> {
                 let msg = match term_event::read() {
                     Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
                     Ok(TermEvent::Resize(w, h)) => Msg::Resize(w, h),
+                    Ok(TermEvent::FocusGained) => Msg::Focus(true),
+                    Ok(TermEvent::FocusLost) => Msg::Focus(false),
                     Ok(_) => continue,
                     Err(_) => break,
                 };
@@ -234,18 +247,32 @@ fn read_input(stop: Arc<AtomicBool>, inbox: Arc<Inbox>) -> io::Result<()> {
 /// restored when dropped, whatever happened.
 struct Terminal {
     inner: ratatui::DefaultTerminal,
+    /// Focus reporting is on (and must be turned off before the shell gets the terminal).
+    focus_reports: bool,
 }
 
 impl Terminal {
-    fn start() -> io::Result<Terminal> {
+    /// `focus_reports`: ask the terminal to report focus changes (`Msg::Focus`).
+    fn start(focus_reports: bool) -> io::Result<Terminal> {
+        let inner = ratatui::try_init()?;
+        let focus_reports =
+            focus_reports && crossterm::execute!(io::stdout(), EnableFocusChange).is_ok();
         Ok(Terminal {
-            inner: ratatui::try_init()?,
+            inner,
+            focus_reports,
         })
+    }
+
+    fn stop_focus_reports(&mut self) {
+        if std::mem::take(&mut self.focus_reports) {
+            let _ = crossterm::execute!(io::stdout(), DisableFocusChange);
+        }
     }
 }
 
 impl Drop for Terminal {
     fn drop(&mut self) {
+        self.stop_focus_reports();
         let _ = ratatui::try_restore();
         let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
     }
@@ -273,7 +300,7 @@ fn main_loop(
         let input = inbox.take_input();
         let keyed = !input.is_empty();
         for msg in input {
-            if dispatch(state, msg, commands) {
+            if dispatch(state, msg, commands, terminal) {
                 return Ok(());
             }
         }
@@ -285,7 +312,7 @@ fn main_loop(
             if events.is_empty() {
                 break;
             }
-            dispatch(state, Msg::Events(events), commands);
+            dispatch(state, Msg::Events(events), commands, terminal);
             stale = true;
         }
 
@@ -299,7 +326,12 @@ fn main_loop(
 }
 
 /// Applies a message and carries out its effects; returns whether to quit.
-fn dispatch(state: &mut AppState, msg: Msg, commands: &UnboundedSender<Command>) -> bool {
+fn dispatch(
+    state: &mut AppState,
+    msg: Msg,
+    commands: &UnboundedSender<Command>,
+    terminal: &mut Terminal,
+) -> bool {
     let mut quit = false;
     for effect in update(state, msg) {
         match effect {
@@ -312,10 +344,46 @@ fn dispatch(state: &mut AppState, msg: Msg, commands: &UnboundedSender<Command>)
                     state.push_notice(e);
                 }
             }
+            Effect::Notify(notification) => {
+                if let Err(e) = send_notification(&state.config, &notification, terminal) {
+                    state.push_notice(e);
+                }
+            }
             Effect::Quit => quit = true,
         }
     }
     quit
+}
+
+/// Sends a notification the way the config says: the terminal's escape sequence (written
+/// between frames; it draws nothing) and/or `notify_command` (no shell, not waited for).
+fn send_notification(
+    config: &Config,
+    notification: &Notification,
+    terminal: &mut Terminal,
+) -> Result<(), String> {
+    let Some(settings) = &config.notify else {
+        return Ok(());
+    };
+    if settings.terminal {
+        let target = TerminalTarget::from_env();
+        notify::write_terminal(notification, target, terminal.inner.backend_mut())
+            .map_err(|e| format!("could not send the terminal notification: {e}"))?;
+    }
+    if let Some(command) = &settings.command {
+        let child = notify::spawn_command(notification, command).map_err(|e| e.to_string())?;
+        reap(child);
+    }
+    Ok(())
+}
+
+/// Waits for a child on a thread of its own, so that it never lingers as a zombie.
+fn reap(mut child: std::process::Child) {
+    let _ = thread::Builder::new()
+        .name("tidings-reap".into())
+        .spawn(move || {
+            let _ = child.wait();
+        });
 }
 
 /// Launches the configured browser on an http(s) url: no shell, output discarded, not waited
@@ -334,11 +402,6 @@ fn open_in_browser(config: &Config, url: &str) -> Result<(), String> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("{} `{program}`: {e}", strings::BROWSER_FAILED))?;
-    let _ = thread::Builder::new()
-        .name("tidings-browser".into())
-        .spawn(move || {
-            let mut child = child;
-            let _ = child.wait();
-        });
+    reap(child);
     Ok(())
 }

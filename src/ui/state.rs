@@ -153,6 +153,9 @@ pub struct AppState {
 
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
+    /// Whether the terminal window has focus, as it last reported (None: it never said;
+    /// not every terminal reports focus). Used to decide about notifications.
+    pub terminal_focus: Option<bool>,
     /// The clock and time zone used for dates (fixed in tests).
     pub now: DateTime<Utc>,
     pub tz: FixedOffset,
@@ -295,6 +298,7 @@ impl AppState {
             total_unread: 0,
             total_highlighted_unread: 0,
             size: (80, 24),
+            terminal_focus: None,
             now: Utc::now(),
             tz: FixedOffset::east_opt(0).expect("zero offset is valid"),
             fresh: Vec::new(),
@@ -616,8 +620,10 @@ impl AppState {
             Event::Notice(text) => self.push_notice(text),
             // The TUI forces its refreshes (nothing waits) and reads prefetched full text from
             // the store when the article is opened; `Progress` already says when a run ends.
+            // `update` decides about notifications (`Event::Notify`) before events get here.
             Event::FeedWaiting { .. }
             | Event::FullTextPrefetched { .. }
+            | Event::Notify(_)
             | Event::RunFinished(_) => {}
             // Kill rules changed stored articles at start-up; the notices say what they did.
             // (Re-reading the articles from the store is the triage slice's reload.)

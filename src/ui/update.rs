@@ -1,11 +1,15 @@
 //! `update`: applies one message (key, resize, engine event) to the state and says what the
-//! run loop must do (send commands, open a url, quit). Pure: no terminal, no I/O, no waiting.
+//! run loop must do (send commands, open a url, notify, quit). Pure: no terminal, no I/O, no
+//! waiting.
+
+use std::collections::HashSet;
 
 use crossterm::event::{KeyEvent, KeyEventKind};
 
 use crate::clean::sanitize_inline;
-use crate::engine::{Command, Event, RefreshMode, RefreshRequest};
+use crate::engine::{Command, Event, NotifyArticle, RefreshMode, RefreshRequest};
 use crate::model::ArticleId;
+use crate::notify::Notification;
 
 use super::keys::Action;
 use super::load::Loaded;
@@ -24,6 +28,8 @@ pub enum Msg {
     Events(Vec<Event>),
     /// Every stored article, read in the background after the first frame.
     Loaded(Box<Loaded>),
+    /// The terminal window gained (true) or lost (false) focus.
+    Focus(bool),
 }
 
 /// Something the run loop must do.
@@ -32,12 +38,15 @@ pub enum Effect {
     Send(Command),
     /// Open this http(s) url in the browser.
     OpenUrl(String),
+    /// Send this desktop notification (`notify_command`, the terminal's escape sequence).
+    Notify(Notification),
     Quit,
 }
 
 /// Applies a message to the state.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let mut to_notify = Vec::new();
     match msg {
         Msg::Key(key) => {
             if key.kind == KeyEventKind::Release {
@@ -50,16 +59,80 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.size = (w, h);
             resized(state);
         }
-        Msg::Engine(event) => state.apply(event),
+        Msg::Engine(event) => apply(state, event, &mut to_notify),
         Msg::Events(events) => {
             for event in events {
-                state.apply(event);
+                apply(state, event, &mut to_notify);
             }
         }
         Msg::Loaded(loaded) => state.articles_loaded(*loaded),
+        Msg::Focus(focused) => state.terminal_focus = Some(focused),
     }
     state.settle();
+    if !to_notify.is_empty() {
+        // After `settle`: the new articles are in the lists, where the user may see them.
+        notify(state, to_notify, &mut fx);
+    }
     fx
+}
+
+/// Applies an engine event; a run's `notify` matches are kept for the decision.
+fn apply(state: &mut AppState, event: Event, to_notify: &mut Vec<NotifyArticle>) {
+    match event {
+        Event::Notify(articles) => to_notify.extend(articles),
+        event => state.apply(event),
+    }
+}
+
+/// New articles that match `notify` (one batch per refresh run): a desktop notification,
+/// unless the user is looking at the reader. The rule: the terminal says its window has
+/// focus: no notification; it says it lost focus: a notification about all of them; it never
+/// said (not every terminal reports focus): a notification about those not shown in the
+/// article list on screen, if any. Without a notification the status bar says it.
+fn notify(state: &mut AppState, articles: Vec<NotifyArticle>, fx: &mut Vec<Effect>) {
+    let unseen: Vec<NotifyArticle> = match state.terminal_focus {
+        Some(true) => Vec::new(),
+        Some(false) => articles.clone(),
+        None => {
+            let visible = visible_articles(state);
+            articles
+                .iter()
+                .filter(|a| !visible.contains(&a.id))
+                .cloned()
+                .collect()
+        }
+    };
+    match Notification::new(&unseen) {
+        Some(notification) => fx.push(Effect::Notify(notification)),
+        None => {
+            if let Some(notification) = Notification::new(&articles) {
+                state.push_notice(notification.summary());
+            }
+        }
+    }
+}
+
+/// The articles whose rows the articles pane shows now (none under the help overlay).
+fn visible_articles(state: &AppState) -> HashSet<ArticleId> {
+    let (w, h) = state.size;
+    let areas = super::layout::compute(
+        w,
+        h,
+        state.focus,
+        state.reader.is_some(),
+        state.welcome.is_some(),
+    );
+    let Some(pane) = areas.articles.filter(|_| state.help.is_none()) else {
+        return HashSet::new();
+    };
+    let height = usize::from(super::layout::inner(pane).height);
+    // Where the view draws from (see `view::draw_articles`).
+    let mut cursor = state.article_cursor;
+    cursor.scroll_into_view(state.list.len(), height);
+    let end = state.list.len().min(cursor.offset + height);
+    (cursor.offset..end)
+        .map(|pos| state.articles[state.list[pos]].id)
+        .collect()
 }
 
 fn resized(state: &mut AppState) {

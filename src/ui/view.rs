@@ -338,7 +338,7 @@ fn article_row<'a>(state: &AppState, a: &ArticleMeta, width: u16, across_feeds: 
     let label = match a.highlights.first() {
         Some(&rule) if width >= 70 => {
             let l = text::truncate(&sanitize_inline(state.highlighter.label(rule)), 16);
-            let style = super::text::highlight_style(state.highlighter.style(rule));
+            let style = t.rule_style(super::text::highlight_style(state.highlighter.style(rule)));
             Some(Span::styled(format!(" {l}"), style))
         }
         _ => None,
