@@ -415,7 +415,7 @@ fn demo_refresh_reads_the_bundled_feeds_offline() {
         "{text}"
     );
     assert!(
-        text.contains("partial  Broken Feed (demo of a failing feed)  (1 new, "),
+        text.contains("partial  Broken Feed (demo of a truncated feed)  (1 new, "),
         "{text}"
     );
     assert!(text.contains("kept the 1 item before it"), "{text}");
