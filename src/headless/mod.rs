@@ -3,6 +3,7 @@
 
 mod add;
 mod ansi;
+mod download;
 mod feeds;
 mod list;
 mod moved;
@@ -29,6 +30,7 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
         CommandArgs::Refresh(args) => refresh::run(&env, &args),
         CommandArgs::List(args) => list::run(&env, &args),
         CommandArgs::Show(args) => show::run(&env, &args),
+        CommandArgs::Download(args) => download::run(&env, &args),
         CommandArgs::ImportOpml { file } => opml::import(&env, &file),
         CommandArgs::ExportOpml => opml::export(&env),
         CommandArgs::ExportState { file } => state::export(&env, file.as_deref()),

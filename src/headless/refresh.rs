@@ -121,7 +121,12 @@ impl Printer {
                     output::flush(&mut out)?;
                     return Ok(totals);
                 }
-                Event::BodyLoaded { .. } | Event::FullTextLoaded { .. } => {}
+                // Answers to requests `refresh` never sends.
+                Event::BodyLoaded { .. }
+                | Event::FullTextLoaded { .. }
+                | Event::EnclosuresLoaded { .. }
+                | Event::DownloadProgress { .. }
+                | Event::DownloadFinished { .. } => {}
             }
             if self.progress_on_tty && !progress.is_empty() {
                 output::flush(&mut out)?;

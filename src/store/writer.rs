@@ -52,6 +52,12 @@ pub enum WriteOp {
     SaveFullText(ArticleId, String),
     SetHighlights(Vec<(ArticleId, Vec<u16>)>),
     Retention(FeedId, Retention),
+    /// The finished download of an enclosure (`None` forgets it).
+    SetDownloaded {
+        id: ArticleId,
+        index: usize,
+        path: Option<std::path::PathBuf>,
+    },
 }
 
 enum Msg {
@@ -273,5 +279,8 @@ fn apply(conn: &Connection, op: &WriteOp, now: chrono::DateTime<Utc>) -> Result<
         WriteOp::SaveFullText(id, html) => queries::save_full_text(conn, *id, html),
         WriteOp::SetHighlights(items) => queries::set_highlights(conn, items),
         WriteOp::Retention(feed, r) => retention::apply_retention(conn, *feed, r, now).map(drop),
+        WriteOp::SetDownloaded { id, index, path } => {
+            super::media::set_downloaded(conn, *id, *index, path.as_deref())
+        }
     }
 }
