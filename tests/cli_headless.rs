@@ -403,7 +403,7 @@ fn demo_refresh_reads_the_bundled_feeds_offline() {
         .unwrap_or_else(|| panic!("no totals line in {text}"));
     assert!(new >= 60, "{text}");
     assert!(
-        text.contains("6 ok, 1 partial, 0 not modified, 0 failed"),
+        text.contains("7 ok, 1 partial, 0 not modified, 0 failed"),
         "{text}"
     );
     assert!(
