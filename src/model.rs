@@ -289,7 +289,7 @@ pub fn media_size(bytes: u64) -> String {
     for (unit, name) in UNITS {
         if bytes >= unit {
             let tenths = bytes * 10 / unit;
-            return if tenths < 100 && tenths % 10 != 0 {
+            return if tenths < 100 && !tenths.is_multiple_of(10) {
                 format!("{}.{} {name}", tenths / 10, tenths % 10)
             } else {
                 format!("{} {name}", (bytes + unit / 2) / unit)

@@ -68,7 +68,9 @@ fn enclosures_are_stored_with_their_article_and_loaded_on_demand() {
         .insert_articles(&[episode.clone(), plain.clone()])
         .unwrap();
     // A refresh that sees the article again adds nothing.
-    store.insert_articles(&[episode.clone()]).unwrap();
+    store
+        .insert_articles(std::slice::from_ref(&episode))
+        .unwrap();
 
     let id = episode.meta.id;
     let stored = store.enclosures(id).unwrap();
@@ -160,7 +162,7 @@ fn enclosures_follow_their_article_through_retention_renames_and_gc() {
 
     // gc of a feed no longer configured drops its enclosures with its articles.
     let other = with_enclosures(article(FEED_B, 3), vec![mp3("https://y.org/3.mp3")]);
-    store.insert_articles(&[other.clone()]).unwrap();
+    store.insert_articles(std::slice::from_ref(&other)).unwrap();
     store
         .gc(&[tidings::model::FeedId::from_url(new_url)])
         .unwrap();

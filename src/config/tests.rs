@@ -63,6 +63,10 @@ fn example_config_parses_and_shows_the_defaults() {
     assert_eq!(config.max_body_size, d.max_body_size);
     assert_eq!(config.max_redirects, d.max_redirects);
     assert_eq!(config.sort, d.sort);
+    assert_eq!(config.max_downloads, d.max_downloads);
+    assert_eq!(config.max_download_size, d.max_download_size);
+    assert_eq!(config.player, d.player);
+    assert_eq!(config.download_dir, d.download_dir);
 
     assert!(config.feeds.len() >= 4);
     assert!(config

@@ -127,15 +127,13 @@ impl Media {
                 total += size;
             }
         }
-        Some(if total > 0 {
-            format!(
-                "downloading {n} · {}% of {}",
-                done * 100 / total,
-                media_size(total)
-            )
-        } else {
-            let done: u64 = self.downloads.values().map(|t| t.done).sum();
-            format!("downloading {n} · {}", media_size(done))
+        let percent = (done * 100).checked_div(total);
+        Some(match percent {
+            Some(percent) => format!("downloading {n} · {percent}% of {}", media_size(total)),
+            None => {
+                let done: u64 = self.downloads.values().map(|t| t.done).sum();
+                format!("downloading {n} · {}", media_size(done))
+            }
         })
     }
 }
