@@ -46,6 +46,11 @@ pub enum CommandArgs {
     Refresh(RefreshArgs),
     /// List stored articles, newest first
     List(ListArgs),
+    /// List the stored articles a query matches: `tidings search QUERY` is
+    /// `tidings list --query QUERY` (and takes the same flags)
+    Search(SearchArgs),
+    /// Print each view of the config with its unread and total counts
+    Views(ViewsArgs),
     /// Print the cleaned text of one article
     Show(ShowArgs),
     /// Download an article's enclosure (a podcast episode) to download_dir, resuming a
@@ -105,6 +110,24 @@ pub struct RefreshArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// Only articles matching QUERY, e.g. 'unread tag:rust -title:sponsored' (see README)
+    #[arg(long, value_name = "QUERY")]
+    pub query: Option<String>,
+    #[command(flatten)]
+    pub filters: ListFilters,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query, e.g. '"open source" or rust*' (the language of `list --query`, see README)
+    pub query: String,
+    #[command(flatten)]
+    pub filters: ListFilters,
+}
+
+/// What `list` and `search` print besides the query.
+#[derive(Debug, Args, Default)]
+pub struct ListFilters {
     /// Only unread articles
     #[arg(long)]
     pub unread: bool,
@@ -120,9 +143,19 @@ pub struct ListArgs {
     /// Only articles with enclosures (podcast episodes...), each followed by its enclosures
     #[arg(long)]
     pub enclosures: bool,
+    /// Only the articles kill rules ([[ignore]] with action = "hide") hid
+    #[arg(long)]
+    pub ignored: bool,
     /// At most N articles
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    #[arg(long, value_enum, default_value_t = Format::Plain)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ViewsArgs {
+    /// `json`: one view per line (JSON Lines)
     #[arg(long, value_enum, default_value_t = Format::Plain)]
     pub format: Format,
 }
@@ -172,8 +205,9 @@ pub struct AddArgs {
     pub first: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum Format {
+    #[default]
     Plain,
     /// JSON Lines: one article per line
     Json,

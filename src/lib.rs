@@ -16,6 +16,7 @@ pub mod model;
 pub mod opml;
 pub mod parse;
 pub mod paths;
+pub mod query;
 pub mod readability;
 pub mod store;
 pub mod styled;

@@ -401,7 +401,15 @@ fn demo_refresh_reads_the_bundled_feeds_offline() {
         .and_then(|part| part.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no totals line in {text}"));
-    assert!(new >= 60, "{text}");
+    // 61 items; the demo's kill rule hides two of them, which are not counted as new.
+    assert_eq!(new, 59, "{text}");
+    assert!(
+        stderr(&output).contains(
+            "(`title:\"quick links\" or title:\"weekly chart\"`, hide) caught 2 new articles"
+        ),
+        "{}",
+        stderr(&output)
+    );
     assert!(
         text.contains("7 ok, 1 partial, 0 not modified, 0 failed"),
         "{text}"
@@ -834,4 +842,58 @@ async fn refresh_prefetches_the_full_text_of_new_articles() {
     assert!(text.contains("· 0 new articles ·"), "{text}");
     assert!(!text.contains("full text"), "{text}");
     assert_eq!(pages(&server), [1, 1, 1, 0]);
+}
+
+/// Kill rules act on articles as they arrive: `read` marks them read, `hide` keeps them out of
+/// `list` (but in `list --ignored`), `drop` never stores them, not even on the next refresh.
+#[tokio::test(flavor = "multi_thread")]
+async fn kill_rules_act_on_new_articles_at_ingest() {
+    let server =
+        TestServer::start(|_| Response::ok(RSS).header("content-type", "application/rss+xml"))
+            .await;
+    let sandbox = Sandbox::new(&format!(
+        r#"[[feeds]]
+url = "{}"
+
+[[ignore]]
+query = "title:quiet"
+action = "read"
+
+[[ignore]]
+query = "title:metadata"
+action = "drop"
+
+[[ignore]]
+query = "text:rover"
+action = "hide"
+"#,
+        server.url("/news.xml")
+    ));
+    let first = sandbox.run(&["refresh"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let err = stderr(&first);
+    for rule in [
+        "kill rule 1 (`title:quiet`, read) caught 1 new article",
+        "kill rule 2 (`title:metadata`, drop) caught 1 new article",
+        "kill rule 3 (`text:rover`, hide) caught 1 new article",
+    ] {
+        assert!(err.contains(rule), "{rule}: {err}");
+    }
+    let listed = list_json(&sandbox, &[]);
+    let titles: Vec<&str> = listed
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Quiet day"], "{listed:?}");
+    assert_eq!(listed[0]["read"], true);
+    let hidden = list_json(&sandbox, &["--ignored"]);
+    assert_eq!(hidden.len(), 1, "{hidden:?}");
+    assert_eq!(hidden[0]["title"], "Rust on Mars");
+
+    // The server still lists the dropped article: it stays dropped.
+    let again = sandbox.run(&["refresh", "--force"]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stdout(&again).contains("(0 new"), "{}", stdout(&again));
+    assert_eq!(list_json(&sandbox, &[]).len(), 1);
+    assert_eq!(list_json(&sandbox, &["--ignored"]).len(), 1);
 }

@@ -613,7 +613,7 @@ fn the_demo_podcast_downloads_and_plays_in_the_reader() {
         data.to_str().unwrap(),
     ];
     let mut s = support::pty::Session::start(&args, home.path());
-    s.wait_for(&["Night Shift Radio", "63 unread"]);
+    s.wait_for(&["Night Shift Radio", "61 unread"]);
     // The feeds pane, down to the podcast (the 7th feed), then its list.
     s.press("h");
     s.press("jjjjjjj");

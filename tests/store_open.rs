@@ -127,9 +127,9 @@ fn every_shipped_version_migrates_to_the_current_schema() {
             .unwrap();
         assert!(a.read && a.starred);
         assert_eq!(a.highlights, vec![0, 3]);
-        // Enclosures arrived with version 6: older stores have none (and no mark).
+        // Enclosures arrived with version 7: older stores have none (and no mark).
         let enclosures = store.enclosures(a.id).unwrap();
-        if version >= 6 {
+        if version >= 7 {
             assert_eq!(a.media, tidings::model::MediaMark::Downloaded);
             assert_eq!(enclosures.len(), 2, "v{version}");
             assert_eq!(enclosures[0].enclosure.length, Some(38_000_000));

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::model::FeedId;
+use crate::query::{IgnoreRule, Query};
 
 pub use browser::split_command_line;
 pub use color::{Color, NamedColor};
@@ -81,6 +82,12 @@ pub struct Config {
     pub highlight: Vec<HighlightRule>,
     /// The feed server to sync with (`[sync]`), if any.
     pub sync: Option<SyncConfig>,
+    /// Saved views (`[[views]]`), in file order.
+    pub views: Vec<View>,
+    /// Kill rules (`[[ignore]]`), in file order.
+    pub ignore: Vec<IgnoreRule>,
+    /// Mouse support in the reader (default true).
+    pub mouse: bool,
     /// The file the config was loaded from; None for defaults.
     pub path: Option<PathBuf>,
 }
@@ -107,6 +114,9 @@ impl Default for Config {
             feeds: Vec::new(),
             highlight: Vec::new(),
             sync: None,
+            views: Vec::new(),
+            ignore: Vec::new(),
+            mouse: true,
             path: None,
         }
     }
@@ -197,14 +207,52 @@ pub enum PlayTarget<'a> {
     File(&'a Path),
 }
 
-/// Order of the article list.
+/// Order of the article list (`sort`; the reader's `S` cycles through them in this order).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SortOrder {
-    /// Newest first.
+    /// Newest first (`"date"`, also `"newest-first"`).
     #[default]
     Date,
-    /// Articles matching a highlight rule first (higher priority first), then newest first.
+    /// Oldest first (`"oldest-first"`).
+    OldestFirst,
+    /// By feed (display title), newest first within a feed (`"feed"`).
+    Feed,
+    /// Articles matching a highlight rule first (higher priority first), then newest first
+    /// (`"highlight-first"`).
     HighlightFirst,
+}
+
+impl SortOrder {
+    /// Every order, in the order `S` cycles through them.
+    pub const ALL: [SortOrder; 4] = [
+        SortOrder::Date,
+        SortOrder::OldestFirst,
+        SortOrder::Feed,
+        SortOrder::HighlightFirst,
+    ];
+
+    /// The config value for this order.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Date => "date",
+            SortOrder::OldestFirst => "oldest-first",
+            SortOrder::Feed => "feed",
+            SortOrder::HighlightFirst => "highlight-first",
+        }
+    }
+
+    /// The next order of the cycle.
+    pub fn next(self) -> SortOrder {
+        let i = SortOrder::ALL.iter().position(|&o| o == self).unwrap_or(0);
+        SortOrder::ALL[(i + 1) % SortOrder::ALL.len()]
+    }
+}
+
+/// One `[[views]]` entry: a named query, shown like a feed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    pub name: String,
+    pub query: Query,
 }
 
 /// How long articles are kept. Starred and unread articles are always kept.

@@ -17,8 +17,9 @@ use super::sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConf
 use super::units::{self, DURATION_EXPECTED, SIZE_EXPECTED};
 use super::{
     Config, ConfigError, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, KeyOverride,
-    Retention, SortOrder,
+    Retention, SortOrder, View,
 };
+use crate::query::{parse as parse_query, IgnoreAction, IgnoreRule, Query};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +48,11 @@ struct RawConfig {
     #[serde(default)]
     highlight: Vec<Spanned<RawHighlight>>,
     sync: Option<Spanned<RawSync>>,
+    #[serde(default)]
+    views: Vec<Spanned<RawView>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<RawIgnore>>,
+    mouse: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -63,9 +69,34 @@ struct RawSync {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawView {
+    name: Spanned<String>,
+    query: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIgnore {
+    query: Spanned<String>,
+    action: Option<RawAction>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RawAction {
+    Hide,
+    Read,
+    Drop,
+}
+
+#[derive(Deserialize)]
 #[serde(rename_all = "kebab-case")]
 enum RawSort {
+    #[serde(alias = "newest-first")]
     Date,
+    OldestFirst,
+    Feed,
     HighlightFirst,
 }
 
@@ -310,6 +341,8 @@ impl Converter<'_> {
             },
             sort: match raw.sort {
                 Some(RawSort::Date) | None => SortOrder::Date,
+                Some(RawSort::OldestFirst) => SortOrder::OldestFirst,
+                Some(RawSort::Feed) => SortOrder::Feed,
                 Some(RawSort::HighlightFirst) => SortOrder::HighlightFirst,
             },
             boilerplate: self.boilerplate(raw.boilerplate)?,
@@ -331,6 +364,9 @@ impl Converter<'_> {
             feeds: Vec::with_capacity(raw.feeds.len()),
             highlight: Vec::with_capacity(raw.highlight.len()),
             sync: None,
+            views: Vec::with_capacity(raw.views.len()),
+            ignore: Vec::with_capacity(raw.ignore.len()),
+            mouse: raw.mouse.unwrap_or(defaults.mouse),
             path: Some(self.path.to_path_buf()),
         };
         // url -> where it was first given; a map so that 10,000 feeds cost O(n), not O(n^2).
@@ -349,7 +385,49 @@ impl Converter<'_> {
             let span = sync.span();
             config.sync = Some(self.sync(sync.into_inner(), span)?);
         }
+        let mut names: HashMap<String, Range<usize>> = HashMap::new();
+        for view in raw.views {
+            let view = view.into_inner();
+            let span = view.name.span();
+            let name = view.name.get_ref().trim().to_string();
+            if name.is_empty() {
+                return Err(self.err(span, "a view needs a name, like name = \"Morning\""));
+            }
+            if let Some(first) = names.get(&name.to_lowercase()) {
+                let first = super::Location::from_span(self.text, first.clone());
+                return Err(self.err(
+                    span,
+                    format!(
+                        "the view name \"{name}\" is used twice (first on line {}); rename one",
+                        first.line
+                    ),
+                ));
+            }
+            names.insert(name.to_lowercase(), span);
+            let query = self.query(&view.query, "[[views]]")?;
+            config.views.push(View { name, query });
+        }
+        for rule in raw.ignore {
+            let rule = rule.into_inner();
+            config.ignore.push(IgnoreRule {
+                query: self.query(&rule.query, "[[ignore]]")?,
+                action: match rule.action {
+                    Some(RawAction::Hide) | None => IgnoreAction::Hide,
+                    Some(RawAction::Read) => IgnoreAction::Read,
+                    Some(RawAction::Drop) => IgnoreAction::Drop,
+                },
+            });
+        }
         Ok(config)
+    }
+
+    /// Parses the query of a view or kill rule; a syntax error points at the offending
+    /// character inside the string in the file.
+    fn query(&self, value: &Spanned<String>, table: &str) -> Result<Query, ConfigError> {
+        parse_query(value.get_ref()).map_err(|e| {
+            let at = offset_in_literal(self.text, value.span(), e.offset);
+            self.err(at..at + 1, format!("invalid query in {table}: {}", e.kind))
+        })
     }
 
     fn duration(
@@ -777,4 +855,73 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The byte offset in `text` of byte `at` of the value of the TOML string at `span`
+/// (quotes included): the delimiter is skipped and escapes are decoded, so that an error
+/// inside a query points at the right character of the file.
+fn offset_in_literal(text: &str, span: Range<usize>, at: usize) -> usize {
+    let Some(lit) = text.get(span.clone()) else {
+        return span.start;
+    };
+    let (delim, basic) = if lit.starts_with("\"\"\"") {
+        (3, true)
+    } else if lit.starts_with("\'\'\'") {
+        (3, false)
+    } else if lit.starts_with('"') {
+        (1, true)
+    } else {
+        (1, false)
+    };
+    let mut pos = span.start + delim;
+    // A multi-line string drops a line break right after the opening delimiter.
+    if delim == 3 {
+        if text[pos..].starts_with("\r\n") {
+            pos += 2;
+        } else if text[pos..].starts_with('\n') {
+            pos += 1;
+        }
+    }
+    let end = span.end.saturating_sub(delim).max(pos);
+    if !basic {
+        return (pos + at).min(end);
+    }
+    let mut decoded = 0;
+    let mut chars = text[pos..end].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if decoded >= at {
+            return pos + i;
+        }
+        if c != '\\' {
+            decoded += c.len_utf8();
+            continue;
+        }
+        match chars.next() {
+            Some((_, 'u')) | Some((_, 'U')) => {
+                let n = if text[pos + i + 1..].starts_with('u') {
+                    4
+                } else {
+                    8
+                };
+                let hex = text.get(pos + i + 2..pos + i + 2 + n).unwrap_or("");
+                let ch = u32::from_str_radix(hex, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .unwrap_or('\u{FFFD}');
+                decoded += ch.len_utf8();
+                for _ in 0..n {
+                    chars.next();
+                }
+            }
+            Some((_, w)) if w.is_whitespace() => {
+                // A line-ending backslash: the line break and the next line's indentation go.
+                while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                    chars.next();
+                }
+            }
+            Some(_) => decoded += 1,
+            None => {}
+        }
+    }
+    end.min(text.len())
 }

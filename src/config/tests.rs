@@ -1,6 +1,7 @@
 //! Unit tests of config parsing: defaults, the shipped example, and positioned errors.
 
 use super::*;
+use crate::query::IgnoreAction;
 
 const PATH: &str = "/home/me/.config/tidings/config.toml";
 
@@ -89,6 +90,15 @@ fn example_config_parses_and_shows_the_defaults() {
     assert!(!config.keys.is_empty());
     assert!(!config.boilerplate.is_empty());
     assert!(config.retention.max_age_days.is_some());
+    assert_eq!(config.mouse, d.mouse);
+    assert!(config.views.len() >= 2);
+    let actions: Vec<_> = config.ignore.iter().map(|r| r.action).collect();
+    assert!(
+        [IgnoreAction::Hide, IgnoreAction::Read, IgnoreAction::Drop]
+            .iter()
+            .all(|a| actions.contains(a)),
+        "config.example.toml shows every kill rule action"
+    );
     // Every feed url is distinct, so every feed has its own identity.
     let mut ids: Vec<_> = config.feeds.iter().map(FeedConfig::id).collect();
     ids.dedup();
@@ -608,4 +618,121 @@ fn bad_podcast_settings_are_positioned() {
     assert!(shown.contains("download_dir is empty"), "{shown}");
     let (_, _, shown) = error("max_download_size = \"2 parsecs\"\n");
     assert!(shown.contains("invalid size"), "{shown}");
+}
+
+#[test]
+fn views_ignore_rules_mouse_and_sort_values() {
+    let config = parse(
+        r#"
+mouse = false
+sort = "oldest-first"
+
+[[views]]
+name = "Morning"
+query = "unread and (tag:rust or hl)"
+
+[[views]]
+name = " Starred "
+query = 'starred'
+
+[[ignore]]
+query = "title:sponsored"
+
+[[ignore]]
+query = "feed:\"city transit\" age>30d"
+action = "drop"
+
+[[ignore]]
+query = "tag:local"
+action = "read"
+"#,
+    );
+    assert!(!config.mouse);
+    assert_eq!(config.sort, SortOrder::OldestFirst);
+    let views: Vec<(&str, String)> = config
+        .views
+        .iter()
+        .map(|v| (v.name.as_str(), v.query.to_string()))
+        .collect();
+    assert_eq!(
+        views,
+        [
+            ("Morning", "unread (tag:rust or hl)".to_string()),
+            ("Starred", "starred".to_string())
+        ]
+    );
+    let rules: Vec<(String, IgnoreAction)> = config
+        .ignore
+        .iter()
+        .map(|r| (r.query.to_string(), r.action))
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("title:sponsored".to_string(), IgnoreAction::Hide),
+            (
+                "feed:\"city transit\" age>30d".to_string(),
+                IgnoreAction::Drop
+            ),
+            ("tag:local".to_string(), IgnoreAction::Read),
+        ]
+    );
+    assert!(Config::default().mouse);
+    for (value, order) in [
+        ("date", SortOrder::Date),
+        ("newest-first", SortOrder::Date),
+        ("oldest-first", SortOrder::OldestFirst),
+        ("feed", SortOrder::Feed),
+        ("highlight-first", SortOrder::HighlightFirst),
+    ] {
+        assert_eq!(parse(&format!("sort = \"{value}\"")).sort, order);
+    }
+    let mut order = SortOrder::Date;
+    for _ in 0..SortOrder::ALL.len() {
+        order = order.next();
+    }
+    assert_eq!(order, SortOrder::Date);
+}
+
+#[test]
+fn a_query_error_points_into_the_string_in_the_file() {
+    // The `)` is at column 34 of line 3: 9 for `query = "`, then the query's column 25.
+    let (line, column, shown) =
+        error("[[views]]\nname = \"Morning\"\nquery = \"unread and (tag:rust or )\"\n");
+    assert_eq!((line, column), (3, 34), "{shown}");
+    assert!(
+        shown.contains("invalid query in [[views]]: expected a word"),
+        "{shown}"
+    );
+    assert!(shown.ends_with("^"), "{shown}");
+    // Escapes before the error count as the characters they stand for in the file.
+    let (line, column, _) = error("[[ignore]]\nquery = \"\\\"a b\\\" \\u00e9 zz:x\"\n");
+    assert_eq!((line, column), (2, 25));
+    // Literal and multi-line strings.
+    let (_, column, _) = error("[[ignore]]\nquery = 'tag:rust or'\n");
+    assert_eq!(column, 21);
+    let (line, column, _) = error("[[ignore]]\nquery = \"\"\"\nunread\nand\"\"\"\n");
+    assert_eq!((line, column), (4, 4));
+    let (line, column, shown) = error("[[ignore]]\nquery = \"\"\n");
+    assert_eq!((line, column), (2, 10));
+    assert!(shown.contains("the query is empty"), "{shown}");
+}
+
+#[test]
+fn views_and_rules_are_checked() {
+    let (line, _, shown) =
+        error("[[views]]\nname = \"A\"\nquery = \"x\"\n[[views]]\nname = \"a\"\nquery = \"y\"\n");
+    assert_eq!(line, 5);
+    assert!(shown.contains("used twice (first on line 2)"), "{shown}");
+    let (_, _, shown) = error("[[views]]\nname = \" \"\nquery = \"x\"\n");
+    assert!(shown.contains("a view needs a name"), "{shown}");
+    let (line, _, shown) = error("[[ignore]]\nquery = \"x\"\naction = \"delete\"\n");
+    assert_eq!(line, 3);
+    assert!(shown.contains("hide") && shown.contains("drop"), "{shown}");
+    let (_, _, shown) = error("[[views]]\nname = \"A\"\n");
+    assert!(shown.contains("query"), "{shown}");
+    let (_, _, shown) = error("mouse = \"yes\"\n");
+    assert!(shown.contains("bool"), "{shown}");
+    let (_, _, shown) = error("sort = \"random\"\n");
+    assert!(shown.contains("oldest-first"), "{shown}");
 }

@@ -1,10 +1,16 @@
 //! Applies poll results to the store: de-duplicates articles per feed (by id: guid, else link,
-//! else title + date) and queues the writes. Never waits for the disk: the writer batches.
+//! else title + date), applies the kill rules (`[[ignore]]`) to the new ones, and queues the
+//! writes. Never waits for the disk: the writer batches.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::config::Retention;
-use crate::model::{ArticleId, ArticleMeta, FeedState};
+use chrono::Utc;
+
+use crate::clean::sanitize_inline;
+use crate::config::{Config, Retention};
+use crate::highlight::Highlighter;
+use crate::model::{ArticleId, ArticleMeta, FeedId, FeedState};
+use crate::query::{FeedRef, IgnoreRules};
 use crate::store::{WriteOp, Writer};
 
 use super::poll::PollResult;
@@ -22,23 +28,57 @@ pub fn poll_window(limit: usize) -> usize {
     (limit * 2).max(64)
 }
 
-/// The ids already stored, and the writer that stores new ones.
+/// What kill rules need to know of a configured feed.
+struct FeedInfo {
+    /// The config's title, when it gives one (else the feed's own title, else its url).
+    title: Option<String>,
+    tags: Vec<String>,
+}
+
+/// The ids already stored, the kill rules, and the writer that stores new articles.
 pub struct Ingest {
     known: HashSet<ArticleId>,
     writer: Writer,
     retention: Retention,
+    ignore: IgnoreRules,
+    feeds: HashMap<FeedId, FeedInfo>,
+    /// New articles each kill rule caught since the last `take_caught`, by rule index.
+    caught: Vec<usize>,
 }
 
 impl Ingest {
-    pub fn new(known: HashSet<ArticleId>, writer: Writer, retention: Retention) -> Ingest {
+    pub fn new(
+        known: HashSet<ArticleId>,
+        writer: Writer,
+        config: &Config,
+        highlighter: &Highlighter,
+    ) -> Ingest {
+        let labels = (0..config.highlight.len())
+            .map(|i| highlighter.label(i as u16).to_string())
+            .collect();
+        let feeds = config
+            .feeds
+            .iter()
+            .map(|f| {
+                let info = FeedInfo {
+                    title: f.title.as_deref().map(sanitize_inline),
+                    tags: f.tags.clone(),
+                };
+                (f.id(), info)
+            })
+            .collect();
         Ingest {
             known,
             writer,
-            retention,
+            retention: config.retention,
+            ignore: IgnoreRules::new(config.ignore.clone(), labels),
+            feeds,
+            caught: vec![0; config.ignore.len()],
         }
     }
 
-    /// Queues the new articles and the feed's state for writing; returns them for the front end.
+    /// Queues the new articles and the feed's state for writing; returns the new articles the
+    /// front end should show (not those a kill rule hid or dropped).
     pub fn apply(&mut self, result: PollResult) -> (FeedState, Vec<ArticleMeta>) {
         let mut fresh = Vec::new();
         for article in result.articles {
@@ -46,10 +86,46 @@ impl Ingest {
                 fresh.push(article);
             }
         }
-        let metas: Vec<ArticleMeta> = fresh.iter().map(|a| a.meta.clone()).collect();
         let feed = result.state.id;
+        let mut hidden = Vec::new();
+        let mut dropped = Vec::new();
+        if !fresh.is_empty() && !self.ignore.is_empty() {
+            let info = self.feeds.get(&feed);
+            let own_title = result.state.feed_title.as_deref().map(sanitize_inline);
+            let title = info
+                .and_then(|i| i.title.clone())
+                .or(own_title)
+                .unwrap_or_else(|| result.state.url.clone());
+            let tags = info.map_or(&[][..], |i| &i.tags[..]);
+            let verdicts = self.ignore.sort_out(
+                &mut fresh,
+                FeedRef {
+                    title: &title,
+                    url: &result.state.url,
+                    tags,
+                },
+                Utc::now(),
+            );
+            for (total, n) in self.caught.iter_mut().zip(verdicts.caught) {
+                *total += n;
+            }
+            hidden = verdicts.hidden;
+            dropped = verdicts.dropped;
+        }
+        let metas: Vec<ArticleMeta> = fresh
+            .iter()
+            .filter(|a| !hidden.contains(&a.meta.id))
+            .map(|a| a.meta.clone())
+            .collect();
         if !fresh.is_empty() {
             self.writer.send(WriteOp::InsertArticles(fresh));
+        }
+        if !hidden.is_empty() {
+            self.writer.send(WriteOp::SetHidden(hidden, true));
+        }
+        if !dropped.is_empty() {
+            // Recorded as removed, so that the next poll does not bring them back.
+            self.writer.send(WriteOp::Drop(feed, dropped));
         }
         self.writer
             .send(WriteOp::SaveFeedState(result.state.clone()));
@@ -60,6 +136,13 @@ impl Ingest {
             self.writer.send(WriteOp::Retention(feed, self.retention));
         }
         (result.state, metas)
+    }
+
+    /// How many new articles each kill rule caught since the last call (by rule index), and
+    /// starts counting again.
+    pub fn take_caught(&mut self) -> Vec<usize> {
+        let zero = vec![0; self.caught.len()];
+        std::mem::replace(&mut self.caught, zero)
     }
 
     /// Whether new polls should wait for the writer to catch up.

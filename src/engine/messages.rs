@@ -188,6 +188,9 @@ pub enum Event {
     /// Everything a run started is done and its writes are committed (or failed, counted in
     /// `write_errors`). Follows the run's last `Progress` (with `running: false`).
     RunFinished(RunTotals),
+    /// Kill rules changed stored articles (hid them, showed them again, marked them read or
+    /// dropped them): a front end that holds articles should read them again from the store.
+    StoredArticlesChanged,
     /// Something the user should know (shown in the status bar).
     Notice(String),
 }

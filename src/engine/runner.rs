@@ -16,6 +16,7 @@ use crate::config::{Config, FeedConfig};
 use crate::fetch::Fetcher;
 use crate::highlight::Highlighter;
 use crate::model::{ArticleId, ArticleMeta, DueReason, FeedId, FeedState};
+use crate::query::Context;
 use crate::store::{Store, WriteOp, Writer};
 
 use super::download::{self, DownloadDone, EnclosureError, JobContext};
@@ -191,7 +192,7 @@ async fn run(
         queue: VecDeque::new(),
         queued: HashSet::new(),
         window: poll_window(setup.config.max_concurrent_fetches),
-        ingest: Ingest::new(known, setup.writer, setup.config.retention),
+        ingest: Ingest::new(known, setup.writer, &setup.config, &setup.highlighter),
         reader,
         ctx: PollContext {
             fetcher: setup.fetcher,
@@ -316,9 +317,12 @@ impl Engine {
     }
 
     /// Re-matches stored articles if the highlight rules changed since the last run.
+    /// Then applies the kill rules to the stored articles if they changed (or depend on the
+    /// time), with a notice per rule that caught something.
     fn rehighlight_in_background(&self) -> JoinHandle<()> {
         let reader = self.reader.clone();
         let highlighter = self.ctx.highlighter.clone();
+        let config = self.config.clone();
         let events = self.events.clone();
         tokio::task::spawn_blocking(move || {
             let Ok(store) = reader.lock() else { return };
@@ -331,6 +335,25 @@ impl Engine {
                     let _ = events.send(Event::Notice(format!(
                         "could not re-match highlight rules: {e}"
                     )));
+                }
+            }
+            // After re-matching: `hl` terms of kill rules see the new matches.
+            let applied = store.load_feed_states().and_then(|states| {
+                let ctx = Context::for_feeds(&config, &states, &highlighter, Utc::now());
+                store.apply_ignore_rules(&config.ignore, &ctx)
+            });
+            match applied {
+                Ok(None) => {}
+                Ok(Some(report)) => {
+                    for line in report.lines() {
+                        let _ = events.send(Event::Notice(line));
+                    }
+                    if report.rules.iter().any(|r| r.caught > 0) || report.unhidden > 0 {
+                        let _ = events.send(Event::StoredArticlesChanged);
+                    }
+                }
+                Err(e) => {
+                    let _ = events.send(Event::Notice(format!("could not apply kill rules: {e}")));
                 }
             }
         })
@@ -600,6 +623,18 @@ impl Engine {
         };
         self.progress.running = false;
         self.emit(Event::Progress(self.progress));
+        for (i, caught) in self.ingest.take_caught().into_iter().enumerate() {
+            if caught > 0 {
+                let rule = &self.config.ignore[i];
+                self.emit(Event::Notice(format!(
+                    "kill rule {} (`{}`, {}) caught {caught} new article{}",
+                    i + 1,
+                    rule.query,
+                    rule.action.as_str(),
+                    if caught == 1 { "" } else { "s" }
+                )));
+            }
+        }
         let writer = self.ingest.writer().clone();
         let events = self.events.clone();
         tokio::task::spawn_blocking(move || {

@@ -1,5 +1,6 @@
-//! `tidings list`: stored articles, newest first, as aligned text or JSON Lines; with
-//! `--enclosures`, only articles with enclosures, each followed by them.
+//! `tidings list` and `tidings search`: stored articles (those a query matches), newest
+//! first, as aligned text or JSON Lines. Articles kill rules hid show only with `--ignored`;
+//! with `--enclosures`, only articles with enclosures, each followed by them.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -8,13 +9,15 @@ use chrono::{Datelike, Timelike};
 use serde::Serialize;
 
 use crate::app::{AppError, Environment};
-use crate::cli::{Format, ListArgs};
+use crate::cli::{Format, ListFilters};
 use crate::engine::rehighlight::is_stale;
 use crate::highlight::Highlighter;
 use crate::model::{ArticleMeta, MediaMark, StoredEnclosure};
 
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
+use super::query::{context, parse};
+use crate::store::Filter;
 
 /// One line of `--format json`. Field names are a contract with scripts.
 #[derive(Serialize)]
@@ -57,16 +60,31 @@ impl EnclosureJson {
     }
 }
 
-pub fn run(env: &Environment, args: &ListArgs) -> Result<ExitCode, AppError> {
+/// `tidings list [--query QUERY]` and `tidings search QUERY`.
+pub fn run(
+    env: &Environment,
+    query: Option<&str>,
+    args: &ListFilters,
+) -> Result<ExitCode, AppError> {
+    // A syntax error is reported before anything is opened.
+    let query = query.map(parse).transpose()?;
     let store = env.open_store_read_only()?;
     let highlighter = env.highlighter()?;
-    if is_stale(&store, &highlighter)? && !store.load_feed_states()?.is_empty() {
+    let states = store.load_feed_states()?;
+    if is_stale(&store, &highlighter)? && !states.is_empty() {
         eprintln!(
             "tidings: the highlight rules changed since the last refresh; \
              `tidings refresh` (or starting the reader) updates the matches shown here"
         );
     }
-    let names = FeedNames::new(&env.config, &store.load_feed_states()?);
+    let ctx = context(env, &states, &highlighter);
+    if !states.is_empty() && store.ignore_rules_changed(&env.config.ignore, &ctx)? {
+        eprintln!(
+            "tidings: the kill rules ([[ignore]]) changed since they were last applied; \
+             `tidings refresh` or `tidings gc` applies them to the stored articles"
+        );
+    }
+    let names = FeedNames::new(&env.config, &states);
     let feeds = args.feed.as_deref().map(|needle| names.matching(needle));
     if let (Some(needle), Some(ids)) = (&args.feed, &feeds) {
         if ids.is_empty() {
@@ -75,12 +93,18 @@ pub fn run(env: &Environment, args: &ListArgs) -> Result<ExitCode, AppError> {
             )));
         }
     }
-    let mut articles = store.list_articles(args.unread, feeds.as_deref())?;
-    articles.retain(|a| {
-        (!args.starred || a.starred)
-            && (!args.highlighted || !a.highlights.is_empty())
-            && (!args.enclosures || a.media != MediaMark::None)
-    });
+    let mut articles = store.search(
+        &Filter {
+            query: query.as_ref(),
+            unread: args.unread,
+            starred: args.starred,
+            highlighted: args.highlighted,
+            feeds: feeds.as_deref(),
+            hidden: args.ignored,
+        },
+        &ctx,
+    )?;
+    articles.retain(|a| !args.enclosures || a.media != MediaMark::None);
     if let Some(limit) = args.limit {
         articles.truncate(limit);
     }

@@ -5,14 +5,17 @@ mod add;
 mod ansi;
 mod download;
 mod feeds;
+mod ignore;
 mod list;
 mod moved;
 mod opml;
 mod output;
+mod query;
 mod refresh;
 mod show;
 mod state;
 mod sync;
+mod views;
 
 use std::process::ExitCode;
 
@@ -28,7 +31,9 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
     let env = Environment::resolve(global)?;
     let result = match command {
         CommandArgs::Refresh(args) => refresh::run(&env, &args),
-        CommandArgs::List(args) => list::run(&env, &args),
+        CommandArgs::List(args) => list::run(&env, args.query.as_deref(), &args.filters),
+        CommandArgs::Search(args) => list::run(&env, Some(&args.query), &args.filters),
+        CommandArgs::Views(args) => views::run(&env, &args),
         CommandArgs::Show(args) => show::run(&env, &args),
         CommandArgs::Download(args) => download::run(&env, &args),
         CommandArgs::ImportOpml { file } => opml::import(&env, &file),

@@ -124,6 +124,7 @@ impl Printer {
                 // Answers to requests `refresh` never sends.
                 Event::BodyLoaded { .. }
                 | Event::FullTextLoaded { .. }
+                | Event::StoredArticlesChanged
                 | Event::EnclosuresLoaded { .. }
                 | Event::DownloadProgress { .. }
                 | Event::DownloadFinished { .. } => {}

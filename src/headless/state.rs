@@ -39,6 +39,8 @@ pub fn import(env: &Environment, file: &Path) -> Result<ExitCode, AppError> {
     })?;
     let (store, _) = env.open_store()?;
     let report = store.import_state(&state)?;
+    // Kill rules changed since the last run apply here too.
+    super::ignore::apply(env, &store, &env.highlighter()?)?;
     let mut out = output::stdout();
     writeln!(
         out,
@@ -62,6 +64,8 @@ pub fn gc(env: &Environment) -> Result<ExitCode, AppError> {
     for id in &keep {
         expired += store.apply_retention(*id, &env.config.retention, now)?;
     }
+    super::ignore::apply(env, &store, &env.highlighter()?)?;
+    let indexed = store.index_for(std::time::Duration::MAX)?;
     let mut out = output::stdout();
     for feed in &report.feeds {
         writeln!(
@@ -80,6 +84,9 @@ pub fn gc(env: &Environment) -> Result<ExitCode, AppError> {
     )
     .map_err(write_error)?;
     writeln!(out, "retention removed {expired} old read articles").map_err(write_error)?;
+    if indexed > 0 {
+        writeln!(out, "indexed {indexed} articles for search").map_err(write_error)?;
+    }
     output::flush(&mut out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,12 +5,14 @@
 //! read-only opens need no lock and see the last committed state while a writer runs.
 
 mod error;
+mod ignore;
 mod media;
 mod open;
 mod queries;
 mod rename;
 mod retention;
 mod schema;
+mod search;
 mod startup;
 mod state_io;
 mod sync;
@@ -24,9 +26,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use error::{Result, StoreError};
+pub use ignore::{IgnoreReport, RuleReport, IGNORE_APPLIED_KEY, IGNORE_HIDE_KEY};
 pub use open::{DB_FILE, LOCK_FILE};
+pub use queries::FTS_INDEXED_UPTO;
 pub use retention::{GcFeed, GcReport};
 pub use schema::{LATEST as SCHEMA_VERSION, MIGRATIONS};
+pub use search::{Counts, Filter, WordHits};
 pub use startup::{FeedCounts, Snapshot};
 pub use state_io::{ImportReport, StateExport, StateItem, EXPORT_FORMAT};
 pub use sync::{
@@ -39,6 +44,7 @@ use crate::config::Retention;
 use crate::model::{
     ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState, NewArticle, StoredEnclosure,
 };
+use crate::query::{Context, IgnoreRule};
 use queries::write_tx;
 
 /// How to open the store.
@@ -89,6 +95,7 @@ impl Store {
             }
             OpenMode::ReadOnly if !db_path.exists() => {
                 let conn = Connection::open_in_memory()?;
+                open::configure(&conn, false)?;
                 schema::migrate(&conn, &db_path)?;
                 Ok(Opened {
                     store: Store {
@@ -163,19 +170,102 @@ impl Store {
         self.write(|c| queries::save_feed_state(c, s))
     }
 
-    /// Every article, newest first (by `ArticleMeta::date`, ties by id). No bodies.
+    /// Every article kill rules do not hide, newest first (by `ArticleMeta::date`, ties by
+    /// id). No bodies.
     /// About 70-100 ms for 100k articles on a 2-core machine (see `benches/store.rs`).
     pub fn load_articles(&self) -> Result<Vec<ArticleMeta>> {
         self.read(queries::load_articles)
     }
 
-    /// Newest first, optionally only unread, optionally only from `feeds`.
+    /// Newest first, optionally only unread, optionally only from `feeds`; never hidden ones.
     pub fn list_articles(
         &self,
         unread_only: bool,
         feeds: Option<&[FeedId]>,
     ) -> Result<Vec<ArticleMeta>> {
         self.read(|c| queries::list_articles(c, unread_only, feeds))
+    }
+
+    /// The articles `filter` selects (its query evaluated at `ctx`), newest first.
+    pub fn search(&self, filter: &Filter<'_>, ctx: &Context) -> Result<Vec<ArticleMeta>> {
+        self.read(|c| search::search(c, filter, ctx))
+    }
+
+    /// The ids of the articles `filter` selects, in no particular order (for a front end
+    /// that already holds the articles).
+    pub fn search_ids(&self, filter: &Filter<'_>, ctx: &Context) -> Result<Vec<ArticleId>> {
+        self.read(|c| search::search_ids(c, filter, ctx))
+    }
+
+    /// How many articles `filter` selects, and how many of those are unread.
+    pub fn count(&self, filter: &Filter<'_>, ctx: &Context) -> Result<Counts> {
+        self.read(|c| search::count(c, filter, ctx))
+    }
+
+    /// For each word term of `query`, the articles it matches (see [`WordHits`]).
+    pub fn word_hits(&self, query: &crate::query::Query) -> Result<WordHits> {
+        self.read(|c| search::word_hits(c, query))
+    }
+
+    /// Hides (or shows again) articles, as `hide` kill rules do.
+    pub fn set_hidden(&self, ids: &[ArticleId], hidden: bool) -> Result<()> {
+        self.write(|c| queries::set_hidden(c, ids, hidden))
+    }
+
+    /// Drops articles of `feed` as a `drop` kill rule does: deletes them (never a starred
+    /// one) and remembers their ids so no refresh brings them back. Returns how many stored
+    /// articles went.
+    pub fn drop_articles(&self, feed: FeedId, ids: &[ArticleId]) -> Result<usize> {
+        self.write(|c| queries::drop_articles(c, feed, ids, chrono::Utc::now()))
+    }
+
+    /// Adds up to `limit` articles not indexed yet to the full-text index (the writer does
+    /// this when idle). Returns how many it looked at: 0 once the index is complete.
+    pub fn index_pending(&self, limit: usize) -> Result<usize> {
+        self.write(|c| queries::index_pending(c, limit))
+    }
+
+    /// Indexes articles not in the full-text index yet, batch after batch, until none is
+    /// left or `budget` has passed (checked between batches of about 50 ms). Returns how
+    /// many it indexed. For commands that end right after writing, where the writer never
+    /// gets idle time (`tidings refresh` with a share of its run time, `tidings gc` fully).
+    pub fn index_for(&self, budget: std::time::Duration) -> Result<usize> {
+        let started = std::time::Instant::now();
+        let mut done = 0;
+        loop {
+            let n = self.index_pending(200)?;
+            done += n;
+            if n == 0 || started.elapsed() >= budget {
+                return Ok(done);
+            }
+        }
+    }
+
+    /// How many bodies the full-text index does not hold yet (searches read those directly).
+    pub fn index_backlog(&self) -> Result<usize> {
+        self.read(|c| {
+            let upto = queries::fts_indexed_upto(c)?;
+            let n: i64 =
+                c.query_row("SELECT count(*) FROM bodies WHERE ref > ?1", [upto], |r| {
+                    r.get(0)
+                })?;
+            Ok(n.max(0) as usize)
+        })
+    }
+
+    /// Whether the kill rules changed since they were last applied to the stored articles.
+    pub fn ignore_rules_changed(&self, rules: &[IgnoreRule], ctx: &Context) -> Result<bool> {
+        self.read(|c| ignore::changed(c, rules, ctx))
+    }
+
+    /// Applies the kill rules to the stored articles if they changed since the last time
+    /// (see [`IgnoreReport`]); None when there was nothing to do.
+    pub fn apply_ignore_rules(
+        &self,
+        rules: &[IgnoreRule],
+        ctx: &Context,
+    ) -> Result<Option<IgnoreReport>> {
+        self.write(|c| ignore::apply(c, rules, ctx))
     }
 
     /// Ids of stored articles, plus those retention dropped (a refresh must not re-add them).

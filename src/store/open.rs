@@ -86,6 +86,7 @@ pub fn configure(conn: &Connection, read_write: bool) -> rusqlite::Result<()> {
     }
     // 8 MiB page cache per connection: enough for the hot table, small for peak RSS.
     conn.execute_batch("PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;")?;
+    super::search::register_functions(conn)?;
     Ok(())
 }
 

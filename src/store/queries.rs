@@ -187,10 +187,10 @@ pub fn save_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
 
 // ---- articles ----
 
-pub(super) const LIST_COLUMNS: &str =
+pub const LIST_COLUMNS: &str =
     "id, feed_id, guid, title, link, author, published, first_seen, read, starred, highlights, media";
 
-pub(super) fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<ArticleMeta> {
+pub fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<ArticleMeta> {
     let highlights = match r.get_ref(10)?.as_str_or_null()? {
         None | Some("") => Vec::new(),
         Some(s) => decode_highlights(s),
@@ -217,16 +217,19 @@ fn sort_newest_first(v: &mut [ArticleMeta]) {
     v.sort_unstable_by(newest_first);
 }
 
-fn newest_first(a: &ArticleMeta, b: &ArticleMeta) -> std::cmp::Ordering {
+pub fn newest_first(a: &ArticleMeta, b: &ArticleMeta) -> std::cmp::Ordering {
     b.date().cmp(&a.date()).then(a.id.cmp(&b.id))
 }
 
-/// Every article, newest first. Reading two halves of the table on two threads was measured
-/// slower on a busy 2-core machine (contention), so this stays one sequential scan.
+/// Every article kill rules do not hide, newest first. Reading two halves of the table on
+/// two threads was measured slower on a busy 2-core machine (contention), so this stays one
+/// sequential scan.
 pub fn load_articles(conn: &Connection) -> Result<Vec<ArticleMeta>> {
     let count: i64 = conn.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?;
     let mut out = Vec::with_capacity(count.max(0) as usize);
-    let mut stmt = conn.prepare_cached(&format!("SELECT {LIST_COLUMNS} FROM articles"))?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {LIST_COLUMNS} FROM articles WHERE hidden = 0"
+    ))?;
     let mut rows = stmt.query([])?;
     while let Some(row) = rows.next()? {
         out.push(meta_from_row(row)?);
@@ -258,7 +261,7 @@ pub fn list_articles(
             from = "articles NOT INDEXED";
         }
     }
-    let mut sql = format!("SELECT {LIST_COLUMNS} FROM {from} WHERE 1");
+    let mut sql = format!("SELECT {LIST_COLUMNS} FROM {from} WHERE hidden = 0");
     if unread_only {
         sql.push_str(" AND read = 0");
     }
@@ -491,6 +494,9 @@ pub fn remove_articles(
     let mut del_body = conn.prepare_cached(
         "DELETE FROM bodies WHERE ref = (SELECT body FROM articles WHERE id = ?1)",
     )?;
+    let mut del_index = conn.prepare_cached(
+        "DELETE FROM articles_fts WHERE rowid = (SELECT body FROM articles WHERE id = ?1)",
+    )?;
     let mut del_article = conn.prepare_cached("DELETE FROM articles WHERE id = ?1")?;
     let mut del_enclosures = conn.prepare_cached("DELETE FROM enclosures WHERE article_id = ?1")?;
     let mut tomb = conn.prepare_cached(
@@ -499,6 +505,7 @@ pub fn remove_articles(
     )?;
     let mut n = 0;
     for &id in ids {
+        del_index.execute([id])?;
         del_body.execute([id])?;
         del_enclosures.execute([id])?;
         n += del_article.execute([id])?;
@@ -507,4 +514,93 @@ pub fn remove_articles(
         }
     }
     Ok(n)
+}
+
+// ---- kill rules ----
+
+/// Sets or clears the `hidden` flag (what `hide` kill rules set).
+pub fn set_hidden(conn: &Connection, ids: &[ArticleId], hidden: bool) -> Result<()> {
+    let mut stmt = conn.prepare_cached("UPDATE articles SET hidden = ?2 WHERE id = ?1")?;
+    for id in ids {
+        stmt.execute(params![id.as_i64(), hidden])?;
+    }
+    Ok(())
+}
+
+/// Records that the articles `ids` of `feed` were dropped by a kill rule: deletes those that
+/// are stored and remembers all of them, so a refresh never brings them back. Starred
+/// articles are kept. Returns how many stored articles were deleted.
+pub fn drop_articles(
+    conn: &Connection,
+    feed: FeedId,
+    ids: &[ArticleId],
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let mut starred = conn.prepare_cached("SELECT starred FROM articles WHERE id = ?1")?;
+    let mut doomed = Vec::with_capacity(ids.len());
+    for id in ids {
+        let is_starred: Option<bool> = starred.query_row([id.as_i64()], |r| r.get(0)).optional()?;
+        if is_starred != Some(true) {
+            doomed.push(id.as_i64());
+        }
+    }
+    remove_articles(conn, feed, &doomed, now, true)
+}
+
+// ---- full-text index ----
+
+/// Meta key: every body with a `ref` up to this value is in the full-text index.
+pub const FTS_INDEXED_UPTO: &str = "fts_indexed_upto";
+
+/// The highest body `ref` indexed so far (see [`FTS_INDEXED_UPTO`]).
+pub fn fts_indexed_upto(conn: &Connection) -> Result<i64> {
+    Ok(meta_get(conn, FTS_INDEXED_UPTO)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// The highest body `ref` there is.
+pub fn max_body_ref(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("SELECT coalesce(max(ref), 0) FROM bodies", [], |r| r.get(0))?)
+}
+
+/// Adds up to `limit` bodies not indexed yet (in `ref` order) to the full-text index, with
+/// their article's title and author. Returns how many bodies it looked at (0 when the index
+/// is complete). Run it in a transaction.
+pub fn index_pending(conn: &Connection, limit: usize) -> Result<usize> {
+    let from = fts_indexed_upto(conn)?;
+    let mut select = conn.prepare_cached(
+        "SELECT b.ref, b.body_kind, b.content, a.title, a.author
+         FROM bodies b LEFT JOIN articles a ON a.body = b.ref
+         WHERE b.ref > ?1 ORDER BY b.ref LIMIT ?2",
+    )?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO articles_fts (rowid, title, author, text) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    let mut rows = select.query(params![from, limit as i64])?;
+    let mut seen = 0;
+    let mut last = from;
+    while let Some(r) = rows.next()? {
+        seen += 1;
+        last = r.get(0)?;
+        // A body no article points at (none are written) has nothing to index.
+        let Some(title) = r.get::<_, Option<String>>(3)? else {
+            continue;
+        };
+        let body = ArticleBody {
+            kind: BodyKind::parse(&r.get::<_, String>(1)?),
+            content: r.get(2)?,
+        };
+        let author: Option<String> = r.get(4)?;
+        insert.execute(params![
+            last,
+            title,
+            author.unwrap_or_default(),
+            crate::query::body_text(&body)
+        ])?;
+    }
+    if seen > 0 {
+        meta_set(conn, FTS_INDEXED_UPTO, &last.to_string())?;
+    }
+    Ok(seen)
 }

@@ -48,6 +48,9 @@ pub fn rename_feed(conn: &Connection, old: &str, new: &str) -> Result<usize> {
         .prepare("UPDATE articles SET read = read OR ?2, starred = starred OR ?3 WHERE id = ?1")?;
     let mut drop_old =
         conn.prepare("DELETE FROM bodies WHERE ref = (SELECT body FROM articles WHERE id = ?1)")?;
+    let mut unindex = conn.prepare(
+        "DELETE FROM articles_fts WHERE rowid = (SELECT body FROM articles WHERE id = ?1)",
+    )?;
     let mut delete = conn.prepare("DELETE FROM articles WHERE id = ?1")?;
     let mut rekey = conn.prepare("UPDATE articles SET id = ?2, feed_id = ?3 WHERE id = ?1")?;
     // Enclosures follow their article; a merged one keeps the row already under the new id.
@@ -65,6 +68,7 @@ pub fn rename_feed(conn: &Connection, old: &str, new: &str) -> Result<usize> {
         .as_i64();
         if exists.query_row([moved], |r| r.get::<_, bool>(0))? {
             merge.execute(params![moved, a.read, a.starred])?;
+            unindex.execute([a.id])?;
             drop_old.execute([a.id])?;
             drop_enclosures.execute([a.id])?;
             delete.execute([a.id])?;

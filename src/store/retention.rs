@@ -110,6 +110,10 @@ pub fn gc(conn: &Connection, keep: &[FeedId]) -> Result<GcReport> {
         }
         let fid = id.0 as i64;
         conn.execute(
+            "DELETE FROM articles_fts WHERE rowid IN (SELECT body FROM articles WHERE feed_id = ?1)",
+            [fid],
+        )?;
+        conn.execute(
             "DELETE FROM bodies WHERE ref IN (SELECT body FROM articles WHERE feed_id = ?1)",
             [fid],
         )?;

