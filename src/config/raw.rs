@@ -32,6 +32,10 @@ struct RawConfig {
     max_body_size: Option<Spanned<IntOrStr<SizeKind>>>,
     max_redirects: Option<usize>,
     browser: Option<Spanned<String>>,
+    player: Option<Spanned<String>>,
+    download_dir: Option<Spanned<String>>,
+    max_downloads: Option<Spanned<usize>>,
+    max_download_size: Option<Spanned<IntOrStr<SizeKind>>>,
     sort: Option<RawSort>,
     #[serde(default)]
     boilerplate: Vec<Spanned<String>>,
@@ -260,6 +264,11 @@ impl<'de> Deserialize<'de> for RawKeys {
     }
 }
 
+const BROWSER_HINT: &str = "give a command like \"firefox --new-tab\", or remove the key to \
+     use $BROWSER or the system default";
+const PLAYER_HINT: &str = "give a command like \"mpv %u\", or remove the key to use the \
+     system default";
+
 /// Parses and validates config text; see [`Config::parse`].
 pub(super) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
@@ -317,8 +326,30 @@ impl Converter<'_> {
             },
             max_redirects: raw.max_redirects.unwrap_or(defaults.max_redirects),
             browser: match raw.browser {
-                Some(b) => Some(self.browser(b)?),
+                Some(b) => Some(self.command_line(b, "browser", BROWSER_HINT)?),
                 None => None,
+            },
+            player: match raw.player {
+                Some(p) => Some(self.command_line(p, "player", PLAYER_HINT)?),
+                None => None,
+            },
+            download_dir: match raw.download_dir {
+                Some(dir) if dir.get_ref().trim().is_empty() => {
+                    return Err(self.err(
+                        dir.span(),
+                        "download_dir is empty: give a directory like \"~/Podcasts\", or \
+                         remove the key to use your Downloads directory",
+                    ))
+                }
+                Some(dir) => Some(self.resolve(Path::new(dir.get_ref().trim()))),
+                None => None,
+            },
+            max_downloads: self
+                .at_least_one(raw.max_downloads, "max_downloads", "")?
+                .unwrap_or(defaults.max_downloads),
+            max_download_size: match raw.max_download_size {
+                Some(v) => self.size(v, "max_download_size")?,
+                None => defaults.max_download_size,
             },
             sort: match raw.sort {
                 Some(RawSort::Date) | None => SortOrder::Date,
@@ -545,19 +576,21 @@ impl Converter<'_> {
         color.map(Some).map_err(|m| self.err(span, m))
     }
 
-    fn browser(&self, value: Spanned<String>) -> Result<String, ConfigError> {
+    /// A command line (`browser`, `player`) that must split into at least one word.
+    fn command_line(
+        &self,
+        value: Spanned<String>,
+        key: &str,
+        hint: &str,
+    ) -> Result<String, ConfigError> {
         let span = value.span();
         let line = value.into_inner();
         match super::browser::split_command_line(&line) {
-            Ok(words) if words.is_empty() => Err(self.err(
-                span,
-                "browser is empty: give a command like \"firefox --new-tab\", or remove the \
-                 key to use $BROWSER or the system default",
-            )),
+            Ok(words) if words.is_empty() => Err(self.err(span, format!("{key} is empty: {hint}"))),
             Ok(_) => Ok(line),
             Err(problem) => Err(self.err(
                 span,
-                format!("cannot split the browser command line: {problem}"),
+                format!("cannot split the {key} command line: {problem}"),
             )),
         }
     }

@@ -64,6 +64,10 @@ fn example_config_parses_and_shows_the_defaults() {
     assert_eq!(config.max_body_size, d.max_body_size);
     assert_eq!(config.max_redirects, d.max_redirects);
     assert_eq!(config.sort, d.sort);
+    assert_eq!(config.max_downloads, d.max_downloads);
+    assert_eq!(config.max_download_size, d.max_download_size);
+    assert_eq!(config.player, d.player);
+    assert_eq!(config.download_dir, d.download_dir);
 
     assert!(config.feeds.len() >= 4);
     assert!(config
@@ -626,6 +630,51 @@ fn notify_mistakes_are_located() {
     assert_eq!(line, 1, "{message}");
     assert!(column > 10, "{column}: {message}");
     assert!(message.contains("invalid query in notify"), "{message}");
+}
+
+#[test]
+fn podcast_settings() {
+    let d = Config::default();
+    assert!(d.player.is_none() && d.download_dir.is_none());
+    assert_eq!(d.max_downloads, 2);
+    assert_eq!(d.max_download_size, 2 * 1024 * 1024 * 1024);
+    let config = parse(
+        "player = \"mpv --no-video %u\"\ndownload_dir = \"podcasts\"\nmax_downloads = 4\n\
+         max_download_size = \"500MiB\"\n",
+    );
+    assert_eq!(config.player.as_deref(), Some("mpv --no-video %u"));
+    // Relative to the config file's directory, like feed paths.
+    assert_eq!(
+        config.download_dir(),
+        Some(PathBuf::from("/home/me/.config/tidings/podcasts"))
+    );
+    assert_eq!(config.max_downloads, 4);
+    assert_eq!(config.max_download_size, 500 * 1024 * 1024);
+    let home = parse("download_dir = \"~/Podcasts\"\n");
+    assert!(home.download_dir().unwrap().ends_with("Podcasts"));
+    assert!(!home.download_dir().unwrap().starts_with("~"));
+}
+
+#[test]
+fn bad_podcast_settings_are_positioned() {
+    let (line, column, shown) = error("\nmax_downloads = 0\n");
+    assert_eq!((line, column), (2, 17));
+    assert!(
+        shown.contains("max_downloads must be at least 1"),
+        "{shown}"
+    );
+    let (line, _, shown) = error("player = \"mpv 'oops\"\n");
+    assert_eq!(line, 1);
+    assert!(
+        shown.contains("cannot split the player command line: unterminated single quote"),
+        "{shown}"
+    );
+    let (_, _, shown) = error("player = \"  \"\n");
+    assert!(shown.contains("player is empty"), "{shown}");
+    let (_, _, shown) = error("download_dir = \"\"\n");
+    assert!(shown.contains("download_dir is empty"), "{shown}");
+    let (_, _, shown) = error("max_download_size = \"2 parsecs\"\n");
+    assert!(shown.contains("invalid size"), "{shown}");
 }
 
 #[test]

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState};
+use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState, StoredEnclosure};
+
+use super::download::{DownloadDone, EnclosureError};
 
 use super::fulltext::FullTextError;
 use super::poll::PollStatus;
@@ -66,6 +68,12 @@ pub enum Command {
     SetRead { ids: Vec<ArticleId>, read: bool },
     /// Persist a star (the front end has already updated its own view).
     SetStarred { id: ArticleId, starred: bool },
+    /// Load an article's enclosures from the store; answered by `Event::EnclosuresLoaded`.
+    LoadEnclosures(ArticleId),
+    /// Download enclosure `index` (0-based) of an article into the download dir, at most
+    /// `max_downloads` at once; answered by `DownloadProgress` events and one
+    /// `DownloadFinished`.
+    Download { id: ArticleId, index: usize },
     /// Flush pending writes and stop.
     Shutdown,
 }
@@ -167,6 +175,24 @@ pub enum Event {
     FullTextLoaded {
         id: ArticleId,
         result: Result<ArticleBody, FullTextError>,
+    },
+    /// Answer to `Command::LoadEnclosures` (empty when the article has none).
+    EnclosuresLoaded {
+        id: ArticleId,
+        enclosures: Vec<StoredEnclosure>,
+    },
+    /// A download moved on: `done` bytes of `total` (when known) are on disk.
+    DownloadProgress {
+        id: ArticleId,
+        index: usize,
+        done: u64,
+        total: Option<u64>,
+    },
+    /// A download ended: the file, or why not. The `.part` of a failed one stays for a resume.
+    DownloadFinished {
+        id: ArticleId,
+        index: usize,
+        result: Result<DownloadDone, EnclosureError>,
     },
     /// Highlight rule matches recomputed (after the rules changed).
     HighlightsUpdated(Vec<(ArticleId, Vec<u16>)>),

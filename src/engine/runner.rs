@@ -1,8 +1,8 @@
 //! The engine loop, the one place that schedules, polls and ingests, whichever front end
 //! drives it: the TUI (which also lets it poll on the feeds' schedules) and `tidings refresh`
 //! (which sends one request and prints the events). Answers body and full-text requests,
-//! prefetches full text for `full_text` feeds, and reports everything as `Event`s. Never
-//! touches the terminal.
+//! prefetches full text for `full_text` feeds, downloads enclosures (at most
+//! `max_downloads` at once), and reports everything as `Event`s. Never touches the terminal.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,7 @@ use crate::model::{ArticleId, ArticleMeta, DueReason, FeedId, FeedState};
 use crate::query::Context;
 use crate::store::{Store, WriteOp, Writer};
 
+use super::download::{self, DownloadDone, EnclosureError, JobContext};
 use super::fulltext::{self, is_web_address, FullTextError};
 use super::ingest::{poll_window, Ingest};
 use super::poll::{poll_feed, PollContext, PollResult, PollStatus};
@@ -97,6 +98,13 @@ struct PrefetchJob {
     url: String,
 }
 
+/// A finished enclosure download.
+struct DownloadEnded {
+    id: ArticleId,
+    index: usize,
+    result: Result<DownloadDone, EnclosureError>,
+}
+
 /// A finished full-text prefetch.
 struct Prefetched {
     id: ArticleId,
@@ -128,6 +136,10 @@ struct Engine {
     /// Re-matching stored articles after the highlight rules changed; a run does not end
     /// before it (so its count is reported with the run).
     rehighlighting: bool,
+    /// Enclosure downloads asked for and not started yet, in order.
+    download_queue: VecDeque<(ArticleId, usize)>,
+    /// Downloads queued or running (a second request for one is refused).
+    downloading: HashSet<(ArticleId, usize)>,
 }
 
 async fn run(
@@ -197,10 +209,13 @@ async fn run(
         run: None,
         prefetch_queue: VecDeque::new(),
         rehighlighting: true,
+        download_queue: VecDeque::new(),
+        downloading: HashSet::new(),
     };
     let mut rehighlighting = Some(engine.rehighlight_in_background());
     let mut polls: JoinSet<PollResult> = JoinSet::new();
     let mut prefetches: JoinSet<Prefetched> = JoinSet::new();
+    let mut downloads: JoinSet<DownloadEnded> = JoinSet::new();
     // Schedules are scanned only when the timer fires, never per finished poll, so that a
     // refresh of N feeds costs O(N), not O(N^2).
     let scheduled = setup.polling == Polling::Scheduled;
@@ -230,6 +245,11 @@ async fn run(
                     engine.prefetched(done);
                 }
             }
+            Some(done) = downloads.join_next(), if !downloads.is_empty() => {
+                if let Ok(done) = done {
+                    engine.downloaded(done);
+                }
+            }
             _ = async { rehighlighting.as_mut().expect("guarded").await }, if rehighlighting.is_some() => {
                 rehighlighting = None;
                 engine.rehighlighting = false;
@@ -245,6 +265,7 @@ async fn run(
         // in that case.
         let polls_wait = engine.pump(&mut polls);
         let prefetches_wait = engine.pump_prefetches(&mut prefetches);
+        engine.pump_downloads(&mut downloads);
         retry_at = if (polls_wait && engine.in_flight.len() < engine.window)
             || (prefetches_wait && prefetches.len() < engine.window)
         {
@@ -258,6 +279,8 @@ async fn run(
     }
     polls.abort_all();
     prefetches.abort_all();
+    // Interrupted downloads keep their `.part` files: the next try resumes them.
+    downloads.abort_all();
     let writer = engine.ingest.writer().clone();
     let _ = tokio::task::spawn_blocking(move || writer.flush()).await;
 }
@@ -559,6 +582,39 @@ impl Engine {
         });
     }
 
+    /// Starts queued downloads while fewer than `max_downloads` run.
+    fn pump_downloads(&mut self, downloads: &mut JoinSet<DownloadEnded>) {
+        while downloads.len() < self.config.max_downloads.max(1) {
+            let Some((id, index)) = self.download_queue.pop_front() else {
+                return;
+            };
+            let ctx = JobContext {
+                config: self.config.clone(),
+                fetcher: self.ctx.fetcher.clone(),
+                reader: self.reader.clone(),
+                writer: self.ingest.writer().clone(),
+                events: self.events.clone(),
+            };
+            downloads.spawn(async move {
+                // A panic in the job is reported as such, not as a vanished download.
+                let job = tokio::spawn(download::run_job(ctx, id, index));
+                let result = job
+                    .await
+                    .unwrap_or_else(|e| Err(EnclosureError::Crashed(e.to_string())));
+                DownloadEnded { id, index, result }
+            });
+        }
+    }
+
+    fn downloaded(&mut self, done: DownloadEnded) {
+        self.downloading.remove(&(done.id, done.index));
+        self.emit(Event::DownloadFinished {
+            id: done.id,
+            index: done.index,
+            result: done.result,
+        });
+    }
+
     /// Ends the run in progress once nothing it started is left (the caller checked polls and
     /// prefetches): commits its writes on a blocking thread, then reports the totals.
     fn end_run(&mut self) {
@@ -633,6 +689,32 @@ impl Engine {
             }
             Command::SetStarred { id, starred } => {
                 self.ingest.writer().send(WriteOp::SetStarred(id, starred));
+            }
+            Command::LoadEnclosures(id) => {
+                let reader = self.reader.clone();
+                let writer = self.ingest.writer().clone();
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    // The article (or its download mark) may still be in the writer's queue.
+                    writer.flush();
+                    let enclosures = reader
+                        .lock()
+                        .ok()
+                        .and_then(|s| s.enclosures(id).ok())
+                        .unwrap_or_default();
+                    let _ = events.send(Event::EnclosuresLoaded { id, enclosures });
+                });
+            }
+            Command::Download { id, index } => {
+                if self.downloading.insert((id, index)) {
+                    self.download_queue.push_back((id, index));
+                } else {
+                    self.emit(Event::DownloadFinished {
+                        id,
+                        index,
+                        result: Err(EnclosureError::AlreadyQueued),
+                    });
+                }
             }
             Command::Shutdown => {}
         }

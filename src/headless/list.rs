@@ -1,5 +1,6 @@
 //! `tidings list` and `tidings search`: stored articles (those a query matches), newest
-//! first, as aligned text or JSON Lines. Articles kill rules hid show only with `--ignored`.
+//! first, as aligned text or JSON Lines. Articles kill rules hid show only with `--ignored`;
+//! with `--enclosures`, only articles with enclosures, each followed by them.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,7 +12,7 @@ use crate::app::{AppError, Environment};
 use crate::cli::{Format, ListFilters};
 use crate::engine::rehighlight::is_stale;
 use crate::highlight::Highlighter;
-use crate::model::{ArticleMeta, FeedId, FeedState};
+use crate::model::{ArticleMeta, FeedId, FeedState, MediaMark, StoredEnclosure};
 
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
@@ -31,6 +32,32 @@ struct ArticleJson<'a> {
     read: bool,
     starred: bool,
     highlights: Vec<&'a str>,
+    /// Only with `--enclosures`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enclosures: Option<Vec<EnclosureJson>>,
+}
+
+/// One enclosure in `--format json --enclosures`. Field names are a contract with scripts.
+#[derive(Serialize)]
+struct EnclosureJson {
+    url: String,
+    #[serde(rename = "type")]
+    mime: Option<String>,
+    length: Option<u64>,
+    duration_seconds: Option<u64>,
+    downloaded_path: Option<String>,
+}
+
+impl EnclosureJson {
+    fn new(e: StoredEnclosure) -> EnclosureJson {
+        EnclosureJson {
+            url: e.enclosure.url,
+            mime: e.enclosure.mime,
+            length: e.enclosure.length,
+            duration_seconds: e.enclosure.duration.map(|d| d.as_secs()),
+            downloaded_path: e.downloaded.map(|p| p.to_string_lossy().into_owned()),
+        }
+    }
 }
 
 /// `tidings list [--query QUERY]` and `tidings search QUERY`.
@@ -77,18 +104,32 @@ pub fn run(
         },
         &ctx,
     )?;
+    articles.retain(|a| !args.enclosures || a.media != MediaMark::None);
     if let Some(limit) = args.limit {
         articles.truncate(limit);
     }
     let mut out = output::stdout();
     for article in &articles {
+        let enclosures = if args.enclosures {
+            Some(store.enclosures(article.id)?)
+        } else {
+            None
+        };
         match args.format {
             Format::Json => {
-                serde_json::to_writer(&mut out, &to_json(article, &names, &highlighter))
+                let mut json = to_json(article, &names, &highlighter);
+                json.enclosures =
+                    enclosures.map(|list| list.into_iter().map(EnclosureJson::new).collect());
+                serde_json::to_writer(&mut out, &json)
                     .map_err(std::io::Error::from)
                     .and_then(|()| out.write_all(b"\n"))
             }
-            Format::Plain => write_plain_line(&mut out, article, &names),
+            Format::Plain => write_plain_line(&mut out, article, &names).and_then(|()| {
+                enclosures
+                    .iter()
+                    .flatten()
+                    .try_for_each(|e| write_enclosure_line(&mut out, e))
+            }),
         }
         .map_err(write_error)?;
     }
@@ -140,7 +181,23 @@ fn to_json<'a>(
             .iter()
             .map(|&rule| highlighter.label(rule))
             .collect(),
+        enclosures: None,
     }
+}
+
+/// `    ♫ 42 min · 38 MB · audio/mpeg  <url>` and, when downloaded, `  ↓ <path>`.
+fn write_enclosure_line(out: &mut impl Write, e: &StoredEnclosure) -> std::io::Result<()> {
+    let clean = crate::clean::sanitize_inline;
+    write!(
+        out,
+        "    {}  {}",
+        e.enclosure.summary(),
+        clean(&e.enclosure.url)
+    )?;
+    if let Some(path) = &e.downloaded {
+        write!(out, "  ↓ {}", clean(&path.to_string_lossy()))?;
+    }
+    writeln!(out)
 }
 
 /// `id  date  flags  feed  title`; flags: N unread, * starred, ! highlighted.

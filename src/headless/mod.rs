@@ -4,6 +4,7 @@
 mod add;
 mod ansi;
 mod demo;
+mod download;
 mod feeds;
 mod ignore;
 mod list;
@@ -45,6 +46,7 @@ pub fn run(command: CommandArgs, global: &GlobalArgs) -> Result<ExitCode, AppErr
         CommandArgs::Search(args) => list::run(&env, Some(&args.query), &args.filters),
         CommandArgs::Views(args) => views::run(&env, &args),
         CommandArgs::Show(args) => show::run(&env, &args),
+        CommandArgs::Download(args) => download::run(&env, &args),
         CommandArgs::ImportOpml { file } => opml::import(&env, &file),
         CommandArgs::ExportOpml => opml::export(&env),
         CommandArgs::ExportState { file } => state::export(&env, file.as_deref()),
@@ -69,6 +71,7 @@ fn reads_articles(command: &CommandArgs) -> bool {
         | CommandArgs::Show(_)
         | CommandArgs::ExportState { .. }
         | CommandArgs::ImportState { .. }
+        | CommandArgs::Download(_)
         | CommandArgs::Gc => true,
         CommandArgs::Refresh(_)
         | CommandArgs::Add(_)

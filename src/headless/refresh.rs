@@ -139,9 +139,13 @@ impl Printer {
                     output::flush(&mut out)?;
                     return Ok((totals, matched));
                 }
+                // Answers to requests `refresh` never sends.
                 Event::BodyLoaded { .. }
                 | Event::FullTextLoaded { .. }
-                | Event::StoredArticlesChanged => {}
+                | Event::StoredArticlesChanged
+                | Event::EnclosuresLoaded { .. }
+                | Event::DownloadProgress { .. }
+                | Event::DownloadFinished { .. } => {}
             }
             if self.progress_on_tty && !progress.is_empty() {
                 output::flush(&mut out)?;

@@ -3,7 +3,8 @@
 //!
 //! Modules, each importing only those above it: `strings`, `theme`, `text`, `keys`,
 //! `layout` (geometry), `details` (a feed's problem as lines), `list` (ordered article
-//! lists), `reader` (body cache, reader layout), `load` (start-up reads), `state`, `update`,
+//! lists), `reader` (body cache, reader layout), `load` (start-up reads), `media`
+//! (enclosures and downloads), `state`, `update`,
 //! `view`, `inbox` and `run` (the loop).
 
 pub mod details;
@@ -12,6 +13,7 @@ pub mod keys;
 pub mod layout;
 pub mod list;
 pub mod load;
+pub mod media;
 pub mod reader;
 mod run;
 pub mod state;

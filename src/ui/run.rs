@@ -21,7 +21,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::{AppError, Environment};
 use crate::cli::GlobalArgs;
-use crate::config::{Config, SortOrder, ThemeName};
+use crate::config::{Config, PlayTarget, SortOrder, ThemeName};
 use crate::engine::{Command, EngineHandle, Event, Polling};
 use crate::highlight::Highlighter;
 use crate::notify::{self, Notification, TerminalTarget};
@@ -349,6 +349,11 @@ fn dispatch(
                     state.push_notice(e);
                 }
             }
+            Effect::Play { url, file } => {
+                if let Err(e) = play(&state.config, &url, file.as_deref()) {
+                    state.push_notice(e);
+                }
+            }
             Effect::Quit => quit = true,
         }
     }
@@ -395,13 +400,33 @@ fn open_in_browser(config: &Config, url: &str) -> Result<(), String> {
     let Some((program, args)) = config.browser_command(url) else {
         return Err(strings::NO_BROWSER.to_string());
     };
-    let child = std::process::Command::new(&program)
-        .args(&args)
+    launch(&program, &args, strings::BROWSER_FAILED)
+}
+
+/// Launches the `player` on an enclosure: its file when there is one that still exists (a
+/// download the user did not delete, a local feed's file), else its http(s) url. No shell,
+/// output discarded, not waited for.
+fn play(config: &Config, url: &str, file: Option<&std::path::Path>) -> Result<(), String> {
+    let target = match file.filter(|f| f.is_file()) {
+        Some(f) => PlayTarget::File(f),
+        None if update::is_web_url(url) => PlayTarget::Url(url),
+        None => return Err(strings::CANNOT_PLAY.to_string()),
+    };
+    let Some((program, args)) = config.player_command(&target) else {
+        return Err(strings::NO_PLAYER.to_string());
+    };
+    launch(&program, &args, strings::PLAYER_FAILED)
+}
+
+/// Starts a program detached from the terminal (a thread reaps it).
+fn launch(program: &str, args: &[String], failed: &str) -> Result<(), String> {
+    let child = std::process::Command::new(program)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("{} `{program}`: {e}", strings::BROWSER_FAILED))?;
+        .map_err(|e| format!("{failed} `{program}`: {e}"))?;
     reap(child);
     Ok(())
 }

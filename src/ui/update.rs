@@ -4,15 +4,20 @@
 
 use std::collections::HashSet;
 
-use crossterm::event::{KeyEvent, KeyEventKind};
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use crate::clean::sanitize_inline;
+use crate::config::FeedLocation;
 use crate::engine::{Command, Event, NotifyArticle, RefreshMode, RefreshRequest};
-use crate::model::ArticleId;
+use crate::fetch::download::local_enclosure;
+use crate::model::{ArticleId, MediaMark};
 use crate::notify::Notification;
 
 use super::keys::Action;
 use super::load::Loaded;
+use super::media::{MediaAction, Pending};
 use super::state::{AppState, BodyState, FullState, ListView, Pane, Reader};
 use super::strings;
 
@@ -40,6 +45,12 @@ pub enum Effect {
     OpenUrl(String),
     /// Send this desktop notification (`notify_command`, the terminal's escape sequence).
     Notify(Notification),
+    /// Play an enclosure with the `player`: `file` when it is given and still exists (a
+    /// download, or a local feed's file), else `url` when it is http(s).
+    Play {
+        url: String,
+        file: Option<PathBuf>,
+    },
     Quit,
 }
 
@@ -53,17 +64,23 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 return fx;
             }
             state.notice = None;
-            on_key(state, &key, &mut fx);
+            if !pending_key(state, &key, &mut fx) {
+                on_key(state, &key, &mut fx);
+            }
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
             resized(state);
         }
-        Msg::Engine(event) => apply(state, event, &mut to_notify),
+        Msg::Engine(event) => {
+            apply(state, event, &mut to_notify);
+            resume_pending(state, &mut fx);
+        }
         Msg::Events(events) => {
             for event in events {
                 apply(state, event, &mut to_notify);
             }
+            resume_pending(state, &mut fx);
         }
         Msg::Loaded(loaded) => state.articles_loaded(*loaded),
         Msg::Focus(focused) => state.terminal_focus = Some(focused),
@@ -292,6 +309,8 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
                 set_focus(state, Pane::Articles);
             }
         }
+        Action::PlayEnclosure => media_key(state, MediaAction::Play, fx),
+        Action::DownloadEnclosure => media_key(state, MediaAction::Download, fx),
         Action::OpenLink(n) => {
             let url = state
                 .reader_document()
@@ -302,6 +321,134 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
                 None => state.push_notice(strings::NO_ARTICLE_OPEN),
             }
         }
+    }
+}
+
+/// A key while `e`/`E` waits for the user to pick an enclosure: 1-9 picks, Esc cancels,
+/// any other key cancels and does what it does. Returns whether the key was used up.
+fn pending_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) -> bool {
+    match state.media.pending.take() {
+        Some(Pending::Choose { id, action, count }) => match key.code {
+            KeyCode::Char(c @ '1'..='9') if (c as usize - '0' as usize) <= count => {
+                act_on_enclosure(state, id, c as usize - '1' as usize, action, fx);
+                true
+            }
+            KeyCode::Esc => true,
+            _ => false,
+        },
+        // Loading takes moments; a key meanwhile means the user moved on.
+        Some(Pending::Loading { .. }) | None => false,
+    }
+}
+
+/// `e` / `E`: acts on the target article's enclosure (asks which one when it has several),
+/// loading the enclosures first if needed.
+fn media_key(state: &mut AppState, action: MediaAction, fx: &mut Vec<Effect>) {
+    let Some(id) = target_article(state) else {
+        return;
+    };
+    if state.article(id).is_none_or(|a| a.media == MediaMark::None) {
+        state.push_notice(strings::NO_ENCLOSURE);
+        return;
+    }
+    match state.media.enclosures(id).map(<[_]>::len) {
+        Some(count) => choose_enclosure(state, id, action, count, fx),
+        None => {
+            if state.media.start_loading(id) {
+                fx.push(Effect::Send(Command::LoadEnclosures(id)));
+            }
+            state.media.pending = Some(Pending::Loading { id, action });
+            state.push_notice(strings::LOADING_ENCLOSURES);
+        }
+    }
+}
+
+/// After engine events: a pending `e`/`E` whose enclosures arrived goes on.
+fn resume_pending(state: &mut AppState, fx: &mut Vec<Effect>) {
+    if let Some(Pending::Loading { id, action }) = state.media.pending {
+        if let Some(count) = state.media.enclosures(id).map(<[_]>::len) {
+            state.media.pending = None;
+            choose_enclosure(state, id, action, count, fx);
+        }
+    }
+}
+
+fn choose_enclosure(
+    state: &mut AppState,
+    id: ArticleId,
+    action: MediaAction,
+    count: usize,
+    fx: &mut Vec<Effect>,
+) {
+    match count {
+        0 => state.push_notice(strings::NO_ENCLOSURE),
+        1 => act_on_enclosure(state, id, 0, action, fx),
+        _ => {
+            state.media.pending = Some(Pending::Choose { id, action, count });
+            state.push_notice(strings::choose_enclosure(
+                action == MediaAction::Play,
+                count,
+            ));
+        }
+    }
+}
+
+/// Plays or queues the download of enclosure `index` of `id` (loaded).
+fn act_on_enclosure(
+    state: &mut AppState,
+    id: ArticleId,
+    index: usize,
+    action: MediaAction,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(e) = state
+        .media
+        .enclosures(id)
+        .and_then(|list| list.iter().find(|e| e.index == index))
+        .cloned()
+    else {
+        state.push_notice(strings::NO_ENCLOSURE);
+        return;
+    };
+    let summary = sanitize_inline(&e.enclosure.summary());
+    match action {
+        MediaAction::Play => {
+            let file = e.downloaded.clone().or_else(|| {
+                // A local feed's enclosure (the demo's) is a file next to the feed.
+                let feed = state.config.feed(state.article(id)?.feed)?;
+                match &feed.location {
+                    FeedLocation::File(path) => local_enclosure(&e.enclosure.url, path.parent()?),
+                    FeedLocation::Http(_) => None,
+                }
+            });
+            if file.is_none() && !is_web_url(&e.enclosure.url) {
+                state.push_notice(strings::CANNOT_PLAY);
+                return;
+            }
+            state.push_notice(format!("playing {summary}"));
+            fx.push(Effect::Play {
+                url: e.enclosure.url,
+                file,
+            });
+        }
+        MediaAction::Download => {
+            if !state.media.queue(id, index, e.enclosure.length) {
+                state.push_notice("already downloading this enclosure");
+                return;
+            }
+            state.push_notice(format!("download queued: {summary}"));
+            fx.push(Effect::Send(Command::Download { id, index }));
+        }
+    }
+}
+
+/// Asks the engine for an article's enclosures ahead of `e`/`E` and the reader.
+fn prefetch_enclosures(state: &mut AppState, id: ArticleId, fx: &mut Vec<Effect>) {
+    let has = state
+        .article(id)
+        .is_some_and(|a| a.media != MediaMark::None);
+    if has && state.media.start_loading(id) {
+        fx.push(Effect::Send(Command::LoadEnclosures(id)));
     }
 }
 
@@ -379,6 +526,7 @@ fn select_article_row(state: &mut AppState, row: usize, fx: &mut Vec<Effect>) {
             state.set_body_state(id, BodyState::Loading);
             fx.push(Effect::Send(Command::LoadBody(id)));
         }
+        prefetch_enclosures(state, id, fx);
     }
 }
 
@@ -418,6 +566,7 @@ pub(crate) fn open_article(state: &mut AppState, id: ArticleId, fx: &mut Vec<Eff
         }
         state.set_body_state(id, BodyState::Loading);
     }
+    prefetch_enclosures(state, id, fx);
     if auto_full {
         if let Some(url) = link {
             request_full_text(state, id, url, fx);
