@@ -35,6 +35,10 @@ pub enum Action {
     OpenBrowser,
     FullText,
     HighlightsOnly,
+    /// Play (or open) the article's enclosure with the `player`.
+    PlayEnclosure,
+    /// Download the article's enclosure to the `download_dir`.
+    DownloadEnclosure,
     /// Open the numbered link (1-9) of the article in the reader.
     OpenLink(u8),
 }
@@ -74,6 +78,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { action: Action::OpenBrowser, name: "open_browser", keys: &["o"], help: "open the article's link in the browser" },
     Binding { action: Action::FullText, name: "full_text", keys: &["f"], help: "fetch the full article from its web page / back to the feed's text" },
     Binding { action: Action::HighlightsOnly, name: "highlights_only", keys: &["H"], help: "only articles matching a highlight rule (toggle)" },
+    Binding { action: Action::PlayEnclosure, name: "play_enclosure", keys: &["e"], help: "play the enclosure (podcast episode) with the player, or its download" },
+    Binding { action: Action::DownloadEnclosure, name: "download_enclosure", keys: &["E"], help: "download the enclosure to download_dir (progress in the status bar)" },
     Binding { action: Action::OpenLink(1), name: "open_link_1", keys: &["1"], help: LINK_HELP },
     Binding { action: Action::OpenLink(2), name: "open_link_2", keys: &["2"], help: LINK_HELP },
     Binding { action: Action::OpenLink(3), name: "open_link_3", keys: &["3"], help: LINK_HELP },

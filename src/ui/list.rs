@@ -186,6 +186,7 @@ mod tests {
             read: false,
             starred: false,
             highlights: Vec::new(),
+            media: crate::model::MediaMark::None,
         }
     }
 

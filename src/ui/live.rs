@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::clean::{CleanError, Cleaner};
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, ThemeName};
 use crate::config_watch::Change;
 use crate::highlight::{HighlightError, Highlighter};
 
@@ -140,10 +140,13 @@ impl LiveConfig {
     }
 }
 
-/// The colours the config selects. (This branch has one built-in theme; the theme slice's
-/// `theme` key is read here.)
-pub fn theme_for(_config: &Config) -> Theme {
-    Theme::bundled()
+/// The colours the config selects: its `theme`, else `mono` when NO_COLOR is set, else
+/// `dark`. Read at start and at each reload.
+pub fn theme_for(config: &Config) -> Theme {
+    Theme::named(ThemeName::resolve(
+        config.theme,
+        crate::config::no_color_requested(),
+    ))
 }
 
 #[cfg(test)]

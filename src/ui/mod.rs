@@ -4,8 +4,8 @@
 //! Modules, each importing only those above it: `strings`, `theme`, `text`, `keys`,
 //! `layout` (geometry), `details` (a feed's problem as lines), `list` (ordered article
 //! lists), `reader` (body cache, reader layout), `load` (start-up reads), `live` (a config
-//! reloaded while running), `state`, `mouse` (what is under the pointer), `update`, `view`,
-//! `inbox` and `run` (the loop).
+//! reloaded while running), `media` (enclosures and downloads), `state`, `mouse` (what is
+//! under the pointer), `update`, `view`, `inbox` and `run` (the loop).
 
 pub mod details;
 pub mod inbox;
@@ -14,6 +14,7 @@ pub mod layout;
 pub mod list;
 pub mod live;
 pub mod load;
+pub mod media;
 pub mod mouse;
 pub mod reader;
 mod run;

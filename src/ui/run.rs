@@ -18,21 +18,23 @@ use std::time::{Duration, Instant};
 
 use chrono::{Local, Utc};
 use crossterm::event::{
-    self as term_event, DisableMouseCapture, EnableMouseCapture, Event as TermEvent, KeyEventKind,
-    MouseEventKind,
+    self as term_event, DisableFocusChange, DisableMouseCapture, EnableFocusChange,
+    EnableMouseCapture, Event as TermEvent, KeyEventKind, MouseEventKind,
 };
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::{AppError, Environment};
 use crate::cli::GlobalArgs;
-use crate::config::{Config, SortOrder};
+use crate::config::{Config, PlayTarget, SortOrder};
 use crate::config_watch::{self, Change, ConfigWatcher};
 use crate::engine::{Command, EngineHandle, Event, Polling};
 use crate::highlight::Highlighter;
+use crate::notify::{self, Notification, TerminalTarget};
 use crate::store::{OpenMode, Snapshot, Store};
 
 use super::inbox::Inbox;
 use super::keys::Keymap;
+use super::live;
 use super::load::{Loaded, Startup};
 use super::state::AppState;
 use super::update::{self, update, Effect, Msg};
@@ -73,13 +75,16 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         keymap,
         startup,
     );
+    // The config's `theme`, else `mono` when NO_COLOR is set, else `dark`.
+    state.theme = live::theme_for(&config);
     state.welcome = (!env.config_exists).then(|| strings::welcome(&env.config_path));
     for n in notices {
         state.push_notice(n);
     }
     state.tz = *Local::now().offset();
 
-    let mut terminal = Terminal::start(config.mouse)?;
+    // Focus reports tell notifications whether the user is looking (see `update::notify`).
+    let mut terminal = Terminal::start(config.mouse, config.notify.is_some())?;
     let size = terminal.inner.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     terminal.inner.draw(|f| view(&state, f))?;
@@ -115,6 +120,7 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
             watcher: watcher.as_ref(),
         };
         let result = main_loop(&mut state, &mut terminal, &outlets);
+        terminal.stop_focus_reports();
         stop.store(true, Ordering::Relaxed);
         let _ = commands.send(Command::Shutdown);
         drop(terminal);
@@ -291,6 +297,8 @@ fn read_input(stop: Arc<AtomicBool>, inbox: Arc<Inbox>) -> io::Result<()> {
                             at: Instant::now(),
                         }
                     }
+                    Ok(TermEvent::FocusGained) => Msg::Focus(true),
+                    Ok(TermEvent::FocusLost) => Msg::Focus(false),
                     Ok(_) => continue,
                     Err(_) => break,
                 };
@@ -306,15 +314,20 @@ struct Terminal {
     inner: ratatui::DefaultTerminal,
     /// Mouse capture is on (and must be turned off before the shell gets the terminal).
     mouse: bool,
+    /// Focus reporting is on (and must be turned off before the shell gets the terminal).
+    focus_reports: bool,
 }
 
 impl Terminal {
-    fn start(mouse: bool) -> io::Result<Terminal> {
+    /// `focus_reports`: ask the terminal to report focus changes (`Msg::Focus`).
+    fn start(mouse: bool, focus_reports: bool) -> io::Result<Terminal> {
         let mut terminal = Terminal {
             inner: ratatui::try_init()?,
             mouse: false,
+            focus_reports: false,
         };
         terminal.set_mouse(mouse);
+        terminal.set_focus_reports(focus_reports);
         Ok(terminal)
     }
 
@@ -332,11 +345,30 @@ impl Terminal {
             self.mouse = on;
         }
     }
+
+    /// Turns focus reports on or off (`notify` set or not).
+    fn set_focus_reports(&mut self, on: bool) {
+        if on == self.focus_reports {
+            return;
+        }
+        if !on {
+            self.stop_focus_reports();
+        } else if crossterm::execute!(io::stdout(), EnableFocusChange).is_ok() {
+            self.focus_reports = true;
+        }
+    }
+
+    fn stop_focus_reports(&mut self) {
+        if std::mem::take(&mut self.focus_reports) {
+            let _ = crossterm::execute!(io::stdout(), DisableFocusChange);
+        }
+    }
 }
 
 impl Drop for Terminal {
     fn drop(&mut self) {
         self.set_mouse(false);
+        self.stop_focus_reports();
         let _ = ratatui::try_restore();
         let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
     }
@@ -414,6 +446,7 @@ fn dispatch(state: &mut AppState, msg: Msg, outlets: &Outlets, terminal: &mut Te
                 outlets.inbox.clone(),
             ),
             Effect::SetMouse(on) => terminal.set_mouse(on),
+            Effect::SetFocusReports(on) => terminal.set_focus_reports(on),
             Effect::CheckConfig => {
                 if let Some(watcher) = outlets.watcher {
                     watcher.check_now();
@@ -424,10 +457,51 @@ fn dispatch(state: &mut AppState, msg: Msg, outlets: &Outlets, terminal: &mut Te
                     state.push_notice(e);
                 }
             }
+            Effect::Notify(notification) => {
+                if let Err(e) = send_notification(&state.config, &notification, terminal) {
+                    state.push_notice(e);
+                }
+            }
+            Effect::Play { url, file } => {
+                if let Err(e) = play(&state.config, &url, file.as_deref()) {
+                    state.push_notice(e);
+                }
+            }
             Effect::Quit => quit = true,
         }
     }
     quit
+}
+
+/// Sends a notification the way the config says: the terminal's escape sequence (written
+/// between frames; it draws nothing) and/or `notify_command` (no shell, not waited for).
+fn send_notification(
+    config: &Config,
+    notification: &Notification,
+    terminal: &mut Terminal,
+) -> Result<(), String> {
+    let Some(settings) = &config.notify else {
+        return Ok(());
+    };
+    if settings.terminal {
+        let target = TerminalTarget::from_env();
+        notify::write_terminal(notification, target, terminal.inner.backend_mut())
+            .map_err(|e| format!("could not send the terminal notification: {e}"))?;
+    }
+    if let Some(command) = &settings.command {
+        let child = notify::spawn_command(notification, command).map_err(|e| e.to_string())?;
+        reap(child);
+    }
+    Ok(())
+}
+
+/// Waits for a child on a thread of its own, so that it never lingers as a zombie.
+fn reap(mut child: std::process::Child) {
+    let _ = thread::Builder::new()
+        .name("tidings-reap".into())
+        .spawn(move || {
+            let _ = child.wait();
+        });
 }
 
 /// Launches the configured browser on an http(s) url: no shell, output discarded, not waited
@@ -439,18 +513,33 @@ fn open_in_browser(config: &Config, url: &str) -> Result<(), String> {
     let Some((program, args)) = config.browser_command(url) else {
         return Err(strings::NO_BROWSER.to_string());
     };
-    let child = std::process::Command::new(&program)
-        .args(&args)
+    launch(&program, &args, strings::BROWSER_FAILED)
+}
+
+/// Launches the `player` on an enclosure: its file when there is one that still exists (a
+/// download the user did not delete, a local feed's file), else its http(s) url. No shell,
+/// output discarded, not waited for.
+fn play(config: &Config, url: &str, file: Option<&std::path::Path>) -> Result<(), String> {
+    let target = match file.filter(|f| f.is_file()) {
+        Some(f) => PlayTarget::File(f),
+        None if update::is_web_url(url) => PlayTarget::Url(url),
+        None => return Err(strings::CANNOT_PLAY.to_string()),
+    };
+    let Some((program, args)) = config.player_command(&target) else {
+        return Err(strings::NO_PLAYER.to_string());
+    };
+    launch(&program, &args, strings::PLAYER_FAILED)
+}
+
+/// Starts a program detached from the terminal (a thread reaps it).
+fn launch(program: &str, args: &[String], failed: &str) -> Result<(), String> {
+    let child = std::process::Command::new(program)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("{} `{program}`: {e}", strings::BROWSER_FAILED))?;
-    let _ = thread::Builder::new()
-        .name("tidings-browser".into())
-        .spawn(move || {
-            let mut child = child;
-            let _ = child.wait();
-        });
+        .map_err(|e| format!("{failed} `{program}`: {e}"))?;
+    reap(child);
     Ok(())
 }

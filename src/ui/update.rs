@@ -1,19 +1,25 @@
-//! `update`: applies one message (key, mouse, resize, engine event, reloaded config or
-//! articles) to the state and says what the run loop must do (send commands, open a url,
-//! read the store, quit). Pure: no terminal, no I/O, no waiting.
+//! `update`: applies one message (key, mouse, resize, focus, engine event, reloaded config
+//! or articles) to the state and says what the run loop must do (send commands, open a url,
+//! notify, read the store, quit). Pure: no terminal, no I/O, no waiting.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::Instant;
 
-use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use crate::clean::sanitize_inline;
+use crate::config::FeedLocation;
 use crate::config_watch::Change;
-use crate::engine::{Command, Event, RefreshMode, RefreshRequest};
-use crate::model::ArticleId;
+use crate::engine::{Command, Event, NotifyArticle, RefreshMode, RefreshRequest};
+use crate::fetch::download::local_enclosure;
+use crate::model::{ArticleId, MediaMark};
+use crate::notify::Notification;
 
 use super::keys::Action;
 use super::live::LiveConfig;
 use super::load::Loaded;
+use super::media::{MediaAction, Pending};
 use super::mouse::{self, Target};
 use super::state::{AppState, BodyState, Click, FullState, ListView, Pane, Reader};
 use super::strings;
@@ -30,6 +36,8 @@ pub enum Msg {
     Events(Vec<Event>),
     /// Every stored article, read in the background after the first frame.
     Loaded(Box<Loaded>),
+    /// The terminal window gained (true) or lost (false) focus.
+    Focus(bool),
     /// A mouse event, and when it happened (two clicks close together are a double click).
     Mouse {
         event: MouseEvent,
@@ -62,10 +70,20 @@ pub enum Effect {
     Send(Command),
     /// Open this http(s) url in the browser.
     OpenUrl(String),
+    /// Send this desktop notification (`notify_command`, the terminal's escape sequence).
+    Notify(Notification),
+    /// Play an enclosure with the `player`: `file` when it is given and still exists (a
+    /// download, or a local feed's file), else `url` when it is http(s).
+    Play {
+        url: String,
+        file: Option<PathBuf>,
+    },
     /// Read every article from the store (in the background) and answer `Msg::Reloaded`.
     ReadArticles,
     /// Turn mouse capture on or off (`mouse` in the config).
     SetMouse(bool),
+    /// Turn the terminal's focus reports on or off (wanted while `notify` is set).
+    SetFocusReports(bool),
     /// Look at the config file now rather than within a second (after tidings wrote it).
     CheckConfig,
     Quit,
@@ -74,23 +92,30 @@ pub enum Effect {
 /// Applies a message to the state.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let mut to_notify = Vec::new();
     match msg {
         Msg::Key(key) => {
             if key.kind == KeyEventKind::Release {
                 return fx;
             }
             state.notice = None;
-            on_key(state, &key, &mut fx);
+            if !pending_key(state, &key, &mut fx) {
+                on_key(state, &key, &mut fx);
+            }
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
             resized(state);
         }
-        Msg::Engine(event) => on_event(state, event, &mut fx),
+        Msg::Engine(event) => {
+            apply(state, event, &mut to_notify, &mut fx);
+            resume_pending(state, &mut fx);
+        }
         Msg::Events(events) => {
             for event in events {
-                on_event(state, event, &mut fx);
+                apply(state, event, &mut to_notify, &mut fx);
             }
+            resume_pending(state, &mut fx);
         }
         Msg::Loaded(loaded) => state.articles_loaded(*loaded),
         Msg::Mouse { event, at } => {
@@ -109,13 +134,25 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             load_reader_body(state, &mut fx);
         }
+        Msg::Focus(focused) => state.terminal_focus = Some(focused),
     }
     state.settle();
+    if !to_notify.is_empty() {
+        // After `settle`: the new articles are in the lists, where the user may see them.
+        notify(state, to_notify, &mut fx);
+    }
     fx
 }
 
-fn on_event(state: &mut AppState, event: Event, fx: &mut Vec<Effect>) {
+/// Applies an engine event; a run's `notify` matches are kept for the decision.
+fn apply(
+    state: &mut AppState,
+    event: Event,
+    to_notify: &mut Vec<NotifyArticle>,
+    fx: &mut Vec<Effect>,
+) {
     match event {
+        Event::Notify(articles) => to_notify.extend(articles),
         // Kill rules changed stored articles: read them again, once the engine has committed
         // what was asked for before (the user's own changes).
         Event::StoredArticlesChanged => {
@@ -147,6 +184,9 @@ pub fn apply_config(state: &mut AppState, live: LiveConfig, fx: &mut Vec<Effect>
     let changes = live.changes_from(&state.config);
     if live.config.mouse != state.config.mouse {
         fx.push(Effect::SetMouse(live.config.mouse));
+    }
+    if live.config.notify.is_some() != state.config.notify.is_some() {
+        fx.push(Effect::SetFocusReports(live.config.notify.is_some()));
     }
     fx.push(Effect::Send(Command::Reconfigure(live.config.clone())));
     state.reconfigure(live);
@@ -239,6 +279,50 @@ fn on_mouse(state: &mut AppState, event: MouseEvent, at: Instant, fx: &mut Vec<E
         }
         Some(Target::Pane(_)) | None => {}
     }
+}
+
+/// New articles that match `notify` (one batch per refresh run): a desktop notification,
+/// unless the user is looking at the reader. The rule: the terminal says its window has
+/// focus: no notification; it says it lost focus: a notification about all of them; it never
+/// said (not every terminal reports focus): a notification about those not shown in the
+/// article list on screen, if any. Without a notification the status bar says it.
+fn notify(state: &mut AppState, articles: Vec<NotifyArticle>, fx: &mut Vec<Effect>) {
+    let unseen: Vec<NotifyArticle> = match state.terminal_focus {
+        Some(true) => Vec::new(),
+        Some(false) => articles.clone(),
+        None => {
+            let visible = visible_articles(state);
+            articles
+                .iter()
+                .filter(|a| !visible.contains(&a.id))
+                .cloned()
+                .collect()
+        }
+    };
+    match Notification::new(&unseen) {
+        Some(notification) => fx.push(Effect::Notify(notification)),
+        None => {
+            if let Some(notification) = Notification::new(&articles) {
+                state.push_notice(notification.summary());
+            }
+        }
+    }
+}
+
+/// The articles whose rows the articles pane shows now (none under the help overlay).
+fn visible_articles(state: &AppState) -> HashSet<ArticleId> {
+    let areas = state.areas();
+    let Some(pane) = areas.articles.filter(|_| state.help.is_none()) else {
+        return HashSet::new();
+    };
+    let height = usize::from(super::layout::inner(pane).height);
+    // Where the view draws from (see `view::draw_articles`).
+    let mut cursor = state.article_cursor;
+    cursor.scroll_into_view(state.list.len(), height);
+    let end = state.list.len().min(cursor.offset + height);
+    (cursor.offset..end)
+        .map(|pos| state.articles[state.list[pos]].id)
+        .collect()
 }
 
 fn resized(state: &mut AppState) {
@@ -398,6 +482,8 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
                 set_focus(state, Pane::Articles);
             }
         }
+        Action::PlayEnclosure => media_key(state, MediaAction::Play, fx),
+        Action::DownloadEnclosure => media_key(state, MediaAction::Download, fx),
         Action::OpenLink(n) => open_link(state, usize::from(n), fx),
     }
 }
@@ -411,6 +497,134 @@ fn open_link(state: &mut AppState, n: usize, fx: &mut Vec<Effect>) {
         Some(Some(url)) => open_url(state, &url, fx),
         Some(None) => state.push_notice(strings::link_number_hint(n)),
         None => state.push_notice(strings::NO_ARTICLE_OPEN),
+    }
+}
+
+/// A key while `e`/`E` waits for the user to pick an enclosure: 1-9 picks, Esc cancels,
+/// any other key cancels and does what it does. Returns whether the key was used up.
+fn pending_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) -> bool {
+    match state.media.pending.take() {
+        Some(Pending::Choose { id, action, count }) => match key.code {
+            KeyCode::Char(c @ '1'..='9') if (c as usize - '0' as usize) <= count => {
+                act_on_enclosure(state, id, c as usize - '1' as usize, action, fx);
+                true
+            }
+            KeyCode::Esc => true,
+            _ => false,
+        },
+        // Loading takes moments; a key meanwhile means the user moved on.
+        Some(Pending::Loading { .. }) | None => false,
+    }
+}
+
+/// `e` / `E`: acts on the target article's enclosure (asks which one when it has several),
+/// loading the enclosures first if needed.
+fn media_key(state: &mut AppState, action: MediaAction, fx: &mut Vec<Effect>) {
+    let Some(id) = target_article(state) else {
+        return;
+    };
+    if state.article(id).is_none_or(|a| a.media == MediaMark::None) {
+        state.push_notice(strings::NO_ENCLOSURE);
+        return;
+    }
+    match state.media.enclosures(id).map(<[_]>::len) {
+        Some(count) => choose_enclosure(state, id, action, count, fx),
+        None => {
+            if state.media.start_loading(id) {
+                fx.push(Effect::Send(Command::LoadEnclosures(id)));
+            }
+            state.media.pending = Some(Pending::Loading { id, action });
+            state.push_notice(strings::LOADING_ENCLOSURES);
+        }
+    }
+}
+
+/// After engine events: a pending `e`/`E` whose enclosures arrived goes on.
+fn resume_pending(state: &mut AppState, fx: &mut Vec<Effect>) {
+    if let Some(Pending::Loading { id, action }) = state.media.pending {
+        if let Some(count) = state.media.enclosures(id).map(<[_]>::len) {
+            state.media.pending = None;
+            choose_enclosure(state, id, action, count, fx);
+        }
+    }
+}
+
+fn choose_enclosure(
+    state: &mut AppState,
+    id: ArticleId,
+    action: MediaAction,
+    count: usize,
+    fx: &mut Vec<Effect>,
+) {
+    match count {
+        0 => state.push_notice(strings::NO_ENCLOSURE),
+        1 => act_on_enclosure(state, id, 0, action, fx),
+        _ => {
+            state.media.pending = Some(Pending::Choose { id, action, count });
+            state.push_notice(strings::choose_enclosure(
+                action == MediaAction::Play,
+                count,
+            ));
+        }
+    }
+}
+
+/// Plays or queues the download of enclosure `index` of `id` (loaded).
+fn act_on_enclosure(
+    state: &mut AppState,
+    id: ArticleId,
+    index: usize,
+    action: MediaAction,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(e) = state
+        .media
+        .enclosures(id)
+        .and_then(|list| list.iter().find(|e| e.index == index))
+        .cloned()
+    else {
+        state.push_notice(strings::NO_ENCLOSURE);
+        return;
+    };
+    let summary = sanitize_inline(&e.enclosure.summary());
+    match action {
+        MediaAction::Play => {
+            let file = e.downloaded.clone().or_else(|| {
+                // A local feed's enclosure (the demo's) is a file next to the feed.
+                let feed = state.config.feed(state.article(id)?.feed)?;
+                match &feed.location {
+                    FeedLocation::File(path) => local_enclosure(&e.enclosure.url, path.parent()?),
+                    FeedLocation::Http(_) => None,
+                }
+            });
+            if file.is_none() && !is_web_url(&e.enclosure.url) {
+                state.push_notice(strings::CANNOT_PLAY);
+                return;
+            }
+            state.push_notice(format!("playing {summary}"));
+            fx.push(Effect::Play {
+                url: e.enclosure.url,
+                file,
+            });
+        }
+        MediaAction::Download => {
+            if !state.media.queue(id, index, e.enclosure.length) {
+                state.push_notice("already downloading this enclosure");
+                return;
+            }
+            state.push_notice(format!("download queued: {summary}"));
+            fx.push(Effect::Send(Command::Download { id, index }));
+        }
+    }
+}
+
+/// Asks the engine for an article's enclosures ahead of `e`/`E` and the reader.
+fn prefetch_enclosures(state: &mut AppState, id: ArticleId, fx: &mut Vec<Effect>) {
+    let has = state
+        .article(id)
+        .is_some_and(|a| a.media != MediaMark::None);
+    if has && state.media.start_loading(id) {
+        fx.push(Effect::Send(Command::LoadEnclosures(id)));
     }
 }
 
@@ -495,6 +709,7 @@ fn select_article_row(state: &mut AppState, row: usize, fx: &mut Vec<Effect>) {
             state.set_body_state(id, BodyState::Loading);
             fx.push(Effect::Send(Command::LoadBody(id)));
         }
+        prefetch_enclosures(state, id, fx);
     }
 }
 
@@ -534,6 +749,7 @@ pub(crate) fn open_article(state: &mut AppState, id: ArticleId, fx: &mut Vec<Eff
         }
         state.set_body_state(id, BodyState::Loading);
     }
+    prefetch_enclosures(state, id, fx);
     if auto_full {
         if let Some(url) = link {
             request_full_text(state, id, url, fx);
