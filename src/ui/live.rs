@@ -115,7 +115,16 @@ impl LiveConfig {
         part(old.keys != new.keys, "keys");
         part(old.sort != new.sort, "sort");
         part(old.boilerplate != new.boilerplate, "boilerplate");
+        part(old.theme != new.theme, "theme");
+        part(old.notify != new.notify, "notify");
         part(old.browser != new.browser, "browser");
+        part(
+            old.player != new.player
+                || old.download_dir != new.download_dir
+                || old.max_downloads != new.max_downloads
+                || old.max_download_size != new.max_download_size,
+            "podcasts",
+        );
         part(old.retention != new.retention, "retention");
         part(
             old.refresh_interval != new.refresh_interval
