@@ -403,3 +403,21 @@ fn flushed_comes_after_earlier_writes_are_committed() {
         );
     }
 }
+
+#[test]
+fn a_shorter_interval_brings_the_next_poll_forward() {
+    let rt = test_runtime();
+    let server = rt.block_on(server());
+    let a = server.url("/a.xml");
+    let mut running = start(
+        &format!("refresh_interval = \"1h\"\n{}", feeds(&[&a])),
+        Polling::Scheduled,
+    );
+    rt.block_on(until(&mut running, WAIT, run_finished));
+    assert_eq!(count(&server, "/a.xml"), 1);
+    // Polled an hour from now under the old interval; a second from its last poll now.
+    running.reconfigure(&format!("refresh_interval = \"1s\"\n{}", feeds(&[&a])));
+    let events = rt.block_on(until(&mut running, WAIT, run_finished));
+    assert!(updated(&events, &a), "{events:#?}");
+    assert_eq!(count(&server, "/a.xml"), 2);
+}
