@@ -5,7 +5,6 @@
 //! sequence to the writer it is given) but never decides *when*: the TUI's `update` and
 //! `tidings refresh --notify` do. Which articles match is decided at ingest, by the engine.
 
-use std::borrow::Cow;
 use std::io::{self, Write};
 use std::process::{Child, Command, Stdio};
 
@@ -15,7 +14,7 @@ use crate::clean::sanitize_inline;
 use crate::config::Config;
 use crate::engine::NotifyArticle;
 use crate::model::{ArticleId, NewArticle};
-use crate::query::{body_text, Article, Context, FeedRef, Query, Subject};
+use crate::query::{searchable_text, Article, Context, FeedRef, Query, Subject};
 
 /// At most this many titles are named in a terminal notification's text.
 const TITLES_SHOWN: usize = 3;
@@ -63,24 +62,8 @@ impl Matcher {
             .iter()
             .filter(|a| !skip.contains(&a.meta.id))
             .filter(|a| {
-                let text = if self.words {
-                    body_text(&a.body)
-                } else {
-                    Cow::Borrowed("")
-                };
-                let m = &a.meta;
-                let subject = Subject::new(Article {
-                    title: &m.title,
-                    author: m.author.as_deref(),
-                    text: &text,
-                    feed_title: feed.title,
-                    feed_url: feed.url,
-                    tags: feed.tags,
-                    read: m.read,
-                    starred: m.starred,
-                    highlights: &m.highlights,
-                    date: m.date(),
-                });
+                let text = searchable_text(a, self.words);
+                let subject = Subject::new(Article::of_new(a, feed, &text));
                 self.query.matches(&subject, &ctx)
             })
             .map(|a| NotifyArticle {

@@ -2,20 +2,12 @@
 //! before a command that reads articles (`list`, `show`...) the engine polls the demo's feeds
 //! (local files: a few ms) into it, quietly. Never used without `--demo`.
 
-use std::sync::Arc;
-
 use crate::app::{AppError, Environment};
-use crate::engine::{Command, Event, Polling, RefreshMode, RefreshRequest};
+use crate::engine::{Event, RefreshMode};
 
 /// Polls every demo feed into the demo's store and waits until the articles are committed.
 pub fn fill(env: &Environment) -> Result<(), AppError> {
-    let highlighter = Arc::new(env.highlighter()?);
-    let (store, _notices) = env.open_store()?;
-    let mut engine = env.start_engine(store, highlighter, Polling::OnRequest)?;
-    let mut events = engine.events.take().expect("events are taken once");
-    let _ = engine
-        .commands
-        .send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)));
+    let (engine, mut events) = env.start_refresh(RefreshMode::Force)?;
     // Quiet: the command's own output follows. (The engine's notices, like the demo's kill
     // rule catching articles, are what `tidings --demo refresh` is for.)
     let mut finished = false;

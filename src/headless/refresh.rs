@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use chrono::{DateTime, Local, TimeZone, Utc};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -13,9 +12,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use crate::app::{AppError, Environment};
 use crate::cli::RefreshArgs;
 use crate::config::NotifyConfig;
-use crate::engine::{
-    Command, Event, NotifyArticle, PollStatus, Polling, RefreshMode, RefreshRequest, RunTotals,
-};
+use crate::engine::{Event, NotifyArticle, PollStatus, RefreshMode, RunTotals};
 use crate::model::{DueReason, FeedId, FeedState};
 use crate::notify::{self, Notification, TerminalTarget};
 
@@ -42,13 +39,7 @@ pub fn run(env: &Environment, args: &RefreshArgs) -> Result<ExitCode, AppError> 
     } else {
         RefreshMode::Polite
     };
-    let highlighter = Arc::new(env.highlighter()?);
-    let (store, _notices) = env.open_store()?;
-    let mut engine = env.start_engine(store, highlighter, Polling::OnRequest)?;
-    let mut events = engine.events.take().expect("events are taken once");
-    let _ = engine
-        .commands
-        .send(Command::Refresh(RefreshRequest::all(mode)));
+    let (engine, mut events) = env.start_refresh(mode)?;
     let printer = Printer {
         names: FeedNames::new(config, &[]),
         progress_on_tty: std::io::stderr().is_terminal(),
