@@ -7,6 +7,7 @@ pub mod app;
 pub mod clean;
 pub mod cli;
 pub mod config;
+pub mod config_watch;
 pub mod demo;
 pub mod engine;
 pub mod fetch;

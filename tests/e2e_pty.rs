@@ -1,7 +1,8 @@
 //! End to end: the real binary in a pseudo-terminal. `--demo` (bundled feeds, offline):
 //! list, open, help, quit with status 0; with no config at the default path, the welcome
 //! screen; read state surviving a restart; keys answered while 1,000 feeds refresh, and no
-//! key waiting a second or more for its frame while thousands of articles arrive.
+//! key waiting a second or more for its frame while thousands of articles arrive; the
+//! config file edited while the reader runs.
 
 mod support;
 
@@ -215,6 +216,73 @@ fn no_key_waits_a_second_while_many_feeds_refresh() {
         keys >= 3,
         "the refresh ended before keys could be timed ({keys} keys)"
     );
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+fn local_feed(title: &str, item: &str) -> String {
+    format!(
+        "<rss version=\"2.0\"><channel><title>{title}</title><item><guid>{item}</guid>\
+         <title>{item}</title></item></channel></rss>"
+    )
+}
+
+/// The config file is edited while the reader runs: a feed renamed and one added show up
+/// without a restart (and the mouse selects it); a broken edit is reported with its line and
+/// the reader runs on; fixing it applies it.
+#[test]
+fn config_edits_apply_while_the_reader_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    std::fs::write(dir.join("one.xml"), local_feed("One", "First item of one")).unwrap();
+    std::fs::write(
+        dir.join("two.xml"),
+        local_feed("Two", "Brand new item of two"),
+    )
+    .unwrap();
+    let config = dir.join("tidings.toml");
+    let one = "[[feeds]]\nurl = \"one.xml\"\ntitle = \"Old Title\"\n";
+    std::fs::write(&config, one).unwrap();
+    let data = dir.join("data");
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    let mut s = Session::start(&args, dir);
+    s.wait_for(&["Old Title", "First item of one"]);
+
+    // Written in place, as `echo >>` or a plain editor does.
+    let two = "[[feeds]]\nurl = \"one.xml\"\ntitle = \"New Title\"\n\
+               [[feeds]]\nurl = \"two.xml\"\ntitle = \"Second Feed\"\n";
+    std::fs::write(&config, two).unwrap();
+    let screen = s.wait_for(&["New Title", "Second Feed", "Brand new item of two"]);
+    assert!(!screen.contains("Old Title"), "{screen}");
+    // The mouse is on: a click (SGR report, 1-based) on the new feed's row lists it.
+    let row = screen
+        .lines()
+        .position(|l| l.contains("│  Second Feed"))
+        .unwrap()
+        + 1;
+    s.press(&format!("\x1b[<0;5;{row}M\x1b[<0;5;{row}m"));
+    s.wait_for(&["Articles · Second Feed"]);
+
+    std::fs::write(&config, format!("{two}[[feeds]]\nurl =\n")).unwrap();
+    let screen = s.wait_for(&["line 8, column 6"]);
+    assert!(
+        screen.contains("Second Feed"),
+        "the old config runs on: {screen}"
+    );
+    s.press("j");
+    s.wait_for(&["config not applied"]);
+
+    std::fs::write(&config, one).unwrap();
+    s.wait_until("the fixed config", |screen| {
+        screen.contains("Old Title")
+            && !screen.contains("Second Feed")
+            && !screen.contains("config not applied")
+    });
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
 }

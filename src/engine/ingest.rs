@@ -60,10 +60,28 @@ impl Ingest {
         config: &Config,
         highlighter: &Highlighter,
     ) -> Ingest {
+        let mut ingest = Ingest {
+            known,
+            writer,
+            retention: config.retention,
+            ignore: IgnoreRules::new(Vec::new(), Vec::new()),
+            feeds: HashMap::new(),
+            caught: Vec::new(),
+            notify: None,
+            to_notify: Vec::new(),
+        };
+        ingest.reconfigure(config, highlighter);
+        ingest
+    }
+
+    /// Takes the kill rules, `notify`, retention and feed titles and tags of a new config (the
+    /// known ids and the articles waiting to be notified stay). Counts of what the old rules
+    /// caught are dropped: take them first.
+    pub fn reconfigure(&mut self, config: &Config, highlighter: &Highlighter) {
         let labels = (0..config.highlight.len())
             .map(|i| highlighter.label(i as u16).to_string())
             .collect();
-        let feeds = config
+        self.feeds = config
             .feeds
             .iter()
             .map(|f| {
@@ -74,16 +92,10 @@ impl Ingest {
                 (f.id(), info)
             })
             .collect();
-        Ingest {
-            known,
-            writer,
-            retention: config.retention,
-            ignore: IgnoreRules::new(config.ignore.clone(), labels),
-            feeds,
-            caught: vec![0; config.ignore.len()],
-            notify: Matcher::new(config),
-            to_notify: Vec::new(),
-        }
+        self.retention = config.retention;
+        self.ignore = IgnoreRules::new(config.ignore.clone(), labels);
+        self.caught = vec![0; config.ignore.len()];
+        self.notify = Matcher::new(config);
     }
 
     /// The new articles that matched `notify` since the last call.

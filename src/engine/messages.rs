@@ -1,7 +1,9 @@
 //! The messages between the engine and a front end. Plain data, no behaviour.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::config::Config;
 use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState, StoredEnclosure};
 
 use super::download::{DownloadDone, EnclosureError};
@@ -68,6 +70,16 @@ pub enum Command {
     SetRead { ids: Vec<ArticleId>, read: bool },
     /// Persist a star (the front end has already updated its own view).
     SetStarred { id: ArticleId, starred: bool },
+    /// Run on a new config from now on (the config file changed): feeds added are polled at
+    /// once and removed ones no longer (a poll of one still in flight is dropped when it
+    /// ends), the highlight and kill rules are rebuilt and re-applied to stored articles in
+    /// the background, the fetcher is rebuilt if its limits changed. `[sync]` is not used by
+    /// the engine.
+    Reconfigure(Arc<Config>),
+    /// Commit every write asked for before this command; answered by `Event::Flushed`. A
+    /// front end that re-reads the store waits for it, so that what it reads holds its own
+    /// changes (read, star) sent before.
+    Flush,
     /// Load an article's enclosures from the store; answered by `Event::EnclosuresLoaded`.
     LoadEnclosures(ArticleId),
     /// Download enclosure `index` (0-based) of an article into the download dir, at most
@@ -206,6 +218,8 @@ pub enum Event {
     /// Kill rules changed stored articles (hid them, showed them again, marked them read or
     /// dropped them): a front end that holds articles should read them again from the store.
     StoredArticlesChanged,
+    /// Answer to `Command::Flush`: everything asked for before it is committed.
+    Flushed,
     /// Something the user should know (shown in the status bar).
     Notice(String),
 }

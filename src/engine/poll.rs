@@ -43,6 +43,9 @@ pub(super) struct PollResult {
     /// Every article in the document (not yet de-duplicated against the store).
     pub articles: Vec<NewArticle>,
     pub took: Duration,
+    /// Fingerprint of the highlight rules the articles were matched with (the rules may
+    /// change while the poll is in flight: see `Engine::finish`).
+    pub matched_with: u64,
 }
 
 /// Everything a poll needs besides the feed. Cheap to clone.
@@ -112,6 +115,7 @@ pub(super) async fn poll_feed(
         status,
         articles,
         took: started.elapsed(),
+        matched_with: ctx.highlighter.fingerprint(),
     }
 }
 

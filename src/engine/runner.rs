@@ -2,18 +2,20 @@
 //! drives it: the TUI (which also lets it poll on the feeds' schedules) and `tidings refresh`
 //! (which sends one request and prints the events). Answers body and full-text requests,
 //! prefetches full text for `full_text` feeds, downloads enclosures (at most
-//! `max_downloads` at once), and reports everything as `Event`s. Never touches the terminal.
+//! `max_downloads` at once), and reports everything as `Event`s. Takes a new config while it
+//! runs (`Command::Reconfigure`). Never touches the terminal.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 
 use crate::config::{Config, FeedConfig};
-use crate::fetch::Fetcher;
+use crate::fetch::{Fetcher, Limits};
 use crate::highlight::Highlighter;
 use crate::model::{ArticleId, ArticleMeta, DueReason, FeedId, FeedState};
 use crate::query::Context;
@@ -23,7 +25,7 @@ use super::download::{self, DownloadDone, EnclosureError, JobContext};
 use super::fulltext::{self, is_web_address, FullTextError};
 use super::ingest::{poll_window, Ingest};
 use super::poll::{poll_feed, PollContext, PollResult, PollStatus};
-use super::rehighlight::rehighlight;
+use super::rehighlight::{rehighlight, rules_for};
 use super::select::waits;
 use super::{
     Command, Event, Feeds, NotifyArticle, Progress, RefreshMode, RefreshRequest, RunTotals,
@@ -136,6 +138,11 @@ struct Engine {
     /// Re-matching stored articles after the highlight rules changed; a run does not end
     /// before it (so its count is reported with the run).
     rehighlighting: bool,
+    /// Feeds the sync server provides: never polled here.
+    synced: HashSet<FeedId>,
+    /// The latest background pass over stored articles (see `background_pass`): an older
+    /// one that has not started yet when a newer one is asked for skips its work.
+    latest_pass: Arc<AtomicU64>,
     /// Enclosure downloads asked for and not started yet, in order.
     download_queue: VecDeque<(ArticleId, usize)>,
     /// Downloads queued or running (a second request for one is refused).
@@ -183,14 +190,7 @@ async fn run(
             .or_insert_with(|| FeedState::new(&feed.url));
     }
     let mut engine = Engine {
-        index: setup
-            .config
-            .feeds
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| !synced.contains(&f.id()))
-            .map(|(i, f)| (f.id(), i))
-            .collect(),
+        index: feed_index(&setup.config, &synced),
         states,
         in_flight: HashSet::new(),
         queue: VecDeque::new(),
@@ -209,10 +209,13 @@ async fn run(
         run: None,
         prefetch_queue: VecDeque::new(),
         rehighlighting: true,
+        synced,
+        latest_pass: Arc::new(AtomicU64::new(0)),
         download_queue: VecDeque::new(),
         downloading: HashSet::new(),
     };
-    let mut rehighlighting = Some(engine.rehighlight_in_background());
+    let mut passes: JoinSet<()> = JoinSet::new();
+    engine.background_pass(&mut passes);
     let mut polls: JoinSet<PollResult> = JoinSet::new();
     let mut prefetches: JoinSet<Prefetched> = JoinSet::new();
     let mut downloads: JoinSet<DownloadEnded> = JoinSet::new();
@@ -229,6 +232,13 @@ async fn run(
         tokio::select! {
             command = commands.recv() => match command {
                 None | Some(Command::Shutdown) => break,
+                Some(Command::Reconfigure(config)) => {
+                    engine.reconfigure(config, &mut passes);
+                    if scheduled {
+                        // Look at every schedule again: intervals may have changed.
+                        wake_at = tokio::time::Instant::now();
+                    }
+                }
                 Some(command) => engine.handle(command),
             },
             Some(done) = polls.join_next(), if !polls.is_empty() => {
@@ -250,9 +260,8 @@ async fn run(
                     engine.downloaded(done);
                 }
             }
-            _ = async { rehighlighting.as_mut().expect("guarded").await }, if rehighlighting.is_some() => {
-                rehighlighting = None;
-                engine.rehighlighting = false;
+            Some(_) = passes.join_next(), if !passes.is_empty() => {
+                engine.rehighlighting = !passes.is_empty();
             }
             _ = tokio::time::sleep_until(wake_at.min(retry_at)) => {
                 if scheduled && tokio::time::Instant::now() >= wake_at {
@@ -295,6 +304,18 @@ struct Loaded {
     synced: HashSet<FeedId>,
 }
 
+/// Index into `config.feeds` by id, of the feeds the engine polls (not those of the sync
+/// server).
+fn feed_index(config: &Config, synced: &HashSet<FeedId>) -> HashMap<FeedId, usize> {
+    config
+        .feeds
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !synced.contains(&f.id()))
+        .map(|(i, f)| (f.id(), i))
+        .collect()
+}
+
 /// Reads [`Loaded`] on a blocking thread.
 async fn load(reader: Arc<Mutex<Store>>) -> Result<Loaded, String> {
     tokio::task::spawn_blocking(move || {
@@ -320,16 +341,28 @@ impl Engine {
         let _ = self.events.send(event);
     }
 
-    /// Re-matches stored articles if the highlight rules changed since the last run.
-    /// Then applies the kill rules to the stored articles if they changed (or depend on the
-    /// time), with a notice per rule that caught something.
-    fn rehighlight_in_background(&self) -> JoinHandle<()> {
+    /// Starts a pass over the stored articles on a blocking thread (a run does not end
+    /// before it is done): re-matches them if the highlight rules changed since they were
+    /// last matched, then applies the kill rules if they changed (or depend on the time),
+    /// with a notice per rule that caught something and `StoredArticlesChanged` when any
+    /// did. It first waits for the writer, so that articles ingested under older rules are
+    /// in the store to be matched again. Of passes asked for before one starts, only the
+    /// latest does the work (it has the latest rules).
+    fn background_pass(&mut self, passes: &mut JoinSet<()>) {
         let reader = self.reader.clone();
+        let writer = self.ingest.writer().clone();
         let highlighter = self.ctx.highlighter.clone();
         let config = self.config.clone();
         let events = self.events.clone();
-        tokio::task::spawn_blocking(move || {
+        let latest = self.latest_pass.clone();
+        let pass = latest.fetch_add(1, Ordering::SeqCst) + 1;
+        self.rehighlighting = true;
+        passes.spawn_blocking(move || {
+            writer.flush();
             let Ok(store) = reader.lock() else { return };
+            if latest.load(Ordering::SeqCst) != pass {
+                return;
+            }
             match rehighlight(&store, &highlighter) {
                 Ok(changed) if changed.is_empty() => {}
                 Ok(changed) => {
@@ -360,7 +393,98 @@ impl Engine {
                     let _ = events.send(Event::Notice(format!("could not apply kill rules: {e}")));
                 }
             }
-        })
+        });
+    }
+
+    /// Takes a new config (see `Command::Reconfigure`).
+    fn reconfigure(&mut self, config: Arc<Config>, passes: &mut JoinSet<()>) {
+        if config == self.config {
+            return;
+        }
+        // What the old kill rules caught so far is reported under their own names.
+        self.report_caught();
+        let old = std::mem::replace(&mut self.config, config.clone());
+        if old.highlight != config.highlight {
+            match Highlighter::new(&config.highlight) {
+                Ok(h) => self.ctx.highlighter = Arc::new(h),
+                Err(e) => self.emit(Event::Notice(format!(
+                    "the new highlight rules are not used: {e}"
+                ))),
+            }
+        }
+        let limits = Limits::from_config(&config);
+        if &limits != self.ctx.fetcher.limits() {
+            // Polls in flight finish with the fetcher they started with.
+            match Fetcher::new(limits) {
+                Ok(fetcher) => self.ctx.fetcher = fetcher,
+                Err(e) => self.emit(Event::Notice(format!("the new limits are not used: {e}"))),
+            }
+        }
+        self.ctx.default_interval = config.refresh_interval;
+        self.window = poll_window(config.max_concurrent_fetches);
+        self.ingest.reconfigure(&config, &self.ctx.highlighter);
+
+        let before = std::mem::replace(&mut self.index, feed_index(&config, &self.synced));
+        // Queued polls of removed feeds never start; one in flight is dropped when it ends.
+        let queued = self.queue.len();
+        let index = &self.index;
+        self.queue.retain(|id| index.contains_key(id));
+        self.queued.retain(|id| index.contains_key(id));
+        self.progress.total -= queued - self.queue.len();
+        self.sooner_schedules(&old);
+        let added: Vec<FeedId> = config
+            .feeds
+            .iter()
+            .map(FeedConfig::id)
+            .filter(|id| self.index.contains_key(id) && !before.contains_key(id))
+            .collect();
+        for feed in &config.feeds {
+            self.states
+                .entry(feed.id())
+                .or_insert_with(|| FeedState::new(&feed.url));
+        }
+        // Added feeds are polled at once (unless a server or the backoff holds them), in
+        // config order.
+        for &id in added.iter().rev() {
+            self.request(RefreshRequest::one(id, RefreshMode::Polite), true);
+        }
+        // `feed:` and `tag:` terms of kill rules depend on the feeds.
+        let feeds_changed = old.feeds != config.feeds;
+        if old.highlight != config.highlight || old.ignore != config.ignore || feeds_changed {
+            self.background_pass(passes);
+        }
+    }
+
+    /// Brings each feed's next poll forward when its interval got shorter (a poll already
+    /// scheduled under the old interval would come too late); a longer one applies from the
+    /// next poll on.
+    fn sooner_schedules(&mut self, old: &Config) {
+        let before: HashMap<FeedId, Duration> = old
+            .feeds
+            .iter()
+            .map(|f| (f.id(), f.refresh_interval.unwrap_or(old.refresh_interval)))
+            .collect();
+        for feed in &self.config.feeds {
+            let id = feed.id();
+            let now = feed
+                .refresh_interval
+                .unwrap_or(self.config.refresh_interval);
+            if before.get(&id).is_none_or(|&was| now >= was) {
+                continue;
+            }
+            let Some(state) = self.states.get_mut(&id) else {
+                continue;
+            };
+            if state.due_reason != DueReason::Schedule {
+                continue;
+            }
+            if let (Some(ok), Some(due)) = (state.last_success, state.next_due) {
+                let sooner = ok + chrono::Duration::from_std(now).unwrap_or(chrono::Duration::MAX);
+                if sooner < due {
+                    state.next_due = Some(sooner);
+                }
+            }
+        }
     }
 
     /// Queues the polls a request asks for (ahead of the others for one feed) and counts
@@ -479,6 +603,21 @@ impl Engine {
         self.progress.done += 1;
         if status == PollStatus::Failed {
             self.progress.failed += 1;
+        }
+        if !self.index.contains_key(&id) {
+            // The feed was removed from the config while it was polled: nothing of it is
+            // stored or reported, so that it does not come back.
+            self.emit(Event::Progress(self.progress));
+            return None;
+        }
+        let mut result = result;
+        let highlighter = &self.ctx.highlighter;
+        if result.matched_with != highlighter.fingerprint() {
+            // The highlight rules changed while it was polled.
+            for article in &mut result.articles {
+                article.meta.highlights =
+                    rules_for(highlighter, &article.meta.title, &article.body);
+            }
         }
         let (state, new_articles) = self.ingest.apply(result);
         let to_notify = self.ingest.take_notify();
@@ -630,18 +769,7 @@ impl Engine {
         };
         self.progress.running = false;
         self.emit(Event::Progress(self.progress));
-        for (i, caught) in self.ingest.take_caught().into_iter().enumerate() {
-            if caught > 0 {
-                let rule = &self.config.ignore[i];
-                self.emit(Event::Notice(format!(
-                    "kill rule {} (`{}`, {}) caught {caught} new article{}",
-                    i + 1,
-                    rule.query,
-                    rule.action.as_str(),
-                    if caught == 1 { "" } else { "s" }
-                )));
-            }
-        }
+        self.report_caught();
         let writer = self.ingest.writer().clone();
         let events = self.events.clone();
         tokio::task::spawn_blocking(move || {
@@ -658,6 +786,24 @@ impl Engine {
             }
             let _ = events.send(Event::RunFinished(totals));
         });
+    }
+
+    /// A notice per kill rule that caught new articles since the last report.
+    fn report_caught(&mut self) {
+        for (i, caught) in self.ingest.take_caught().into_iter().enumerate() {
+            if caught > 0 {
+                let Some(rule) = self.config.ignore.get(i) else {
+                    continue;
+                };
+                self.emit(Event::Notice(format!(
+                    "kill rule {} (`{}`, {}) caught {caught} new article{}",
+                    i + 1,
+                    rule.query,
+                    rule.action.as_str(),
+                    if caught == 1 { "" } else { "s" }
+                )));
+            }
+        }
     }
 
     fn handle(&mut self, command: Command) {
@@ -690,6 +836,14 @@ impl Engine {
             Command::SetStarred { id, starred } => {
                 self.ingest.writer().send(WriteOp::SetStarred(id, starred));
             }
+            Command::Flush => {
+                let writer = self.ingest.writer().clone();
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    writer.flush();
+                    let _ = events.send(Event::Flushed);
+                });
+            }
             Command::LoadEnclosures(id) => {
                 let reader = self.reader.clone();
                 let writer = self.ingest.writer().clone();
@@ -716,7 +870,8 @@ impl Engine {
                     });
                 }
             }
-            Command::Shutdown => {}
+            // The loop handles these itself.
+            Command::Reconfigure(_) | Command::Shutdown => {}
         }
     }
 }

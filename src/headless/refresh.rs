@@ -133,6 +133,7 @@ impl Printer {
                 // Answers to requests `refresh` never sends.
                 Event::BodyLoaded { .. }
                 | Event::FullTextLoaded { .. }
+                | Event::Flushed
                 | Event::StoredArticlesChanged
                 | Event::EnclosuresLoaded { .. }
                 | Event::DownloadProgress { .. }

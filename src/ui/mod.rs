@@ -3,17 +3,19 @@
 //!
 //! Modules, each importing only those above it: `strings`, `theme`, `text`, `keys`,
 //! `layout` (geometry), `details` (a feed's problem as lines), `list` (ordered article
-//! lists), `reader` (body cache, reader layout), `load` (start-up reads), `media`
-//! (enclosures and downloads), `state`, `update`,
-//! `view`, `inbox` and `run` (the loop).
+//! lists), `reader` (body cache, reader layout), `load` (start-up reads), `live` (a config
+//! reloaded while running), `media` (enclosures and downloads), `state`, `mouse` (what is
+//! under the pointer), `update`, `view`, `inbox` and `run` (the loop).
 
 pub mod details;
 pub mod inbox;
 pub mod keys;
 pub mod layout;
 pub mod list;
+pub mod live;
 pub mod load;
 pub mod media;
+pub mod mouse;
 pub mod reader;
 mod run;
 pub mod state;
@@ -29,6 +31,7 @@ use std::path::PathBuf;
 use crate::app::AppError;
 
 pub use keys::{Keymap, KeymapError};
+pub use live::{LiveConfig, LiveConfigError};
 pub use load::{Loaded, Startup};
 pub use run::run_tui;
 pub use state::AppState;

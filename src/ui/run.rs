@@ -4,9 +4,12 @@
 //! The loop makes input win: keys wait in their own queue and are all handled before any
 //! engine event; engine events are applied in small batches for at most `EVENT_BUDGET` per
 //! turn, stopping as soon as a key arrives; a key's frame is drawn at once, engine news at
-//! most every `FRAME`. It never waits on the network or the disk itself.
+//! most every `FRAME`. It never waits on the network or the disk itself: the config file is
+//! watched and parsed on the watcher's thread (`crate::config_watch`), the articles are read
+//! again on a thread of their own after kill rules changed them.
 
 use std::io;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -15,23 +18,25 @@ use std::time::{Duration, Instant};
 
 use chrono::{Local, Utc};
 use crossterm::event::{
-    self as term_event, DisableFocusChange, EnableFocusChange, Event as TermEvent, KeyEventKind,
+    self as term_event, DisableFocusChange, DisableMouseCapture, EnableFocusChange,
+    EnableMouseCapture, Event as TermEvent, KeyEventKind, MouseEventKind,
 };
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::{AppError, Environment};
 use crate::cli::GlobalArgs;
-use crate::config::{Config, PlayTarget, SortOrder, ThemeName};
+use crate::config::{Config, PlayTarget, SortOrder};
+use crate::config_watch::{self, Change, ConfigWatcher};
 use crate::engine::{Command, EngineHandle, Event, Polling};
 use crate::highlight::Highlighter;
 use crate::notify::{self, Notification, TerminalTarget};
-use crate::store::{Snapshot, Store};
+use crate::store::{OpenMode, Snapshot, Store};
 
 use super::inbox::Inbox;
 use super::keys::Keymap;
+use super::live;
 use super::load::{Loaded, Startup};
 use super::state::AppState;
-use super::theme::Theme;
 use super::update::{self, update, Effect, Msg};
 use super::view::view;
 use super::{strings, UiError};
@@ -71,10 +76,7 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         startup,
     );
     // The config's `theme`, else `mono` when NO_COLOR is set, else `dark`.
-    state.theme = Theme::named(ThemeName::resolve(
-        config.theme,
-        crate::config::no_color_requested(),
-    ));
+    state.theme = live::theme_for(&config);
     state.welcome = (!env.config_exists).then(|| strings::welcome(&env.config_path));
     for n in notices {
         state.push_notice(n);
@@ -82,7 +84,7 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     state.tz = *Local::now().offset();
 
     // Focus reports tell notifications whether the user is looking (see `update::notify`).
-    let mut terminal = Terminal::start(config.notify.is_some())?;
+    let mut terminal = Terminal::start(config.mouse, config.notify.is_some())?;
     let size = terminal.inner.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     terminal.inner.draw(|f| view(&state, f))?;
@@ -91,6 +93,10 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     }
 
     let inbox = Inbox::new();
+    let watcher = watch_config(&env, inbox.clone());
+    if watcher.is_none() {
+        state.push_notice(strings::NOT_WATCHED);
+    }
     if complete {
         drop(snapshot);
     } else {
@@ -107,7 +113,13 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         let commands = engine.start_in(scope, inbox.clone())?;
         let stop = Arc::new(AtomicBool::new(false));
         read_input(stop.clone(), inbox.clone())?;
-        let result = main_loop(&mut state, &mut terminal, &inbox, &commands);
+        let outlets = Outlets {
+            commands: &commands,
+            inbox: &inbox,
+            data_dir: &env.data_dir,
+            watcher: watcher.as_ref(),
+        };
+        let result = main_loop(&mut state, &mut terminal, &outlets);
         terminal.stop_focus_reports();
         stop.store(true, Ordering::Relaxed);
         let _ = commands.send(Command::Shutdown);
@@ -218,7 +230,46 @@ fn load_in_background(
     Ok(())
 }
 
-/// The input thread: keys and resizes into the inbox until `stop`.
+/// Watches the config file (whether it exists yet or not): each change becomes a
+/// `Msg::Config` (everything built, on the watcher's thread) or a `Msg::ConfigError`.
+/// `None` when the thread cannot start.
+fn watch_config(env: &Environment, inbox: Arc<Inbox>) -> Option<ConfigWatcher> {
+    let path = env.config.path.clone().unwrap_or(env.config_path.clone());
+    let deliver = move |change: Change| inbox.push_input(Msg::from_config_change(change));
+    ConfigWatcher::spawn(path, env.config.clone(), config_watch::INTERVAL, deliver).ok()
+}
+
+/// Reads every article again from the store on a thread (at the engine's lower priority),
+/// from a read-only connection of its own, and hands them over as `Msg::Reloaded`.
+fn read_articles(
+    data_dir: PathBuf,
+    sort: SortOrder,
+    highlighter: Arc<Highlighter>,
+    inbox: Arc<Inbox>,
+) {
+    let reply = inbox.clone();
+    let spawned = thread::Builder::new()
+        .name("tidings-ui-reload".into())
+        .spawn(move || {
+            lower_priority();
+            let read = Store::open(&data_dir, OpenMode::ReadOnly)
+                .and_then(|opened| opened.store.snapshot())
+                .and_then(Snapshot::all_articles);
+            let msg = match read {
+                Ok(articles) => Ok(Box::new(Loaded::build(articles, sort, &highlighter))),
+                Err(e) => Err(format!("{} {e}", strings::RELOAD_FAILED)),
+            };
+            inbox.push_input(Msg::Reloaded(msg));
+        });
+    if let Err(e) = spawned {
+        reply.push_input(Msg::Reloaded(Err(format!(
+            "{} {e}",
+            strings::RELOAD_FAILED
+        ))));
+    }
+}
+
+/// The input thread: keys, mouse and resizes into the inbox until `stop`.
 fn read_input(stop: Arc<AtomicBool>, inbox: Arc<Inbox>) -> io::Result<()> {
     thread::Builder::new()
         .name("tidings-ui-input".into())
@@ -232,6 +283,20 @@ fn read_input(stop: Arc<AtomicBool>, inbox: Arc<Inbox>) -> io::Result<()> {
                 let msg = match term_event::read() {
                     Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
                     Ok(TermEvent::Resize(w, h)) => Msg::Resize(w, h),
+                    // Clicks and the wheel; moves and drags are not used (and many).
+                    Ok(TermEvent::Mouse(m))
+                        if matches!(
+                            m.kind,
+                            MouseEventKind::Down(_)
+                                | MouseEventKind::ScrollDown
+                                | MouseEventKind::ScrollUp
+                        ) =>
+                    {
+                        Msg::Mouse {
+                            event: m,
+                            at: Instant::now(),
+                        }
+                    }
                     Ok(TermEvent::FocusGained) => Msg::Focus(true),
                     Ok(TermEvent::FocusLost) => Msg::Focus(false),
                     Ok(_) => continue,
@@ -247,20 +312,50 @@ fn read_input(stop: Arc<AtomicBool>, inbox: Arc<Inbox>) -> io::Result<()> {
 /// restored when dropped, whatever happened.
 struct Terminal {
     inner: ratatui::DefaultTerminal,
+    /// Mouse capture is on (and must be turned off before the shell gets the terminal).
+    mouse: bool,
     /// Focus reporting is on (and must be turned off before the shell gets the terminal).
     focus_reports: bool,
 }
 
 impl Terminal {
     /// `focus_reports`: ask the terminal to report focus changes (`Msg::Focus`).
-    fn start(focus_reports: bool) -> io::Result<Terminal> {
-        let inner = ratatui::try_init()?;
-        let focus_reports =
-            focus_reports && crossterm::execute!(io::stdout(), EnableFocusChange).is_ok();
-        Ok(Terminal {
-            inner,
-            focus_reports,
-        })
+    fn start(mouse: bool, focus_reports: bool) -> io::Result<Terminal> {
+        let mut terminal = Terminal {
+            inner: ratatui::try_init()?,
+            mouse: false,
+            focus_reports: false,
+        };
+        terminal.set_mouse(mouse);
+        terminal.set_focus_reports(focus_reports);
+        Ok(terminal)
+    }
+
+    /// Turns mouse capture on or off (best effort: a terminal without it ignores it).
+    fn set_mouse(&mut self, on: bool) {
+        if on == self.mouse {
+            return;
+        }
+        let done = if on {
+            crossterm::execute!(io::stdout(), EnableMouseCapture)
+        } else {
+            crossterm::execute!(io::stdout(), DisableMouseCapture)
+        };
+        if done.is_ok() {
+            self.mouse = on;
+        }
+    }
+
+    /// Turns focus reports on or off (`notify` set or not).
+    fn set_focus_reports(&mut self, on: bool) {
+        if on == self.focus_reports {
+            return;
+        }
+        if !on {
+            self.stop_focus_reports();
+        } else if crossterm::execute!(io::stdout(), EnableFocusChange).is_ok() {
+            self.focus_reports = true;
+        }
     }
 
     fn stop_focus_reports(&mut self) {
@@ -272,18 +367,28 @@ impl Terminal {
 
 impl Drop for Terminal {
     fn drop(&mut self) {
+        self.set_mouse(false);
         self.stop_focus_reports();
         let _ = ratatui::try_restore();
         let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
     }
 }
 
+/// Where the loop's effects go.
+struct Outlets<'a> {
+    commands: &'a UnboundedSender<Command>,
+    inbox: &'a Arc<Inbox>,
+    /// For reading the articles again.
+    data_dir: &'a Path,
+    watcher: Option<&'a ConfigWatcher>,
+}
+
 fn main_loop(
     state: &mut AppState,
     terminal: &mut Terminal,
-    inbox: &Inbox,
-    commands: &UnboundedSender<Command>,
+    outlets: &Outlets,
 ) -> Result<(), UiError> {
+    let inbox = outlets.inbox;
     let mut last_draw = Instant::now();
     // The state changed since the last frame (engine news not drawn yet).
     let mut stale = false;
@@ -300,7 +405,7 @@ fn main_loop(
         let input = inbox.take_input();
         let keyed = !input.is_empty();
         for msg in input {
-            if dispatch(state, msg, commands, terminal) {
+            if dispatch(state, msg, outlets, terminal) {
                 return Ok(());
             }
         }
@@ -312,7 +417,7 @@ fn main_loop(
             if events.is_empty() {
                 break;
             }
-            dispatch(state, Msg::Events(events), commands, terminal);
+            dispatch(state, Msg::Events(events), outlets, terminal);
             stale = true;
         }
 
@@ -326,18 +431,26 @@ fn main_loop(
 }
 
 /// Applies a message and carries out its effects; returns whether to quit.
-fn dispatch(
-    state: &mut AppState,
-    msg: Msg,
-    commands: &UnboundedSender<Command>,
-    terminal: &mut Terminal,
-) -> bool {
+fn dispatch(state: &mut AppState, msg: Msg, outlets: &Outlets, terminal: &mut Terminal) -> bool {
     let mut quit = false;
     for effect in update(state, msg) {
         match effect {
             Effect::Send(c) => {
                 // A closed engine is reported once by the lead; keys keep working.
-                let _ = commands.send(c);
+                let _ = outlets.commands.send(c);
+            }
+            Effect::ReadArticles => read_articles(
+                outlets.data_dir.to_path_buf(),
+                state.config.sort,
+                state.highlighter.clone(),
+                outlets.inbox.clone(),
+            ),
+            Effect::SetMouse(on) => terminal.set_mouse(on),
+            Effect::SetFocusReports(on) => terminal.set_focus_reports(on),
+            Effect::CheckConfig => {
+                if let Some(watcher) = outlets.watcher {
+                    watcher.check_now();
+                }
             }
             Effect::OpenUrl(url) => {
                 if let Err(e) = open_in_browser(&state.config, &url) {

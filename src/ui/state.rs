@@ -4,8 +4,9 @@
 //! what the store holds. Counts move by deltas, new articles are merged into the lists at
 //! their place (see `list`), once per batch of events (`settle`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
@@ -18,8 +19,9 @@ use crate::styled::StyledLine;
 
 use super::details;
 use super::keys::Keymap;
-use super::layout;
+use super::layout::{self, Areas};
 use super::list::{ArticleList, Order};
+use super::live::LiveConfig;
 use super::load::{Loaded, Startup};
 use super::media::Media;
 use super::reader::{self, Bodies, Page};
@@ -45,6 +47,25 @@ pub struct FeedEntry {
 }
 
 impl FeedEntry {
+    /// A configured feed with no state and no counts yet.
+    fn new(f: &crate::config::FeedConfig) -> FeedEntry {
+        let title = f
+            .title
+            .as_deref()
+            .map(sanitize_inline)
+            .filter(|t| !t.is_empty());
+        FeedEntry {
+            id: f.id(),
+            title_from_config: title.is_some(),
+            title: title.unwrap_or_else(|| sanitize_inline(&f.url)),
+            url: f.url.clone(),
+            state: None,
+            unread: 0,
+            highlighted_unread: 0,
+            full_text: f.full_text,
+        }
+    }
+
     pub fn is_failing(&self) -> bool {
         self.state.as_ref().is_some_and(FeedState::is_failing)
     }
@@ -103,6 +124,36 @@ struct Loading {
     window: usize,
     /// Events that need every article (highlight changes), applied once all are in.
     deferred: Vec<Event>,
+    /// The config changed the feeds meanwhile: the counts are recounted once all are in.
+    recount: bool,
+    /// The config changed the order meanwhile: the loaded rows are sorted again.
+    reordered: bool,
+}
+
+/// Reading every article again from the store after kill rules changed it (hid, showed
+/// again, marked read, dropped). The store is read once the writer has committed what the
+/// TUI asked for before (`Command::Flush`); what changes in the state after that point is
+/// journaled here, so that the read does not undo it.
+#[derive(Debug, Default)]
+struct Reload {
+    /// The flush is done and the store is being read.
+    reading: bool,
+    /// Kill rules changed the store again while it was read: read once more.
+    again: bool,
+    /// Articles whose read or star flag the user changed since the flush was asked for.
+    touched: HashSet<ArticleId>,
+    /// Articles whose highlight matches changed since then.
+    rematched: HashSet<ArticleId>,
+    /// Articles the engine delivered since then (the read may not hold them yet).
+    arrived: HashSet<ArticleId>,
+}
+
+/// The last mouse click, to recognise a double click.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Click {
+    pub at: Instant,
+    pub column: u16,
+    pub row: u16,
 }
 
 /// The whole TUI state.
@@ -149,6 +200,11 @@ pub struct AppState {
     /// Help overlay, with its scroll offset.
     pub help: Option<usize>,
     pub welcome: Option<String>,
+    /// Why the config file on disk is not in use (it changed and is broken; the last good
+    /// config runs on). Shown in the status bar until the file is fixed.
+    pub config_error: Option<String>,
+    /// The last left click (see `mouse`).
+    pub last_click: Option<Click>,
     /// Unread articles, every stored feed included.
     pub total_unread: usize,
     /// Unread articles matching a rule, over the configured feeds.
@@ -168,6 +224,7 @@ pub struct AppState {
     /// Articles whose place in the lists may have changed (their highlights did).
     moved: Vec<usize>,
     loading: Option<Loading>,
+    reload: Option<Reload>,
 }
 
 impl AppState {
@@ -228,6 +285,8 @@ impl AppState {
                 stored: startup.stored,
                 window: state.articles.len(),
                 deferred: Vec::new(),
+                recount: false,
+                reordered: false,
             });
         }
         state.rebuild_list(false);
@@ -241,27 +300,7 @@ impl AppState {
         keymap: Keymap,
         feeds: Vec<FeedState>,
     ) -> AppState {
-        let mut entries: Vec<FeedEntry> = config
-            .feeds
-            .iter()
-            .map(|f| {
-                let title = f
-                    .title
-                    .as_deref()
-                    .map(sanitize_inline)
-                    .filter(|t| !t.is_empty());
-                FeedEntry {
-                    id: f.id(),
-                    title_from_config: title.is_some(),
-                    title: title.unwrap_or_else(|| sanitize_inline(&f.url)),
-                    url: f.url.clone(),
-                    state: None,
-                    unread: 0,
-                    highlighted_unread: 0,
-                    full_text: f.full_text,
-                }
-            })
-            .collect();
+        let mut entries: Vec<FeedEntry> = config.feeds.iter().map(FeedEntry::new).collect();
         let feed_index: HashMap<FeedId, usize> =
             entries.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
         // Feeds the store knows but the config no longer lists are not shown (their articles
@@ -299,6 +338,8 @@ impl AppState {
             notice: None,
             help: None,
             welcome: None,
+            config_error: None,
+            last_click: None,
             total_unread: 0,
             total_highlighted_unread: 0,
             size: (80, 24),
@@ -308,6 +349,7 @@ impl AppState {
             fresh: Vec::new(),
             moved: Vec::new(),
             loading: None,
+            reload: None,
         }
     }
 
@@ -516,17 +558,239 @@ impl AppState {
         }
         self.articles = articles;
         self.article_index = index;
+        let mut order = order;
+        if loading.reordered {
+            self.order().sort(&mut order);
+        }
         self.sorted = ArticleList::from_sorted(order);
         let by = self.order();
         by.sort(&mut arrived);
         let mut sorted = std::mem::take(&mut self.sorted);
         sorted.merge(&arrived, &self.order());
         self.sorted = sorted;
+        if loading.recount {
+            self.recount();
+        }
         self.rebuild_list(true);
         for event in loading.deferred {
             self.apply(event);
         }
         self.settle();
+    }
+
+    /// Counts every unread article again (the feeds changed).
+    fn recount(&mut self) {
+        self.total_unread = 0;
+        self.total_highlighted_unread = 0;
+        for f in &mut self.feeds {
+            f.unread = 0;
+            f.highlighted_unread = 0;
+        }
+        for i in 0..self.articles.len() {
+            self.count(i, true);
+        }
+    }
+
+    // ---- live config and reloads ----
+
+    /// Swaps in a new config and what was built from it: feeds (a feed that stays keeps its
+    /// state and counts; the selection stays on its feed, or goes to "All articles" when its
+    /// feed is gone), rules, key table, theme, order. Bodies cleaned or highlighted under the
+    /// old rules are dropped (the open one is loaded again by `update`).
+    pub(crate) fn reconfigure(&mut self, live: LiveConfig) {
+        let old = std::mem::replace(&mut self.config, live.config);
+        self.keymap = live.keymap;
+        self.theme = live.theme;
+        let rules_changed = old.highlight != self.config.highlight;
+        if rules_changed || old.boilerplate != self.config.boilerplate {
+            self.bodies = Bodies::default();
+        }
+        self.highlighter = live.highlighter;
+        self.cleaner = live.cleaner;
+        self.welcome = None;
+        if old.feeds != self.config.feeds {
+            self.rebuild_feeds();
+        }
+        let reorder = old.sort != self.config.sort
+            || (rules_changed && self.config.sort == crate::config::SortOrder::HighlightFirst);
+        if reorder {
+            let mut rows = self.sorted.to_vec();
+            self.order().sort(&mut rows);
+            self.sorted = ArticleList::from_sorted(rows);
+            if let Some(loading) = self.loading.as_mut() {
+                loading.reordered = true;
+            }
+        }
+        self.rebuild_list(true);
+        let (rows, height) = (self.feed_rows(), self.feed_list_height());
+        self.feed_cursor.scroll_into_view(rows, height);
+        self.invalidate_reader();
+        self.relayout_reader();
+    }
+
+    fn rebuild_feeds(&mut self) {
+        let selected = self.selected_feed().map(|f| f.id);
+        let mut old: HashMap<FeedId, FeedEntry> = std::mem::take(&mut self.feeds)
+            .into_iter()
+            .map(|f| (f.id, f))
+            .collect();
+        self.feeds = self
+            .config
+            .feeds
+            .iter()
+            .map(|f| {
+                let mut entry = FeedEntry::new(f);
+                if let Some(was) = old.remove(&entry.id) {
+                    entry.unread = was.unread;
+                    entry.highlighted_unread = was.highlighted_unread;
+                    if let Some(state) = was.state {
+                        entry.apply_state(state);
+                    }
+                }
+                entry
+            })
+            .collect();
+        self.feed_index = self
+            .feeds
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.id, i))
+            .collect();
+        match self.loading.as_mut() {
+            // Only the first rows are in: the counts are made once all are.
+            Some(loading) => loading.recount = true,
+            None => self.recount(),
+        }
+        let row = selected
+            .and_then(|id| self.feed_index.get(&id))
+            .map(|&i| i + 1);
+        self.feed_cursor.selected = row.unwrap_or(0);
+        if let ListView::Feed(id) = self.view {
+            if !self.feed_index.contains_key(&id) {
+                self.view = ListView::All;
+            }
+        }
+    }
+
+    /// Kill rules changed the stored articles: returns whether to ask the engine for a flush
+    /// (a reload starts; see [`Reload`]).
+    pub(crate) fn stored_articles_changed(&mut self) -> bool {
+        match self.reload.as_mut() {
+            None => {
+                self.reload = Some(Reload::default());
+                true
+            }
+            Some(reload) => {
+                // Not read yet: the read comes after this change anyway.
+                reload.again |= reload.reading;
+                false
+            }
+        }
+    }
+
+    /// The engine flushed: returns whether to read the store now.
+    pub(crate) fn flushed(&mut self) -> bool {
+        match self.reload.as_mut() {
+            Some(reload) if !reload.reading => {
+                reload.reading = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Replaces the articles with those read from the store: the store decides what is
+    /// hidden, dropped or read by a rule; what changed in the state since the flush wins
+    /// (see [`Reload`]). The selection stays on its article while it exists. Returns whether
+    /// to read again (the store changed again meanwhile).
+    pub(crate) fn articles_reloaded(&mut self, loaded: Result<Loaded, String>) -> bool {
+        let Some(reload) = self.reload.take() else {
+            return false;
+        };
+        let loaded = match loaded {
+            Ok(loaded) => loaded,
+            Err(e) => {
+                self.push_notice(e);
+                return false;
+            }
+        };
+        self.settle();
+        let Loaded {
+            mut articles,
+            mut index,
+            order,
+        } = loaded;
+        let mine = |id: &ArticleId| self.article_index.get(id).map(|&i| &self.articles[i]);
+        for id in &reload.touched {
+            if let (Some(&i), Some(a)) = (index.get(id), mine(id)) {
+                articles[i].read = a.read;
+                articles[i].starred = a.starred;
+            }
+        }
+        for id in &reload.rematched {
+            if let (Some(&i), Some(a)) = (index.get(id), mine(id)) {
+                articles[i].highlights = a.highlights.clone();
+            }
+        }
+        let mut arrived = Vec::new();
+        for id in &reload.arrived {
+            if let (false, Some(a)) = (index.contains_key(id), mine(id)) {
+                index.insert(*id, articles.len());
+                arrived.push(articles.len());
+                articles.push(a.clone());
+            }
+        }
+        self.articles = articles;
+        self.article_index = index;
+        let mut order = order;
+        let by = self.order();
+        if !by.is_sorted(&order) {
+            by.sort(&mut order);
+        }
+        by.sort(&mut arrived);
+        let mut sorted = ArticleList::from_sorted(order);
+        sorted.merge(&arrived, &self.order());
+        self.sorted = sorted;
+        let deferred = self.loading.take().map(|l| l.deferred).unwrap_or_default();
+        self.recount();
+        if let Some(r) = self.reader {
+            if !self.article_index.contains_key(&r.id) {
+                // Its article is gone (dropped, or hidden by a rule).
+                self.reader = None;
+                if self.focus == Pane::Reader {
+                    self.focus = Pane::Articles;
+                }
+            }
+        }
+        self.rebuild_list(true);
+        self.invalidate_reader();
+        self.relayout_reader();
+        for event in deferred {
+            self.apply(event);
+        }
+        self.settle();
+        if reload.again {
+            self.reload = Some(Reload::default());
+        }
+        reload.again
+    }
+
+    // ---- geometry of the frame ----
+
+    /// Where each pane is drawn at the current size (what `view` draws into).
+    pub fn areas(&self) -> Areas {
+        self.areas_in(self.size.0, self.size.1)
+    }
+
+    /// Where each pane is drawn in a frame of `width` x `height`.
+    pub fn areas_in(&self, width: u16, height: u16) -> Areas {
+        layout::compute(
+            width,
+            height,
+            self.focus,
+            self.reader.is_some(),
+            self.welcome.is_some() && self.feeds.is_empty(),
+        )
     }
 
     // ---- lookups ----
@@ -643,9 +907,8 @@ impl AppState {
             | Event::FullTextPrefetched { .. }
             | Event::Notify(_)
             | Event::RunFinished(_) => {}
-            // Kill rules changed stored articles at start-up; the notices say what they did.
-            // (Re-reading the articles from the store is the triage slice's reload.)
-            Event::StoredArticlesChanged => {}
+            // A reload of the articles, which needs effects: `update` handles them.
+            Event::StoredArticlesChanged | Event::Flushed => {}
         }
     }
 
@@ -670,6 +933,9 @@ impl AppState {
             if self.article_index.contains_key(&a.id) {
                 continue;
             }
+            if let Some(reload) = self.reload.as_mut() {
+                reload.arrived.insert(a.id);
+            }
             let i = self.articles.len();
             self.article_index.insert(a.id, i);
             self.articles.push(a);
@@ -693,6 +959,9 @@ impl AppState {
             };
             if self.articles[i].highlights == rules {
                 continue;
+            }
+            if let Some(reload) = self.reload.as_mut() {
+                reload.rematched.insert(id);
             }
             self.count(i, false);
             self.articles[i].highlights = rules;
@@ -758,6 +1027,9 @@ impl AppState {
                 continue;
             };
             if self.articles[i].read != read {
+                if let Some(reload) = self.reload.as_mut() {
+                    reload.touched.insert(id);
+                }
                 self.count(i, false);
                 self.articles[i].read = read;
                 self.count(i, true);
@@ -770,6 +1042,9 @@ impl AppState {
     /// Flips the star of an article; returns the new value.
     pub(crate) fn toggle_star(&mut self, id: ArticleId) -> Option<bool> {
         let i = *self.article_index.get(&id)?;
+        if let Some(reload) = self.reload.as_mut() {
+            reload.touched.insert(id);
+        }
         let a = &mut self.articles[i];
         a.starred = !a.starred;
         Some(a.starred)

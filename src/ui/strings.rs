@@ -32,6 +32,12 @@ pub const NOT_WEB_LINK: &str = "only http and https links are opened";
 pub const NO_BROWSER: &str = "no browser found: set `browser` in the config or $BROWSER";
 pub const BROWSER_FAILED: &str = "could not start the browser";
 pub const OPENING: &str = "opening";
+pub const CONFIG_RELOADED: &str = "config reloaded:";
+pub const CONFIG_KEPT: &str = "(the last good config keeps running)";
+pub const CONFIG_FIXED: &str = "config fixed: the running config is the file's again";
+pub const CONFIG_BROKEN: &str = "config not applied";
+pub const NOT_WATCHED: &str = "config changes are not watched this session (no thread for it)";
+pub const RELOAD_FAILED: &str = "could not read the articles again:";
 pub const HELP_FOOTER: &str = "j/k scroll · any other key closes";
 
 pub const FEED_FAILED_MARK: &str = "✗";

@@ -1,24 +1,27 @@
-//! `update`: applies one message (key, resize, engine event) to the state and says what the
-//! run loop must do (send commands, open a url, notify, quit). Pure: no terminal, no I/O, no
-//! waiting.
+//! `update`: applies one message (key, mouse, resize, focus, engine event, reloaded config
+//! or articles) to the state and says what the run loop must do (send commands, open a url,
+//! notify, read the store, quit). Pure: no terminal, no I/O, no waiting.
 
 use std::collections::HashSet;
-
 use std::path::PathBuf;
+use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use crate::clean::sanitize_inline;
 use crate::config::FeedLocation;
+use crate::config_watch::Change;
 use crate::engine::{Command, Event, NotifyArticle, RefreshMode, RefreshRequest};
 use crate::fetch::download::local_enclosure;
 use crate::model::{ArticleId, MediaMark};
 use crate::notify::Notification;
 
 use super::keys::Action;
+use super::live::LiveConfig;
 use super::load::Loaded;
 use super::media::{MediaAction, Pending};
-use super::state::{AppState, BodyState, FullState, ListView, Pane, Reader};
+use super::mouse::{self, Target};
+use super::state::{AppState, BodyState, Click, FullState, ListView, Pane, Reader};
 use super::strings;
 
 /// Something that happened. (Engine events are large but each is moved once: no boxing.)
@@ -35,6 +38,30 @@ pub enum Msg {
     Loaded(Box<Loaded>),
     /// The terminal window gained (true) or lost (false) focus.
     Focus(bool),
+    /// A mouse event, and when it happened (two clicks close together are a double click).
+    Mouse {
+        event: MouseEvent,
+        at: Instant,
+    },
+    /// The config file changed: the new config, ready to use (see `apply_config`).
+    Config(Box<LiveConfig>),
+    /// The config file changed but cannot be used: why (file, line, column). The last good
+    /// config keeps running.
+    ConfigError(String),
+    /// Every stored article, read again after kill rules changed them (`Effect::ReadArticles`),
+    /// or why they could not be read.
+    Reloaded(Result<Box<Loaded>, String>),
+}
+
+impl Msg {
+    /// What the config watcher saw, as a message: the new config with everything built from
+    /// it (rules compiled, keys checked: work for the watcher's thread), or the error.
+    pub fn from_config_change(change: Change) -> Msg {
+        match LiveConfig::from_change(change) {
+            Ok(live) => Msg::Config(Box::new(live)),
+            Err(e) => Msg::ConfigError(e.status_line()),
+        }
+    }
 }
 
 /// Something the run loop must do.
@@ -51,6 +78,14 @@ pub enum Effect {
         url: String,
         file: Option<PathBuf>,
     },
+    /// Read every article from the store (in the background) and answer `Msg::Reloaded`.
+    ReadArticles,
+    /// Turn mouse capture on or off (`mouse` in the config).
+    SetMouse(bool),
+    /// Turn the terminal's focus reports on or off (wanted while `notify` is set).
+    SetFocusReports(bool),
+    /// Look at the config file now rather than within a second (after tidings wrote it).
+    CheckConfig,
     Quit,
 }
 
@@ -73,16 +108,32 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             resized(state);
         }
         Msg::Engine(event) => {
-            apply(state, event, &mut to_notify);
+            apply(state, event, &mut to_notify, &mut fx);
             resume_pending(state, &mut fx);
         }
         Msg::Events(events) => {
             for event in events {
-                apply(state, event, &mut to_notify);
+                apply(state, event, &mut to_notify, &mut fx);
             }
             resume_pending(state, &mut fx);
         }
         Msg::Loaded(loaded) => state.articles_loaded(*loaded),
+        Msg::Mouse { event, at } => {
+            if state.config.mouse {
+                on_mouse(state, event, at, &mut fx);
+            }
+        }
+        Msg::Config(live) => apply_config(state, *live, &mut fx),
+        Msg::ConfigError(error) => {
+            state.push_notice(format!("{error} {}", strings::CONFIG_KEPT));
+            state.config_error = Some(error);
+        }
+        Msg::Reloaded(loaded) => {
+            if state.articles_reloaded(loaded.map(|l| *l)) {
+                fx.push(Effect::Send(Command::Flush));
+            }
+            load_reader_body(state, &mut fx);
+        }
         Msg::Focus(focused) => state.terminal_focus = Some(focused),
     }
     state.settle();
@@ -94,10 +145,139 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 }
 
 /// Applies an engine event; a run's `notify` matches are kept for the decision.
-fn apply(state: &mut AppState, event: Event, to_notify: &mut Vec<NotifyArticle>) {
+fn apply(
+    state: &mut AppState,
+    event: Event,
+    to_notify: &mut Vec<NotifyArticle>,
+    fx: &mut Vec<Effect>,
+) {
     match event {
         Event::Notify(articles) => to_notify.extend(articles),
+        // Kill rules changed stored articles: read them again, once the engine has committed
+        // what was asked for before (the user's own changes).
+        Event::StoredArticlesChanged => {
+            if state.stored_articles_changed() {
+                fx.push(Effect::Send(Command::Flush));
+            }
+        }
+        Event::Flushed => {
+            if state.flushed() {
+                fx.push(Effect::ReadArticles);
+            }
+        }
         event => state.apply(event),
+    }
+}
+
+/// Runs on a new config from now on: the engine first (feeds, rules, limits), then the
+/// state (feeds pane, rules, key table, theme, order, mouse). A config equal to the one
+/// running only clears an error shown for a broken edit. The one way a config is applied
+/// while running, whether the watcher read it or the TUI wrote it.
+pub fn apply_config(state: &mut AppState, live: LiveConfig, fx: &mut Vec<Effect>) {
+    let fixed = state.config_error.take().is_some();
+    if live.config == state.config {
+        if fixed {
+            state.push_notice(strings::CONFIG_FIXED);
+        }
+        return;
+    }
+    let changes = live.changes_from(&state.config);
+    if live.config.mouse != state.config.mouse {
+        fx.push(Effect::SetMouse(live.config.mouse));
+    }
+    if live.config.notify.is_some() != state.config.notify.is_some() {
+        fx.push(Effect::SetFocusReports(live.config.notify.is_some()));
+    }
+    fx.push(Effect::Send(Command::Reconfigure(live.config.clone())));
+    state.reconfigure(live);
+    state.push_notice(format!("{} {changes}", strings::CONFIG_RELOADED));
+    load_reader_body(state, fx);
+}
+
+/// Asks for the open article's body (and full text) when the state has none: after a
+/// reload dropped the cached ones.
+fn load_reader_body(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let Some(r) = state.reader else {
+        return;
+    };
+    if state.body_state(r.id).is_none() {
+        state.set_body_state(r.id, BodyState::Loading);
+        fx.push(Effect::Send(Command::LoadBody(r.id)));
+    }
+    if r.full && state.full_state(r.id).is_none() {
+        if let Some(url) = state.article(r.id).and_then(|a| a.link.clone()) {
+            request_full_text(state, r.id, url, fx);
+        }
+    }
+    state.relayout_reader();
+}
+
+/// A click selects (a feed, an article) and focuses its pane, a second click on the same
+/// row opens it (a feed's list, an article in the reader), a click on a link mark `[N]` in
+/// the reader opens that link; the wheel moves the pane under the pointer, whichever has the
+/// keyboard.
+fn on_mouse(state: &mut AppState, event: MouseEvent, at: Instant, fx: &mut Vec<Effect>) {
+    let (column, row) = (event.column, event.row);
+    let step = match event.kind {
+        MouseEventKind::ScrollDown => 1,
+        MouseEventKind::ScrollUp => -1,
+        MouseEventKind::Down(MouseButton::Left) => 0,
+        _ => return,
+    };
+    if let Some(scroll) = state.help {
+        // The overlay is on top of everything: the wheel scrolls it, a click closes it.
+        let rows = state.keymap.help_rows().len();
+        state.help = match step {
+            0 => None,
+            _ => Some(
+                scroll
+                    .saturating_add_signed(step * mouse::WHEEL_ROWS)
+                    .min(rows.saturating_sub(1)),
+            ),
+        };
+        return;
+    }
+    if step != 0 {
+        if let Some(pane) = mouse::pane_at(state, column, row) {
+            let rows = if pane == Pane::Feeds {
+                1
+            } else {
+                mouse::WHEEL_ROWS
+            };
+            move_in(state, pane, step * rows, fx);
+        }
+        return;
+    }
+    state.notice = None;
+    let click = Click { at, column, row };
+    let double = mouse::is_double(state.last_click, click);
+    // A third click starts again.
+    state.last_click = (!double).then_some(click);
+    match mouse::target(state, column, row) {
+        Some(Target::FeedRow(row)) => {
+            set_focus(state, Pane::Feeds);
+            select_feed_row(state, row);
+            if double {
+                set_focus(state, Pane::Articles);
+            }
+        }
+        Some(Target::ArticleRow(row)) => {
+            set_focus(state, Pane::Articles);
+            select_article_row(state, row, fx);
+            if double {
+                if let Some(id) = state.selected {
+                    open_article(state, id, fx);
+                }
+            }
+        }
+        Some(Target::Link(n)) => {
+            set_focus(state, Pane::Reader);
+            open_link(state, n, fx);
+        }
+        Some(Target::Pane(pane)) if pane != Pane::Reader || state.reader.is_some() => {
+            set_focus(state, pane);
+        }
+        Some(Target::Pane(_)) | None => {}
     }
 }
 
@@ -131,14 +311,7 @@ fn notify(state: &mut AppState, articles: Vec<NotifyArticle>, fx: &mut Vec<Effec
 
 /// The articles whose rows the articles pane shows now (none under the help overlay).
 fn visible_articles(state: &AppState) -> HashSet<ArticleId> {
-    let (w, h) = state.size;
-    let areas = super::layout::compute(
-        w,
-        h,
-        state.focus,
-        state.reader.is_some(),
-        state.welcome.is_some(),
-    );
+    let areas = state.areas();
     let Some(pane) = areas.articles.filter(|_| state.help.is_none()) else {
         return HashSet::new();
     };
@@ -311,16 +484,19 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
         }
         Action::PlayEnclosure => media_key(state, MediaAction::Play, fx),
         Action::DownloadEnclosure => media_key(state, MediaAction::Download, fx),
-        Action::OpenLink(n) => {
-            let url = state
-                .reader_document()
-                .map(|d| d.links.get(usize::from(n) - 1).cloned());
-            match url {
-                Some(Some(url)) => open_url(state, &url, fx),
-                Some(None) => state.push_notice(strings::link_number_hint(usize::from(n))),
-                None => state.push_notice(strings::NO_ARTICLE_OPEN),
-            }
-        }
+        Action::OpenLink(n) => open_link(state, usize::from(n), fx),
+    }
+}
+
+/// Opens link `n` (from 1) of the article in the reader (keys 1-9, a click on `[n]`).
+fn open_link(state: &mut AppState, n: usize, fx: &mut Vec<Effect>) {
+    let url = state
+        .reader_document()
+        .map(|d| n.checked_sub(1).and_then(|i| d.links.get(i)).cloned());
+    match url {
+        Some(Some(url)) => open_url(state, &url, fx),
+        Some(None) => state.push_notice(strings::link_number_hint(n)),
+        None => state.push_notice(strings::NO_ARTICLE_OPEN),
     }
 }
 
@@ -470,24 +646,31 @@ fn set_focus(state: &mut AppState, pane: Pane) {
 
 /// Moves the focused pane's selection (or the reader's scroll) by `delta` rows.
 fn move_by(state: &mut AppState, delta: isize, fx: &mut Vec<Effect>) {
-    match state.focus {
+    move_in(state, state.focus, delta, fx);
+}
+
+/// Selects row `row` of the feeds pane (and lists its articles).
+fn select_feed_row(state: &mut AppState, row: usize) {
+    let len = state.feed_rows();
+    let to = row.min(len - 1);
+    if to == state.feed_cursor.selected {
+        return;
+    }
+    let height = state.feed_list_height();
+    state.feed_cursor.select(to, len, height);
+    state.view = state.view_for_feed_row();
+    state.rebuild_list(false);
+    // The details of a failing feed take rows from the list.
+    let height = state.feed_list_height();
+    state.feed_cursor.scroll_into_view(len, height);
+}
+
+/// Moves a pane's selection (or the reader's scroll) by `delta` rows.
+fn move_in(state: &mut AppState, pane: Pane, delta: isize, fx: &mut Vec<Effect>) {
+    match pane {
         Pane::Feeds => {
-            let len = state.feed_rows();
-            let to = state
-                .feed_cursor
-                .selected
-                .saturating_add_signed(delta)
-                .min(len - 1);
-            if to == state.feed_cursor.selected {
-                return;
-            }
-            let height = state.feed_list_height();
-            state.feed_cursor.select(to, len, height);
-            state.view = state.view_for_feed_row();
-            state.rebuild_list(false);
-            // The details of a failing feed take rows from the list.
-            let height = state.feed_list_height();
-            state.feed_cursor.scroll_into_view(len, height);
+            let to = state.feed_cursor.selected.saturating_add_signed(delta);
+            select_feed_row(state, to);
         }
         Pane::Articles => {
             let len = state.list.len();

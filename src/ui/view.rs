@@ -21,13 +21,8 @@ use super::text;
 /// Draws everything.
 pub fn view(state: &AppState, frame: &mut Frame) {
     let area = frame.area();
-    let areas = layout::compute(
-        area.width,
-        area.height,
-        state.focus,
-        state.reader.is_some(),
-        state.welcome.is_some() && state.feeds.is_empty(),
-    );
+    // The rectangles mouse clicks are tested against (`state.areas()`).
+    let areas = state.areas_in(area.width, area.height);
     if areas.too_small {
         draw_too_small(frame, area);
         return;
@@ -464,6 +459,13 @@ fn draw_status(state: &AppState, frame: &mut Frame, area: Rect) {
     if let Some(n) = &state.notice {
         spans.push(Span::styled(" · ", t.status));
         spans.push(Span::styled(n.clone(), t.status_notice));
+    } else if let Some(e) = &state.config_error {
+        // Until the file is fixed, after its notice is gone.
+        spans.push(Span::styled(" · ", t.status));
+        spans.push(Span::styled(
+            format!("{}: {e}", strings::CONFIG_BROKEN),
+            t.status_notice,
+        ));
     }
     frame.render_widget(Line::from(spans), l);
     if area.width >= 50 {
