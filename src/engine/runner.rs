@@ -25,6 +25,7 @@ use super::ingest::{poll_window, Ingest};
 use super::poll::{poll_feed, PollContext, PollResult, PollStatus};
 use super::rehighlight::rehighlight;
 use super::select::waits;
+use super::sync_job::{SyncContext, SyncJob, SyncStart};
 use super::{
     Command, Event, Feeds, NotifyArticle, Progress, RefreshMode, RefreshRequest, RunTotals,
 };
@@ -71,9 +72,26 @@ impl EngineHandle {
 
 /// Starts the engine on its own tokio runtime.
 pub fn start(setup: EngineSetup, runtime: tokio::runtime::Runtime) -> EngineHandle {
+    start_with_sync(setup, None, runtime)
+}
+
+/// Starts the engine, and with `sync` (and `Polling::Scheduled`) its sync job: the reader
+/// syncs with the `[sync]` server by itself (see `sync_job`).
+pub fn start_with_sync(
+    setup: EngineSetup,
+    sync: Option<SyncStart>,
+    runtime: tokio::runtime::Runtime,
+) -> EngineHandle {
     let (command_tx, command_rx) = unbounded_channel();
     let (event_tx, event_rx) = unbounded_channel();
-    let task = runtime.spawn(run(setup, command_rx, event_tx));
+    let sync = sync
+        .filter(|_| setup.polling == Polling::Scheduled)
+        .map(|start| {
+            // The syncer's own connection, sharing the engine's data-dir lock.
+            let store = setup.reader.reopen();
+            (start, store)
+        });
+    let task = runtime.spawn(run(setup, sync, command_rx, event_tx));
     EngineHandle {
         commands: command_tx,
         events: Some(event_rx),
@@ -144,6 +162,7 @@ struct Engine {
 
 async fn run(
     setup: EngineSetup,
+    sync: Option<(SyncStart, crate::store::Result<Store>)>,
     mut commands: UnboundedReceiver<Command>,
     events: UnboundedSender<Event>,
 ) {
@@ -161,19 +180,25 @@ async fn run(
             Loaded::default()
         }
     };
-    // Feeds the sync server provides are its to poll: `tidings sync` brings their articles.
+    // Feeds the sync server provides are its to poll: the sync brings their articles. That
+    // holds for `[[feeds]]` the server also lists too, as long as `[sync]` is there.
     let synced: HashSet<FeedId> = setup
         .config
         .feeds
         .iter()
+        .filter(|f| f.synced || (setup.config.sync.is_some() && synced.contains(&f.id())))
         .map(FeedConfig::id)
-        .filter(|id| synced.contains(id))
         .collect();
-    if !synced.is_empty() {
+    let doubled = setup
+        .config
+        .feeds
+        .iter()
+        .filter(|f| !f.synced && synced.contains(&f.id()))
+        .count();
+    if doubled > 0 {
         let _ = events.send(Event::Notice(format!(
-            "{} of the [[feeds]] come from the sync server and are not polled here \
-             (`tidings sync` fetches them)",
-            synced.len()
+            "{doubled} of the [[feeds]] come from the sync server and are not polled here \
+             (the sync brings their articles)"
         )));
     }
     let mut states: HashMap<FeedId, FeedState> = states.into_iter().map(|s| (s.id, s)).collect();
@@ -212,6 +237,19 @@ async fn run(
         download_queue: VecDeque::new(),
         downloading: HashSet::new(),
     };
+    let sync_job = sync.map(|(start, store)| {
+        SyncJob::spawn(
+            start,
+            SyncContext {
+                config: engine.config.clone(),
+                store,
+                reader: engine.reader.clone(),
+                writer: engine.ingest.writer().clone(),
+                highlighter: engine.ctx.highlighter.clone(),
+                events: engine.events.clone(),
+            },
+        )
+    });
     let mut rehighlighting = Some(engine.rehighlight_in_background());
     let mut polls: JoinSet<PollResult> = JoinSet::new();
     let mut prefetches: JoinSet<Prefetched> = JoinSet::new();
@@ -229,7 +267,12 @@ async fn run(
         tokio::select! {
             command = commands.recv() => match command {
                 None | Some(Command::Shutdown) => break,
-                Some(command) => engine.handle(command),
+                Some(command) => {
+                    if let Some(job) = &sync_job {
+                        engine.tell_sync(job, &command);
+                    }
+                    engine.handle(command)
+                }
             },
             Some(done) = polls.join_next(), if !polls.is_empty() => {
                 if let Ok(result) = done {
@@ -283,6 +326,10 @@ async fn run(
     downloads.abort_all();
     let writer = engine.ingest.writer().clone();
     let _ = tokio::task::spawn_blocking(move || writer.flush()).await;
+    // After the flush: the last changes are in the outbox for the sync's final push.
+    if let Some(job) = sync_job {
+        job.stop().await;
+    }
 }
 
 /// What the engine reads from the store before its first poll and its first ingest.
@@ -361,6 +408,22 @@ impl Engine {
                 }
             }
         })
+    }
+
+    /// What the sync job must know of a front end's command: a refresh of every feed, or of
+    /// a feed the sync server provides, syncs now; a read/starred change is pushed soon.
+    fn tell_sync(&self, job: &SyncJob, command: &Command) {
+        match command {
+            Command::Refresh(RefreshRequest {
+                feeds: Feeds::All, ..
+            }) => job.sync_now(),
+            Command::Refresh(RefreshRequest {
+                feeds: Feeds::One(id),
+                ..
+            }) if !self.index.contains_key(id) => job.sync_now(),
+            Command::SetRead { .. } | Command::SetStarred { .. } => job.changed(),
+            _ => {}
+        }
     }
 
     /// Queues the polls a request asks for (ahead of the others for one feed) and counts

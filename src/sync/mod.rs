@@ -10,6 +10,7 @@
 
 pub mod backend;
 mod error;
+mod feeds;
 mod local;
 mod password;
 pub mod ttrss;
@@ -30,6 +31,7 @@ pub use backend::{
     Subscribed, Subscriptions,
 };
 pub use error::{PasswordError, SyncError};
+pub use feeds::{carry_synced_feeds, feed_config, merge_synced_feeds};
 pub use local::{article_id, EventFn, Sink, SyncEvent, Tally};
 pub use password::resolve_password;
 
@@ -248,6 +250,16 @@ impl Syncer {
     /// One sync: push the queued local changes, then pull subscriptions, new articles and
     /// flags. Never panics on a bad server; the report says how it ended.
     pub async fn sync(&self) -> SyncReport {
+        self.timed(true).await
+    }
+
+    /// Only pushes the queued local changes (a front end calls this soon after the user read
+    /// or starred something, between full syncs). Logs in first when there is no session.
+    pub async fn push(&self) -> SyncReport {
+        self.timed(false).await
+    }
+
+    async fn timed(&self, pull: bool) -> SyncReport {
         let started = Instant::now();
         let mut report = SyncReport {
             result: Ok(()),
@@ -261,13 +273,13 @@ impl Syncer {
             took: Duration::ZERO,
             phases: Phases::default(),
         };
-        report.result = self.run(&mut report).await;
+        report.result = self.run(&mut report, pull).await;
         report.queued = self.queued().await.unwrap_or(report.queued);
         report.took = started.elapsed();
         report
     }
 
-    async fn run(&self, report: &mut SyncReport) -> Result<(), SyncError> {
+    async fn run(&self, report: &mut SyncReport, pull: bool) -> Result<(), SyncError> {
         let t = Instant::now();
         self.backend.login().await?;
         report.phases.login = t.elapsed();
@@ -279,9 +291,21 @@ impl Syncer {
             .await?;
 
         let t = Instant::now();
+        self.push_outbox(report).await?;
+        report.phases.push = t.elapsed();
+        if pull {
+            let t = Instant::now();
+            self.pull(report).await?;
+            report.phases.pull = t.elapsed();
+        }
+        Ok(())
+    }
+
+    /// Sends the outbox: one request per flag, value and batch, in the order the changes
+    /// were made; each batch leaves the outbox once the server confirmed it.
+    async fn push_outbox(&self, report: &mut SyncReport) -> Result<(), SyncError> {
         let outbox = self.local.run(|s| s.outbox()).await?;
         let total = outbox.len();
-        // One request per flag, value and batch, in the order the changes were made.
         let mut groups: Vec<((SyncFlag, bool), Vec<i64>)> = Vec::new();
         for item in outbox {
             let key = (item.flag, item.value);
@@ -304,9 +328,11 @@ impl Syncer {
                 });
             }
         }
-        report.phases.push = t.elapsed();
+        Ok(())
+    }
 
-        let t = Instant::now();
+    /// Pulls subscriptions, new articles and flags into the store, then saves the cursor.
+    async fn pull(&self, report: &mut SyncReport) -> Result<(), SyncError> {
         let (cursor, feeds) = self
             .local
             .run(|s| {
@@ -341,7 +367,6 @@ impl Syncer {
                 s.set_last_sync(Utc::now())
             })
             .await?;
-        report.phases.pull = t.elapsed();
         Ok(())
     }
 

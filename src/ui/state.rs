@@ -10,10 +10,11 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::clean::{sanitize_inline, Cleaner, Document};
-use crate::config::Config;
-use crate::engine::{Event, Progress};
+use crate::config::{Config, FeedConfig};
+use crate::engine::{Event, Progress, SyncState, SyncStatus};
 use crate::highlight::Highlighter;
 use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState};
+use crate::store::FlagChange;
 use crate::styled::StyledLine;
 
 use super::details;
@@ -45,6 +46,25 @@ pub struct FeedEntry {
 }
 
 impl FeedEntry {
+    /// The entry of a configured feed (a `[[feeds]]` table or a synced subscription).
+    fn from_config(f: &FeedConfig) -> FeedEntry {
+        let title = f
+            .title
+            .as_deref()
+            .map(sanitize_inline)
+            .filter(|t| !t.is_empty());
+        FeedEntry {
+            id: f.id(),
+            title_from_config: title.is_some(),
+            title: title.unwrap_or_else(|| sanitize_inline(&f.url)),
+            url: f.url.clone(),
+            state: None,
+            unread: 0,
+            highlighted_unread: 0,
+            full_text: f.full_text,
+        }
+    }
+
     pub fn is_failing(&self) -> bool {
         self.state.as_ref().is_some_and(FeedState::is_failing)
     }
@@ -143,6 +163,8 @@ pub struct AppState {
     pub media: Media,
 
     pub progress: Progress,
+    /// The sync with the `[sync]` server, as the engine last reported it (`None`: no sync).
+    pub sync: Option<SyncStatus>,
     /// Every notice of the session; the last one shows in the status bar until a key press.
     pub notices: Vec<String>,
     pub notice: Option<String>,
@@ -241,27 +263,7 @@ impl AppState {
         keymap: Keymap,
         feeds: Vec<FeedState>,
     ) -> AppState {
-        let mut entries: Vec<FeedEntry> = config
-            .feeds
-            .iter()
-            .map(|f| {
-                let title = f
-                    .title
-                    .as_deref()
-                    .map(sanitize_inline)
-                    .filter(|t| !t.is_empty());
-                FeedEntry {
-                    id: f.id(),
-                    title_from_config: title.is_some(),
-                    title: title.unwrap_or_else(|| sanitize_inline(&f.url)),
-                    url: f.url.clone(),
-                    state: None,
-                    unread: 0,
-                    highlighted_unread: 0,
-                    full_text: f.full_text,
-                }
-            })
-            .collect();
+        let mut entries: Vec<FeedEntry> = config.feeds.iter().map(FeedEntry::from_config).collect();
         let feed_index: HashMap<FeedId, usize> =
             entries.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
         // Feeds the store knows but the config no longer lists are not shown (their articles
@@ -295,6 +297,7 @@ impl AppState {
             bodies: Bodies::default(),
             media: Media::default(),
             progress: Progress::default(),
+            sync: None,
             notices: Vec::new(),
             notice: None,
             help: None,
@@ -646,6 +649,10 @@ impl AppState {
             // Kill rules changed stored articles at start-up; the notices say what they did.
             // (Re-reading the articles from the store is the triage slice's reload.)
             Event::StoredArticlesChanged => {}
+            Event::Sync(status) => self.sync_status(status),
+            Event::SyncedArticles(new_articles) => self.add_articles(new_articles),
+            Event::SyncedFlags(changes) => self.synced_flags(changes),
+            Event::SyncedFeeds(feeds) => self.synced_feeds(feeds),
         }
     }
 
@@ -666,6 +673,12 @@ impl AppState {
                 }
             }
         }
+        self.add_articles(new_articles);
+    }
+
+    /// Takes articles new to the store (polled or synced): O(1) each until `settle` places
+    /// them in the lists.
+    fn add_articles(&mut self, new_articles: Vec<ArticleMeta>) {
         for a in new_articles {
             if self.article_index.contains_key(&a.id) {
                 continue;
@@ -869,5 +882,67 @@ impl AppState {
         if let Some(r) = self.reader.as_mut() {
             r.scroll = r.scroll.min(max);
         }
+    }
+}
+
+// ---- sync ----
+
+impl AppState {
+    /// The sync's new status; a failure's full message (what to do) goes to the notices once,
+    /// not again at every retry.
+    fn sync_status(&mut self, status: SyncStatus) {
+        let message = |s: &SyncStatus| match &s.state {
+            SyncState::Failed { message, .. } => Some(message.clone()),
+            _ => None,
+        };
+        let new = message(&status);
+        if new.is_some() && new != self.sync.as_ref().and_then(message) {
+            self.push_notice(new.unwrap_or_default());
+        }
+        self.sync = Some(status);
+    }
+
+    /// Read/starred flags the server changed (already stored): O(changes). While start-up
+    /// still loads, they wait for every article to be in.
+    fn synced_flags(&mut self, changes: Vec<FlagChange>) {
+        if let Some(loading) = self.loading.as_mut() {
+            loading.deferred.push(Event::SyncedFlags(changes));
+            return;
+        }
+        let open = self.reader.map(|r| r.id);
+        let mut shown = false;
+        for change in changes {
+            let Some(&i) = self.article_index.get(&change.id) else {
+                continue;
+            };
+            if self.articles[i].read != change.read {
+                self.count(i, false);
+                self.articles[i].read = change.read;
+                self.count(i, true);
+            }
+            self.articles[i].starred = change.starred;
+            shown |= open == Some(change.id);
+        }
+        if shown {
+            self.invalidate_reader();
+            self.relayout_reader();
+        }
+    }
+
+    /// Subscriptions the server gained while the reader runs: new rows in the feeds pane,
+    /// and entries of the state's feed list (so names, tags and queries know them).
+    fn synced_feeds(&mut self, feeds: Vec<FeedConfig>) {
+        let feeds: Vec<FeedConfig> = feeds
+            .into_iter()
+            .filter(|f| !self.feed_index.contains_key(&f.id()))
+            .collect();
+        if feeds.is_empty() {
+            return;
+        }
+        for f in &feeds {
+            self.feed_index.insert(f.id(), self.feeds.len());
+            self.feeds.push(FeedEntry::from_config(f));
+        }
+        Arc::make_mut(&mut self.config).feeds.extend(feeds);
     }
 }
