@@ -711,3 +711,54 @@ fn push_feeds_subscribes_local_feeds_once_and_says_so() {
     );
     assert!(!text.contains(&feed_url), "{text}");
 }
+
+#[test]
+fn synced_feeds_are_listed_queried_exported_and_never_added_twice() {
+    let server = Ttrss::shared();
+    let user = server.user("lists");
+    let tech = server.category(user.id, "Tech");
+    let url = "https://blog.example.org/lists.xml";
+    let feed = server.feed(user.id, "Lists Blog", url, Some(tech));
+    server.articles(user.id, feed, 2, "listed");
+    let client = Client::new(&server.url(), &user);
+    client.sync_ok();
+
+    // `list` names the synced feed, and `tag:` knows its category.
+    let out = client
+        .command(&["list", "--query", "tag:Tech", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", stdout(&out));
+    assert_eq!(lines[0]["feed"], "Lists Blog");
+
+    // The reading list exported, the category as its folder.
+    let out = client.command(&["export-opml"]).output().unwrap();
+    let opml = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(opml.contains("<outline text=\"Tech\""), "{opml}");
+    assert!(opml.contains(&format!("xmlUrl=\"{url}\"")), "{opml}");
+
+    // Adding it again is refused before any fetch, saying where it comes from.
+    let out = client.command(&["add", url]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "already subscribed: the sync server provides {url} (category Tech); nothing added"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!std::fs::read_to_string(client.config())
+        .unwrap()
+        .contains("[[feeds]]"));
+
+    // `tidings refresh` does not poll it: the server does.
+    let out = client.command(&["refresh"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0 feeds"), "{}", stdout(&out));
+}

@@ -175,6 +175,11 @@ struct Job {
 }
 
 async fn run(start: SyncStart, ctx: SyncContext, mut rx: UnboundedReceiver<Trigger>) {
+    if let Some(warning) = &start.config.warning {
+        let _ = ctx
+            .events
+            .send(Event::Notice(format!("warning: {warning}")));
+    }
     let mut job = Job::new(start, ctx);
     let interval = job.config.refresh_interval.max(Duration::from_secs(1));
     let mut next_sync = Instant::now();
