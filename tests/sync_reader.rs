@@ -29,7 +29,7 @@ use ttrss::{Ttrss, User};
 const WAIT: Duration = Duration::from_secs(30);
 
 fn write_config(dir: &Path, url: &str, user: &User, password: &str) -> PathBuf {
-    write_config_every(dir, url, user, password, "1h")
+    write_config_with(dir, url, user, password, "refresh_interval = \"1h\"")
 }
 
 fn write_config_every(
@@ -39,11 +39,22 @@ fn write_config_every(
     password: &str,
     interval: &str,
 ) -> PathBuf {
+    write_config_with(
+        dir,
+        url,
+        user,
+        password,
+        &format!("refresh_interval = \"{interval}\""),
+    )
+}
+
+/// `top` goes before `[sync]`.
+fn write_config_with(dir: &Path, url: &str, user: &User, password: &str, top: &str) -> PathBuf {
     let path = dir.join("config.toml");
     std::fs::write(
         &path,
         format!(
-            "refresh_interval = \"{interval}\"\n\n[sync]\nbackend = \"ttrss\"\nurl = \"{url}\"\n\
+            "{top}\n\n[sync]\nbackend = \"ttrss\"\nurl = \"{url}\"\n\
              user = \"{}\"\npassword = \"{password}\"\n",
             user.login
         ),
@@ -58,6 +69,8 @@ struct Reader {
     events: tokio::sync::mpsc::UnboundedReceiver<Event>,
     state: AppState,
     account: String,
+    /// Desktop notifications `update` asked for.
+    notified: Vec<tidings::notify::Notification>,
 }
 
 impl Reader {
@@ -91,6 +104,7 @@ impl Reader {
             events,
             state,
             account: env.config.sync.as_ref().unwrap().account(),
+            notified: Vec::new(),
         }
     }
 
@@ -98,10 +112,12 @@ impl Reader {
         let _ = self.handle.as_ref().unwrap().commands.send(command);
     }
 
-    fn effects(&self, fx: Vec<Effect>) {
+    fn effects(&mut self, fx: Vec<Effect>) {
         for effect in fx {
-            if let Effect::Send(command) = effect {
-                self.send(command);
+            match effect {
+                Effect::Send(command) => self.send(command),
+                Effect::Notify(n) => self.notified.push(n),
+                _ => {}
             }
         }
     }
@@ -192,7 +208,7 @@ fn seeded(name: &str, n: usize) -> (User, Vec<i64>) {
         &format!("https://example.org/{name}/rust.xml"),
         Some(tech),
     );
-    let articles = server.articles(user.id, feed, n, &format!("{name}"));
+    let articles = server.articles(user.id, feed, n, name);
     (user, articles)
 }
 
@@ -249,6 +265,47 @@ fn the_reader_syncs_at_start_and_lists_what_arrives() {
     assert_eq!(titles, ["Rust Blog", "World"]);
     assert_eq!(reader.state.feeds[0].unread, 3);
     reader.until_line("sync: up to date");
+    reader.quit();
+}
+
+#[test]
+fn kill_rules_and_notify_judge_what_a_sync_brings() {
+    let server = Ttrss::shared();
+    let (user, _) = seeded("rules", 2);
+    let feed: i64 = server
+        .sql(&format!(
+            "SELECT id FROM ttrss_feeds WHERE owner_uid = {}",
+            user.id
+        ))
+        .parse()
+        .unwrap();
+    let hidden = server.articles(user.id, feed, 1, "hideme");
+    let urgent = server.articles(user.id, feed, 1, "urgent");
+    let dir = tempfile::tempdir().unwrap();
+    write_config_with(
+        dir.path(),
+        &server.url(),
+        &user,
+        &user.password,
+        "refresh_interval = \"1h\"\nnotify = 'title:urgent'\nnotify_terminal = false\n\n\
+         [[ignore]]\nquery = 'tag:Tech title:hideme'\naction = \"hide\"",
+    );
+    let mut reader = Reader::start(dir.path());
+    reader.until_line("sync: 3 new");
+    assert!(reader.state.article(reader.id(hidden[0])).is_none());
+    assert!(reader.state.article(reader.id(urgent[0])).is_some());
+    reader.until("the kill rule's notice and the notification", |s| {
+        s.notices
+            .iter()
+            .any(|n| n.contains("caught 1 new synced article"))
+    });
+    let titles: Vec<String> = reader
+        .notified
+        .iter()
+        .flat_map(|n| n.titles.clone())
+        .chain(reader.state.notices.clone())
+        .collect();
+    assert!(titles.iter().any(|t| t.contains("urgent 1")), "{titles:?}");
     reader.quit();
 }
 

@@ -22,7 +22,8 @@ use crate::highlight::Highlighter;
 use crate::model::FeedId;
 use crate::store::{Store, StoreError, Writer};
 use crate::sync::{
-    feed_config, retry_delay, PasswordError, SyncError, SyncEvent, SyncReport, SyncSetup, Syncer,
+    feed_config, retry_delay, PasswordError, SyncError, SyncEvent, SyncReport, SyncRules,
+    SyncSetup, Syncer,
 };
 
 use super::{Event, SyncState, SyncStatus};
@@ -256,12 +257,15 @@ impl Job {
                 config: start.config,
                 password,
                 store,
-                highlighter: ctx.highlighter,
+                highlighter: ctx.highlighter.clone(),
                 retention: ctx.config.retention,
                 timeout: ctx.config.timeout,
                 connect_timeout: ctx.config.connect_timeout,
             })
-            .map(|s| s.on_event(on_event(&ctx.config, &ctx.events, &running))),
+            .map(|s| {
+                s.with_rules(SyncRules::new(&ctx.config, &ctx.highlighter))
+                    .on_event(on_event(&ctx.config, &ctx.events, &running))
+            }),
         };
         Job {
             config: ctx.config,
@@ -397,7 +401,16 @@ impl Job {
     }
 
     /// Takes a finished attempt's report: the status, notices, and the next try.
-    fn finish(&mut self, full: bool, report: SyncReport) {
+    fn finish(&mut self, full: bool, mut report: SyncReport) {
+        for line in std::mem::take(&mut report.caught) {
+            let _ = self.events.send(Event::Notice(line));
+        }
+        // The articles are stored by now: a front end may show them at once.
+        if !report.notify.is_empty() {
+            let _ = self
+                .events
+                .send(Event::Notify(std::mem::take(&mut report.notify)));
+        }
         if let Some(n) = report.dropped {
             let _ = self.events.send(Event::Notice(format!(
                 "[sync] names another account than the last sync: its links were reset{}",

@@ -13,9 +13,9 @@ mod error;
 mod feeds;
 mod local;
 mod password;
+mod rules;
 pub mod ttrss;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::config::{FeedConfig, FeedLocation, Retention, Secret, SyncBackend, SyncConfig};
+use crate::engine::NotifyArticle;
 use crate::highlight::Highlighter;
 use crate::store::{Store, SyncFlag};
 
@@ -34,6 +35,7 @@ pub use error::{PasswordError, SyncError};
 pub use feeds::{carry_synced_feeds, feed_config, merge_synced_feeds};
 pub use local::{article_id, EventFn, Sink, SyncEvent, Tally};
 pub use password::resolve_password;
+pub use rules::SyncRules;
 
 use local::LocalStore;
 
@@ -105,6 +107,11 @@ pub struct SyncReport {
     pub queued: usize,
     /// Queued changes dropped because `[sync]` names another account than last time.
     pub dropped: Option<usize>,
+    /// A notice per kill rule that caught new articles (`` kill rule 1 (`title:ad`, hide)
+    /// caught 3 new synced articles ``), with [`Syncer::with_rules`].
+    pub caught: Vec<String>,
+    /// New articles that match the config's `notify` query, with [`Syncer::with_rules`].
+    pub notify: Vec<NotifyArticle>,
     pub took: Duration,
     pub phases: Phases,
 }
@@ -193,6 +200,7 @@ pub struct Syncer {
     account: String,
     highlighter: Arc<Highlighter>,
     retention: Retention,
+    rules: Option<Arc<SyncRules>>,
     events: EventFn,
 }
 
@@ -228,8 +236,16 @@ impl Syncer {
             account,
             highlighter,
             retention,
+            rules: None,
             events: Arc::new(|_| {}),
         })
+    }
+
+    /// Applies the config's kill rules and `notify` query to the articles a sync brings, as
+    /// the engine does to polled ones (see [`SyncRules`]).
+    pub fn with_rules(mut self, rules: SyncRules) -> Syncer {
+        self.rules = Some(Arc::new(rules));
+        self
     }
 
     /// Receives progress as it happens.
@@ -270,6 +286,8 @@ impl Syncer {
             adopted: 0,
             queued: 0,
             dropped: None,
+            caught: Vec::new(),
+            notify: Vec::new(),
             took: Duration::ZERO,
             phases: Phases::default(),
         };
@@ -335,14 +353,7 @@ impl Syncer {
     async fn pull(&self, report: &mut SyncReport) -> Result<(), SyncError> {
         let (cursor, feeds) = self
             .local
-            .run(|s| {
-                let feeds: HashMap<String, String> = s
-                    .synced_feeds()?
-                    .into_iter()
-                    .map(|f| (f.remote_id, f.url))
-                    .collect();
-                Ok((s.sync_cursor()?, feeds))
-            })
+            .run(|s| Ok((s.sync_cursor()?, s.synced_feeds()?)))
             .await?;
         let sink = Sink::new(
             Arc::clone(&self.local),
@@ -350,6 +361,7 @@ impl Syncer {
             Arc::clone(&self.highlighter),
             self.retention,
             feeds,
+            self.rules.clone(),
             Arc::clone(&self.events),
         );
         let pulled = self.backend.pull(cursor.as_deref(), &sink).await;
@@ -358,6 +370,16 @@ impl Syncer {
         report.new_articles = tally.new_articles;
         report.pulled = tally.pulled;
         report.adopted = tally.adopted;
+        let (caught, notify) = sink.take_judged();
+        if let Some(rules) = &self.rules {
+            report.caught = caught
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .filter_map(|(i, n)| rules.caught_line(i, *n))
+                .collect();
+        }
+        report.notify = notify;
         let cursor = pulled?;
         self.local
             .run(move |s| {
@@ -433,6 +455,8 @@ mod tests {
             adopted: 0,
             queued: 12,
             dropped: None,
+            caught: Vec::new(),
+            notify: Vec::new(),
             took: Duration::from_millis(10),
             phases: Phases::default(),
         };
