@@ -33,6 +33,7 @@ fn state() -> AppState {
                 tags: Vec::new(),
                 refresh_interval: None,
                 full_text: false,
+                synced: false,
             })
             .collect(),
         ..Config::default()
@@ -162,6 +163,7 @@ fn big_state(urls: &[String]) -> AppState {
                 tags: Vec::new(),
                 refresh_interval: None,
                 full_text: false,
+                synced: false,
             })
             .collect(),
         ..Config::default()

@@ -4,20 +4,23 @@
 //! ingests or draws anything itself, and knows no face: `main` picks the TUI (`ui::run_tui`)
 //! or a headless command.
 
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::clean::Cleaner;
 use crate::cli::GlobalArgs;
 use crate::config::Config;
+use crate::config::Secret;
 use crate::demo::{DemoDir, DemoError};
 use crate::engine::{
     self, Command, EngineHandle, EngineSetup, Event, Polling, RefreshMode, RefreshRequest,
+    SyncStart,
 };
 use crate::fetch::{Fetcher, Limits};
 use crate::highlight::Highlighter;
 use crate::paths;
-use crate::store::{OpenMode, Store, Writer};
+use crate::store::{OpenMode, Store, Writer, DB_FILE};
+use crate::sync::{merge_synced_feeds, resolve_password, PasswordError};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Every error that ends the program with status 2. Each message says what to do next.
@@ -65,6 +68,8 @@ pub struct Environment {
     /// False when no config file exists at the default location.
     pub config_exists: bool,
     pub data_dir: PathBuf,
+    /// The `[sync]` password, got before the terminal is taken (see `prepare_sync`).
+    sync_password: Mutex<Option<Result<Secret, PasswordError>>>,
     /// Keeps the demo's throw-away files alive for the run.
     _demo: Option<DemoDir>,
 }
@@ -81,23 +86,41 @@ impl Environment {
                 config_path,
                 config_exists: true,
                 data_dir: demo.data_dir(),
+                sync_password: Mutex::new(None),
                 _demo: Some(demo),
             });
         }
         let location = paths::config_path(args.config.as_deref())?;
         let data_dir = paths::data_dir(args.data_dir.as_deref())?;
-        let (config, exists) = if location.explicit || location.path.exists() {
+        let (mut config, exists) = if location.explicit || location.path.exists() {
             (Config::load(&location.path)?, true)
         } else {
             (Config::default(), false)
         };
+        if config.sync.is_some() {
+            add_synced_feeds(&mut config, &data_dir);
+        }
         Ok(Environment {
             config,
             config_path: location.path,
             config_exists: exists,
             data_dir,
+            sync_password: Mutex::new(None),
             _demo: None,
         })
+    }
+
+    /// Gets the `[sync]` password now (a `password_command` may ask for a passphrase on the
+    /// terminal): the TUI calls this before it takes the terminal, and its engine's sync job
+    /// uses the result for the whole run. Does nothing without `[sync]`.
+    pub fn prepare_sync(&self) {
+        let Some(sync) = &self.config.sync else {
+            return;
+        };
+        let mut slot = self.sync_password.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.is_none() {
+            *slot = Some(resolve_password(&sync.password));
+        }
     }
 
     pub fn highlighter(&self) -> Result<Highlighter, AppError> {
@@ -162,7 +185,22 @@ impl Environment {
             let _guard = runtime.enter();
             self.fetcher()?
         };
-        Ok(engine::start(
+        // The TUI syncs by itself (`tidings refresh` does not: `tidings sync` does).
+        let sync = match (&self.config.sync, polling) {
+            (Some(config), Polling::Scheduled) => {
+                let password = self
+                    .sync_password
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .take();
+                Some(SyncStart {
+                    config: config.clone(),
+                    password: password.unwrap_or_else(|| resolve_password(&config.password)),
+                })
+            }
+            _ => None,
+        };
+        Ok(engine::start_with_sync(
             EngineSetup {
                 config: Arc::new(self.config.clone()),
                 writer,
@@ -171,7 +209,24 @@ impl Environment {
                 highlighter,
                 polling,
             },
+            sync,
             runtime,
         ))
+    }
+}
+
+/// With `[sync]`: appends the server's subscriptions the store holds (from the last sync) to
+/// the run's feed list, marked `synced`, so that both faces list them like `[[feeds]]`. Reads
+/// the store read-only (it may be locked by a running reader); a store that does not exist
+/// or cannot be read yet adds nothing (opening it for real reports the problem).
+fn add_synced_feeds(config: &mut Config, data_dir: &Path) {
+    if !data_dir.join(DB_FILE).exists() {
+        return;
+    }
+    let Ok(opened) = Store::open(data_dir, OpenMode::ReadOnly) else {
+        return;
+    };
+    if let Ok(feeds) = opened.store.synced_feeds() {
+        merge_synced_feeds(config, &feeds);
     }
 }

@@ -180,9 +180,33 @@ pub fn same_url(a: &str, b: &str) -> bool {
         }
 }
 
-/// The urls of the feeds `config` lists, for duplicate checks.
+/// The urls of the feeds `config` lists, for duplicate checks: the sync server's
+/// subscriptions included (adding one of those would only poll what the sync brings).
 pub fn known_urls(config: &Config) -> Vec<String> {
     config.feeds.iter().map(|f| f.url.clone()).collect()
+}
+
+/// When `error` says the feed is known because the sync server provides it: words that say
+/// so (rather than "the config already lists").
+pub fn synced_duplicate(config: &Config, error: &AddError) -> Option<String> {
+    let AddError::Duplicate { url, found_on } = error else {
+        return None;
+    };
+    let feed = config
+        .feeds
+        .iter()
+        .find(|f| f.synced && same_url(&f.url, url))?;
+    let category = feed
+        .tags
+        .first()
+        .map(|c| format!(" (category {c})"))
+        .unwrap_or_default();
+    Some(match found_on {
+        Some(page) => format!(
+            "already subscribed: {page} names the feed {url}, which the sync server provides{category}"
+        ),
+        None => format!("already subscribed: the sync server provides {url}{category}"),
+    })
 }
 
 fn check_not_known(url: &str, found_on: Option<&str>, known: &[String]) -> Result<(), AddError> {

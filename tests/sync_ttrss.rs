@@ -711,3 +711,112 @@ fn push_feeds_subscribes_local_feeds_once_and_says_so() {
     );
     assert!(!text.contains(&feed_url), "{text}");
 }
+
+#[test]
+fn synced_feeds_are_listed_queried_exported_and_never_added_twice() {
+    let server = Ttrss::shared();
+    let user = server.user("lists");
+    let tech = server.category(user.id, "Tech");
+    let url = "https://blog.example.org/lists.xml";
+    let feed = server.feed(user.id, "Lists Blog", url, Some(tech));
+    server.articles(user.id, feed, 2, "listed");
+    let client = Client::new(&server.url(), &user);
+    client.sync_ok();
+
+    // `list` names the synced feed, and `tag:` knows its category.
+    let out = client
+        .command(&["list", "--query", "tag:Tech", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", stdout(&out));
+    assert_eq!(lines[0]["feed"], "Lists Blog");
+
+    // The reading list exported, the category as its folder.
+    let out = client.command(&["export-opml"]).output().unwrap();
+    let opml = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(opml.contains("<outline text=\"Tech\""), "{opml}");
+    assert!(opml.contains(&format!("xmlUrl=\"{url}\"")), "{opml}");
+
+    // Adding it again is refused before any fetch, saying where it comes from.
+    let out = client.command(&["add", url]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!(
+            "already subscribed: the sync server provides {url} (category Tech); nothing added"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!std::fs::read_to_string(client.config())
+        .unwrap()
+        .contains("[[feeds]]"));
+
+    // `tidings refresh` does not poll it: the server does.
+    let out = client.command(&["refresh"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0 feeds"), "{}", stdout(&out));
+}
+
+#[test]
+fn kill_rules_judge_synced_articles_as_they_arrive() {
+    let server = Ttrss::shared();
+    let user = server.user("kill");
+    let news = server.category(user.id, "News");
+    let feed = server.feed(user.id, "Wire", "https://wire.example.org/rss", Some(news));
+    let keep = server.articles(user.id, feed, 2, "keep");
+    let hidden = server.articles(user.id, feed, 2, "hideme");
+    let read = server.articles(user.id, feed, 2, "readme");
+    let dropped = server.articles(user.id, feed, 1, "dropme");
+    let client = Client::new(&server.url(), &user);
+    client.write_config(
+        &server.url(),
+        "[[ignore]]\nquery = 'title:hideme'\naction = \"hide\"\n\n\
+         [[ignore]]\nquery = 'tag:News and title:readme'\naction = \"read\"\n\n\
+         [[ignore]]\nquery = 'title:dropme'\naction = \"drop\"\n",
+    );
+    let out = client.sync(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for line in [
+        "kill rule 1 (`title:hideme`, hide) caught 2 new synced articles",
+        "kill rule 2 (`tag:News title:readme`, read) caught 2 new synced articles",
+        "kill rule 3 (`title:dropme`, drop) caught 1 new synced article",
+    ] {
+        assert!(err.contains(line), "{err}");
+    }
+    // Marked read here, and queued for the server like the user's own change.
+    assert!(stdout(&out).contains("· 2 queued"), "{}", stdout(&out));
+    let flags = client.flags();
+    assert_eq!(flags[&read[0]], (true, false));
+    assert_eq!(flags[&keep[0]], (false, false));
+    assert!(!flags.contains_key(&dropped[0]), "dropped: not stored");
+
+    let listed = stdout(&client.command(&["list"]).output().unwrap());
+    assert!(
+        listed.contains("keep 1") && listed.contains("readme 1"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains("hideme") && !listed.contains("dropme"),
+        "{listed}"
+    );
+    let ignored = stdout(&client.command(&["list", "--ignored"]).output().unwrap());
+    assert!(ignored.contains("hideme 2"), "{ignored}");
+
+    // The next sync sends the reads and brings nothing back.
+    let line = client.sync_ok();
+    assert!(
+        line.contains("· 0 new articles · 2 changes pushed"),
+        "{line}"
+    );
+    assert_eq!(server.flags(user.id, read[1]), (false, false));
+    assert_eq!(server.flags(user.id, hidden[0]), (true, false));
+    assert_eq!(server.flags(user.id, dropped[0]), (true, false));
+    assert!(!client.flags().contains_key(&dropped[0]));
+}

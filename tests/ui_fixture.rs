@@ -35,6 +35,7 @@ pub fn feed(url: &str, title: Option<&str>) -> FeedConfig {
         tags: Vec::new(),
         refresh_interval: None,
         full_text: false,
+        synced: false,
     }
 }
 

@@ -338,6 +338,10 @@ pub struct FeedConfig {
     pub refresh_interval: Option<Duration>,
     /// Fetch each article's web page and show the extracted full text.
     pub full_text: bool,
+    /// The feed is one of the sync server's subscriptions, added to this run's feed list from
+    /// the store (see `crate::sync::merge_synced_feeds`), not a `[[feeds]]` table: the engine
+    /// never polls it (the sync brings its articles). Never set from the config file.
+    pub synced: bool,
 }
 
 impl FeedConfig {

@@ -656,6 +656,7 @@ impl Converter<'_> {
             tags: raw.tags,
             refresh_interval,
             full_text: raw.full_text,
+            synced: false,
         })
     }
 

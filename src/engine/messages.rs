@@ -3,8 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::Config;
+use chrono::{DateTime, Utc};
+
+use crate::config::{Config, FeedConfig};
 use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState, StoredEnclosure};
+use crate::store::FlagChange;
 
 use super::download::{DownloadDone, EnclosureError};
 
@@ -147,6 +150,40 @@ pub struct NotifyArticle {
     pub feed_title: String,
 }
 
+/// Where the sync with the `[sync]` server stands (see `SyncStatus`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncState {
+    /// A sync (or a push of local changes) is running.
+    Running,
+    /// The last one ended well.
+    Done,
+    /// The last one failed. `label` is short ("offline", "login failed"); `message` says
+    /// what happened and what to do (never the password). `transient` failures are retried
+    /// with backoff by themselves (see `SyncStatus::retry_at`); the others wait for the next
+    /// `refresh_interval`, or `R`.
+    Failed {
+        label: &'static str,
+        message: String,
+        transient: bool,
+    },
+}
+
+/// The sync's status, for the status bar: `sync: offline · 12 changes queued`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    /// Articles the running (or last) sync brought.
+    pub new_articles: usize,
+    /// Local read/starred flags it changed to the server's.
+    pub pulled: usize,
+    /// Local changes the server confirmed.
+    pub pushed: usize,
+    /// Local changes waiting for the server.
+    pub queued: usize,
+    /// When the engine syncs again by itself.
+    pub next: Option<DateTime<Utc>>,
+}
+
 /// Something the engine learned. Applied by the front end's `update`.
 // Events are moved once through a channel, a few per feed poll: their size does not matter,
 // and boxing the feed state would only make every producer and consumer noisier.
@@ -222,4 +259,14 @@ pub enum Event {
     Flushed,
     /// Something the user should know (shown in the status bar).
     Notice(String),
+    /// The sync started, moved on or ended (only with `[sync]`, in the TUI's engine).
+    Sync(SyncStatus),
+    /// Articles a sync stored for the first time (a page of them, several feeds at once):
+    /// like `FeedUpdated`'s `new_articles`, to merge into the lists.
+    SyncedArticles(Vec<ArticleMeta>),
+    /// Read/starred flags the server changed on articles held here (already stored).
+    SyncedFlags(Vec<FlagChange>),
+    /// Subscriptions the server has that the run's feed list does not yet: feed entries
+    /// marked `synced`, their categories as tags. Sent before their articles.
+    SyncedFeeds(Vec<FeedConfig>),
 }

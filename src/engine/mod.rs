@@ -11,17 +11,19 @@ pub mod poll;
 pub mod rehighlight;
 mod runner;
 mod select;
+mod sync_job;
 
 pub use download::{DownloadDone, EnclosureError};
 pub use fulltext::FullTextError;
 pub use ingest::{poll_window, MAX_WRITE_BACKLOG};
 pub use messages::{
     Command, Event, Feeds, FullTextTotals, NotifyArticle, Progress, RefreshMode, RefreshRequest,
-    RunTotals,
+    RunTotals, SyncState, SyncStatus,
 };
 pub use poll::PollStatus;
-pub use runner::{start, EngineHandle, EngineSetup, Polling};
+pub use runner::{start, start_with_sync, EngineHandle, EngineSetup, Polling};
 pub use select::waits;
+pub use sync_job::SyncStart;
 
 /// The async runtime the engine runs on: a worker per core, and few blocking threads.
 /// Parsing runs on blocking threads and is CPU work: more of them than cores only adds

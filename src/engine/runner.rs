@@ -27,9 +27,11 @@ use super::ingest::{poll_window, Ingest};
 use super::poll::{poll_feed, PollContext, PollResult, PollStatus};
 use super::rehighlight::{rehighlight, rules_for};
 use super::select::waits;
+use super::sync_job::{SyncContext, SyncJob, SyncStart};
 use super::{
     Command, Event, Feeds, NotifyArticle, Progress, RefreshMode, RefreshRequest, RunTotals,
 };
+use crate::sync::SyncRules;
 
 /// Whether the engine polls feeds by itself when they fall due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,9 +75,26 @@ impl EngineHandle {
 
 /// Starts the engine on its own tokio runtime.
 pub fn start(setup: EngineSetup, runtime: tokio::runtime::Runtime) -> EngineHandle {
+    start_with_sync(setup, None, runtime)
+}
+
+/// Starts the engine, and with `sync` (and `Polling::Scheduled`) its sync job: the reader
+/// syncs with the `[sync]` server by itself (see `sync_job`).
+pub fn start_with_sync(
+    setup: EngineSetup,
+    sync: Option<SyncStart>,
+    runtime: tokio::runtime::Runtime,
+) -> EngineHandle {
     let (command_tx, command_rx) = unbounded_channel();
     let (event_tx, event_rx) = unbounded_channel();
-    let task = runtime.spawn(run(setup, command_rx, event_tx));
+    let sync = sync
+        .filter(|_| setup.polling == Polling::Scheduled)
+        .map(|start| {
+            // The syncer's own connection, sharing the engine's data-dir lock.
+            let store = setup.reader.reopen();
+            (start, store)
+        });
+    let task = runtime.spawn(run(setup, sync, command_rx, event_tx));
     EngineHandle {
         commands: command_tx,
         events: Some(event_rx),
@@ -151,6 +170,7 @@ struct Engine {
 
 async fn run(
     setup: EngineSetup,
+    sync: Option<(SyncStart, crate::store::Result<Store>)>,
     mut commands: UnboundedReceiver<Command>,
     events: UnboundedSender<Event>,
 ) {
@@ -168,19 +188,25 @@ async fn run(
             Loaded::default()
         }
     };
-    // Feeds the sync server provides are its to poll: `tidings sync` brings their articles.
+    // Feeds the sync server provides are its to poll: the sync brings their articles. That
+    // holds for `[[feeds]]` the server also lists too, as long as `[sync]` is there.
     let synced: HashSet<FeedId> = setup
         .config
         .feeds
         .iter()
+        .filter(|f| f.synced || (setup.config.sync.is_some() && synced.contains(&f.id())))
         .map(FeedConfig::id)
-        .filter(|id| synced.contains(id))
         .collect();
-    if !synced.is_empty() {
+    let doubled = setup
+        .config
+        .feeds
+        .iter()
+        .filter(|f| !f.synced && synced.contains(&f.id()))
+        .count();
+    if doubled > 0 {
         let _ = events.send(Event::Notice(format!(
-            "{} of the [[feeds]] come from the sync server and are not polled here \
-             (`tidings sync` fetches them)",
-            synced.len()
+            "{doubled} of the [[feeds]] come from the sync server and are not polled here \
+             (the sync brings their articles)"
         )));
     }
     let mut states: HashMap<FeedId, FeedState> = states.into_iter().map(|s| (s.id, s)).collect();
@@ -214,6 +240,19 @@ async fn run(
         download_queue: VecDeque::new(),
         downloading: HashSet::new(),
     };
+    let sync_job = sync.map(|(start, store)| {
+        SyncJob::spawn(
+            start,
+            SyncContext {
+                config: engine.config.clone(),
+                store,
+                reader: engine.reader.clone(),
+                writer: engine.ingest.writer().clone(),
+                highlighter: engine.ctx.highlighter.clone(),
+                events: engine.events.clone(),
+            },
+        )
+    });
     let mut passes: JoinSet<()> = JoinSet::new();
     engine.background_pass(&mut passes);
     let mut polls: JoinSet<PollResult> = JoinSet::new();
@@ -234,12 +273,20 @@ async fn run(
                 None | Some(Command::Shutdown) => break,
                 Some(Command::Reconfigure(config)) => {
                     engine.reconfigure(config, &mut passes);
+                    if let Some(job) = &sync_job {
+                        job.rules(SyncRules::new(&engine.config, &engine.ctx.highlighter));
+                    }
                     if scheduled {
                         // Look at every schedule again: intervals may have changed.
                         wake_at = tokio::time::Instant::now();
                     }
                 }
-                Some(command) => engine.handle(command),
+                Some(command) => {
+                    if let Some(job) = &sync_job {
+                        engine.tell_sync(job, &command);
+                    }
+                    engine.handle(command)
+                }
             },
             Some(done) = polls.join_next(), if !polls.is_empty() => {
                 if let Ok(result) = done {
@@ -292,6 +339,10 @@ async fn run(
     downloads.abort_all();
     let writer = engine.ingest.writer().clone();
     let _ = tokio::task::spawn_blocking(move || writer.flush()).await;
+    // After the flush: the last changes are in the outbox for the sync's final push.
+    if let Some(job) = sync_job {
+        job.stop().await;
+    }
 }
 
 /// What the engine reads from the store before its first poll and its first ingest.
@@ -484,6 +535,22 @@ impl Engine {
                     state.next_due = Some(sooner);
                 }
             }
+        }
+    }
+
+    /// What the sync job must know of a front end's command: a refresh of every feed, or of
+    /// a feed the sync server provides, syncs now; a read/starred change is pushed soon.
+    fn tell_sync(&self, job: &SyncJob, command: &Command) {
+        match command {
+            Command::Refresh(RefreshRequest {
+                feeds: Feeds::All, ..
+            }) => job.sync_now(),
+            Command::Refresh(RefreshRequest {
+                feeds: Feeds::One(id),
+                ..
+            }) if !self.index.contains_key(id) => job.sync_now(),
+            Command::SetRead { .. } | Command::SetStarred { .. } => job.changed(),
+            _ => {}
         }
     }
 

@@ -61,7 +61,7 @@ pub fn run(args: &AddArgs, global: &GlobalArgs) -> Result<ExitCode, AppError> {
     };
     let checked = match checked {
         Ok(feed) => feed,
-        Err(error) => return failed(error),
+        Err(error) => return failed(&target.config, error),
     };
     let new_feed = NewFeed {
         url: checked.url.clone(),
@@ -69,7 +69,7 @@ pub fn run(args: &AddArgs, global: &GlobalArgs) -> Result<ExitCode, AppError> {
         tags: args.tags.clone(),
     };
     if let Err(error) = subscribe::add_to_config(&target.path, &new_feed) {
-        return failed(error);
+        return failed(&target.config, error);
     }
     print_added(&checked, &new_feed, &target.path)?;
     Ok(ExitCode::SUCCESS)
@@ -103,7 +103,11 @@ fn config_for_adding(global: &GlobalArgs) -> Result<Target, AppError> {
 }
 
 /// Exit status 1 for "nothing to add at that url", 2 for what the user must fix elsewhere.
-fn failed(error: AddError) -> Result<ExitCode, AppError> {
+fn failed(config: &Config, error: AddError) -> Result<ExitCode, AppError> {
+    if let Some(message) = subscribe::synced_duplicate(config, &error) {
+        eprintln!("tidings: {message}; nothing added");
+        return Ok(ExitCode::from(1));
+    }
     match error {
         AddError::Duplicate { .. }
         | AddError::NoFeed { .. }

@@ -138,6 +138,11 @@ impl Printer {
                 | Event::EnclosuresLoaded { .. }
                 | Event::DownloadProgress { .. }
                 | Event::DownloadFinished { .. } => {}
+                // Only the TUI's engine syncs by itself (`tidings sync` is the headless one).
+                Event::Sync(_)
+                | Event::SyncedArticles(_)
+                | Event::SyncedFlags(_)
+                | Event::SyncedFeeds(_) => {}
             }
             if self.progress_on_tty && !progress.is_empty() {
                 output::flush(&mut out)?;

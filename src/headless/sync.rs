@@ -10,7 +10,9 @@ use std::sync::Arc;
 use crate::app::{AppError, Environment};
 use crate::cli::SyncArgs;
 use crate::engine;
-use crate::sync::{resolve_password, PushOutcome, SyncError, SyncEvent, SyncSetup, Syncer};
+use crate::sync::{
+    resolve_password, PushOutcome, SyncError, SyncEvent, SyncRules, SyncSetup, Syncer,
+};
 
 use super::output::{self, write_error};
 
@@ -26,6 +28,7 @@ pub fn run(env: &Environment, args: &SyncArgs) -> Result<ExitCode, AppError> {
         eprintln!("tidings: warning: {warning}");
     }
     let highlighter = Arc::new(env.highlighter()?);
+    let rules = SyncRules::new(&env.config, &highlighter);
     let (store, _notices) = env.open_store()?;
     let queued = store.outbox_len()?;
     let mut out = output::stdout();
@@ -47,7 +50,7 @@ pub fn run(env: &Environment, args: &SyncArgs) -> Result<ExitCode, AppError> {
             connect_timeout: env.config.connect_timeout,
         };
         let syncer = match Syncer::new(setup) {
-            Ok(s) => s,
+            Ok(s) => s.with_rules(rules),
             Err(e) => return failed(&mut out, &e, queued),
         };
         let articles = Arc::new(AtomicUsize::new(0));
@@ -87,6 +90,9 @@ pub fn run(env: &Environment, args: &SyncArgs) -> Result<ExitCode, AppError> {
                     String::new()
                 }
             );
+        }
+        for line in &report.caught {
+            eprintln!("tidings: {line}");
         }
         if report.adopted > 0 {
             eprintln!(

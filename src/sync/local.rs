@@ -3,13 +3,14 @@
 //! Converting the server's articles (ids, highlights) happens on that thread too, so the
 //! async tasks only wait on the network. Never talks to the network.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 
 use chrono::Utc;
 
 use crate::config::Retention;
 use crate::engine::rehighlight::rules_for;
+use crate::engine::NotifyArticle;
 use crate::highlight::Highlighter;
 use crate::model::{fnv1a64, ArticleBody, ArticleId, ArticleMeta, BodyKind, FeedId, NewArticle};
 use crate::store::{
@@ -18,6 +19,7 @@ use crate::store::{
 
 use super::backend::{FlagReport, LocalFlags, RemoteArticle, Subscriptions};
 use super::error::SyncError;
+use super::rules::{RuleFeed, SyncRules};
 
 type Job = Box<dyn FnOnce(&Store) + Send>;
 
@@ -104,6 +106,8 @@ pub struct Sink {
     convert: Arc<Convert>,
     events: EventFn,
     tally: Mutex<Tally>,
+    /// What the kill rules caught (by rule) and what matched `notify`, so far.
+    judged: Mutex<(Vec<usize>, Vec<NotifyArticle>)>,
 }
 
 /// Turns the server's articles into the store's.
@@ -113,6 +117,10 @@ struct Convert {
     retention: Retention,
     /// Remote feed id -> the feed's url.
     feeds: Mutex<HashMap<String, String>>,
+    /// Kill rules and `notify`, for new articles (none: nothing to judge).
+    rules: Option<Arc<SyncRules>>,
+    /// The server's feeds as the rules see them.
+    rule_feeds: Mutex<HashMap<FeedId, RuleFeed>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -174,9 +182,26 @@ impl Sink {
         account: String,
         highlighter: Arc<Highlighter>,
         retention: Retention,
-        feeds: HashMap<String, String>,
+        stored: Vec<SyncedFeed>,
+        rules: Option<Arc<SyncRules>>,
         events: EventFn,
     ) -> Sink {
+        let feeds = stored
+            .iter()
+            .map(|f| (f.remote_id.clone(), f.url.clone()))
+            .collect();
+        let rule_feeds = stored
+            .into_iter()
+            .map(|f| {
+                let feed = RuleFeed {
+                    title: f.title,
+                    url: f.url,
+                    tags: f.tags,
+                };
+                (f.id, feed)
+            })
+            .collect();
+        let caught = rules.as_ref().map_or(0, |r| r.len());
         Sink {
             local,
             convert: Arc::new(Convert {
@@ -184,14 +209,28 @@ impl Sink {
                 highlighter,
                 retention,
                 feeds: Mutex::new(feeds),
+                rules: rules.filter(|r| !r.is_empty()),
+                rule_feeds: Mutex::new(rule_feeds),
             }),
             events,
             tally: Mutex::new(Tally::default()),
+            judged: Mutex::new((vec![0; caught], Vec::new())),
         }
     }
 
     pub(super) fn tally(&self) -> Tally {
         *lock(&self.tally)
+    }
+
+    /// What the kill rules caught (new articles by rule) and the new articles that match
+    /// `notify`, over the whole pull.
+    pub(super) fn take_judged(&self) -> (Vec<usize>, Vec<NotifyArticle>) {
+        let mut judged = lock(&self.judged);
+        let caught = vec![0; judged.0.len()];
+        (
+            std::mem::replace(&mut judged.0, caught),
+            std::mem::take(&mut judged.1),
+        )
     }
 
     /// Stores the server's subscriptions (replacing the previous list).
@@ -200,6 +239,21 @@ impl Sink {
             let mut map = lock(&self.convert.feeds);
             map.clear();
             map.extend(subs.feeds.iter().map(|f| (f.id.clone(), f.url.clone())));
+            let mut rule_feeds = lock(&self.convert.rule_feeds);
+            for f in &subs.feeds {
+                let category = f.category.as_ref().and_then(|c| {
+                    subs.categories
+                        .iter()
+                        .find(|k| k.id == *c)
+                        .map(|k| k.title.clone())
+                });
+                let feed = RuleFeed {
+                    title: f.title.clone(),
+                    url: f.url.clone(),
+                    tags: category.into_iter().collect(),
+                };
+                rule_feeds.insert(FeedId::from_url(&f.url), feed);
+            }
         }
         let categories: Vec<SyncCategory> = subs
             .categories
@@ -231,13 +285,14 @@ impl Sink {
         Ok(())
     }
 
-    /// Stores a page of articles (new ones inserted, known ones take the server's flags).
+    /// Stores a page of articles (new ones inserted, known ones take the server's flags),
+    /// then applies the kill rules to the new ones.
     pub async fn articles(&self, items: Vec<RemoteArticle>) -> Result<(), SyncError> {
         if items.is_empty() {
             return Ok(());
         }
         let convert = Arc::clone(&self.convert);
-        let page = self
+        let (mut page, judged) = self
             .local
             .run(move |s| {
                 let rows: Vec<SyncArticle> = {
@@ -247,9 +302,48 @@ impl Sink {
                         .map(|a| convert.article(a, &feeds))
                         .collect()
                 };
-                s.store_synced_articles(&rows, &convert.retention, Utc::now())
+                let now = Utc::now();
+                let page = s.store_synced_articles(&rows, &convert.retention, now)?;
+                let Some(rules) = convert.rules.as_ref().filter(|_| !page.new.is_empty()) else {
+                    return Ok((page, None));
+                };
+                let new: HashSet<ArticleId> = page.new.iter().map(|m| m.id).collect();
+                let fresh: Vec<NewArticle> = rows
+                    .into_iter()
+                    .map(|r| r.article)
+                    .filter(|a| new.contains(&a.meta.id))
+                    .collect();
+                let judged = rules.judge(fresh, &lock(&convert.rule_feeds), now);
+                // As the user would: a read change is queued for the server.
+                if !judged.read.is_empty() {
+                    s.set_read(&judged.read, true)?;
+                }
+                if !judged.hidden.is_empty() {
+                    s.set_hidden(&judged.hidden, true)?;
+                }
+                for (feed, ids) in &judged.dropped {
+                    s.drop_articles(*feed, ids)?;
+                }
+                Ok((page, Some(judged)))
             })
             .await?;
+        if let Some(judged) = judged {
+            let gone: HashSet<ArticleId> = judged
+                .hidden
+                .iter()
+                .chain(judged.dropped.iter().flat_map(|(_, ids)| ids))
+                .copied()
+                .collect();
+            page.new.retain(|m| !gone.contains(&m.id));
+            for m in &mut page.new {
+                m.read |= judged.read.contains(&m.id);
+            }
+            let mut all = lock(&self.judged);
+            for (total, n) in all.0.iter_mut().zip(judged.caught) {
+                *total += n;
+            }
+            all.1.extend(judged.notify);
+        }
         {
             let mut t = lock(&self.tally);
             t.new_articles += page.new.len();

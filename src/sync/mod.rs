@@ -10,11 +10,12 @@
 
 pub mod backend;
 mod error;
+mod feeds;
 mod local;
 mod password;
+mod rules;
 pub mod ttrss;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 
 use crate::config::{FeedConfig, FeedLocation, Retention, Secret, SyncBackend, SyncConfig};
+use crate::engine::NotifyArticle;
 use crate::highlight::Highlighter;
 use crate::store::{Store, SyncFlag};
 
@@ -30,8 +32,10 @@ pub use backend::{
     Subscribed, Subscriptions,
 };
 pub use error::{PasswordError, SyncError};
+pub use feeds::{carry_synced_feeds, feed_config, merge_synced_feeds};
 pub use local::{article_id, EventFn, Sink, SyncEvent, Tally};
 pub use password::resolve_password;
+pub use rules::SyncRules;
 
 use local::LocalStore;
 
@@ -103,6 +107,11 @@ pub struct SyncReport {
     pub queued: usize,
     /// Queued changes dropped because `[sync]` names another account than last time.
     pub dropped: Option<usize>,
+    /// A notice per kill rule that caught new articles (`` kill rule 1 (`title:ad`, hide)
+    /// caught 3 new synced articles ``), with [`Syncer::with_rules`].
+    pub caught: Vec<String>,
+    /// New articles that match the config's `notify` query, with [`Syncer::with_rules`].
+    pub notify: Vec<NotifyArticle>,
     pub took: Duration,
     pub phases: Phases,
 }
@@ -191,6 +200,7 @@ pub struct Syncer {
     account: String,
     highlighter: Arc<Highlighter>,
     retention: Retention,
+    rules: Option<Arc<SyncRules>>,
     events: EventFn,
 }
 
@@ -226,8 +236,21 @@ impl Syncer {
             account,
             highlighter,
             retention,
+            rules: None,
             events: Arc::new(|_| {}),
         })
+    }
+
+    /// Applies the config's kill rules and `notify` query to the articles a sync brings, as
+    /// the engine does to polled ones (see [`SyncRules`]).
+    pub fn with_rules(mut self, rules: SyncRules) -> Syncer {
+        self.rules = Some(Arc::new(rules));
+        self
+    }
+
+    /// Replaces the rules (a config reloaded while the reader runs); the next sync uses them.
+    pub fn set_rules(&mut self, rules: SyncRules) {
+        self.rules = Some(Arc::new(rules));
     }
 
     /// Receives progress as it happens.
@@ -248,6 +271,16 @@ impl Syncer {
     /// One sync: push the queued local changes, then pull subscriptions, new articles and
     /// flags. Never panics on a bad server; the report says how it ended.
     pub async fn sync(&self) -> SyncReport {
+        self.timed(true).await
+    }
+
+    /// Only pushes the queued local changes (a front end calls this soon after the user read
+    /// or starred something, between full syncs). Logs in first when there is no session.
+    pub async fn push(&self) -> SyncReport {
+        self.timed(false).await
+    }
+
+    async fn timed(&self, pull: bool) -> SyncReport {
         let started = Instant::now();
         let mut report = SyncReport {
             result: Ok(()),
@@ -258,16 +291,18 @@ impl Syncer {
             adopted: 0,
             queued: 0,
             dropped: None,
+            caught: Vec::new(),
+            notify: Vec::new(),
             took: Duration::ZERO,
             phases: Phases::default(),
         };
-        report.result = self.run(&mut report).await;
+        report.result = self.run(&mut report, pull).await;
         report.queued = self.queued().await.unwrap_or(report.queued);
         report.took = started.elapsed();
         report
     }
 
-    async fn run(&self, report: &mut SyncReport) -> Result<(), SyncError> {
+    async fn run(&self, report: &mut SyncReport, pull: bool) -> Result<(), SyncError> {
         let t = Instant::now();
         self.backend.login().await?;
         report.phases.login = t.elapsed();
@@ -279,9 +314,21 @@ impl Syncer {
             .await?;
 
         let t = Instant::now();
+        self.push_outbox(report).await?;
+        report.phases.push = t.elapsed();
+        if pull {
+            let t = Instant::now();
+            self.pull(report).await?;
+            report.phases.pull = t.elapsed();
+        }
+        Ok(())
+    }
+
+    /// Sends the outbox: one request per flag, value and batch, in the order the changes
+    /// were made; each batch leaves the outbox once the server confirmed it.
+    async fn push_outbox(&self, report: &mut SyncReport) -> Result<(), SyncError> {
         let outbox = self.local.run(|s| s.outbox()).await?;
         let total = outbox.len();
-        // One request per flag, value and batch, in the order the changes were made.
         let mut groups: Vec<((SyncFlag, bool), Vec<i64>)> = Vec::new();
         for item in outbox {
             let key = (item.flag, item.value);
@@ -304,19 +351,14 @@ impl Syncer {
                 });
             }
         }
-        report.phases.push = t.elapsed();
+        Ok(())
+    }
 
-        let t = Instant::now();
+    /// Pulls subscriptions, new articles and flags into the store, then saves the cursor.
+    async fn pull(&self, report: &mut SyncReport) -> Result<(), SyncError> {
         let (cursor, feeds) = self
             .local
-            .run(|s| {
-                let feeds: HashMap<String, String> = s
-                    .synced_feeds()?
-                    .into_iter()
-                    .map(|f| (f.remote_id, f.url))
-                    .collect();
-                Ok((s.sync_cursor()?, feeds))
-            })
+            .run(|s| Ok((s.sync_cursor()?, s.synced_feeds()?)))
             .await?;
         let sink = Sink::new(
             Arc::clone(&self.local),
@@ -324,6 +366,7 @@ impl Syncer {
             Arc::clone(&self.highlighter),
             self.retention,
             feeds,
+            self.rules.clone(),
             Arc::clone(&self.events),
         );
         let pulled = self.backend.pull(cursor.as_deref(), &sink).await;
@@ -332,6 +375,16 @@ impl Syncer {
         report.new_articles = tally.new_articles;
         report.pulled = tally.pulled;
         report.adopted = tally.adopted;
+        let (caught, notify) = sink.take_judged();
+        if let Some(rules) = &self.rules {
+            report.caught = caught
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .filter_map(|(i, n)| rules.caught_line(i, *n))
+                .collect();
+        }
+        report.notify = notify;
         let cursor = pulled?;
         self.local
             .run(move |s| {
@@ -341,7 +394,6 @@ impl Syncer {
                 s.set_last_sync(Utc::now())
             })
             .await?;
-        report.phases.pull = t.elapsed();
         Ok(())
     }
 
@@ -408,6 +460,8 @@ mod tests {
             adopted: 0,
             queued: 12,
             dropped: None,
+            caught: Vec::new(),
+            notify: Vec::new(),
             took: Duration::from_millis(10),
             phases: Phases::default(),
         };

@@ -83,6 +83,8 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     }
     state.tz = *Local::now().offset();
 
+    // A `password_command` may ask for a passphrase: before the terminal is taken.
+    env.prepare_sync();
     // Focus reports tell notifications whether the user is looking (see `update::notify`).
     let mut terminal = Terminal::start(config.mouse, config.notify.is_some())?;
     let size = terminal.inner.size()?;

@@ -11,10 +11,11 @@ use std::time::Instant;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::clean::{sanitize_inline, Cleaner, Document};
-use crate::config::Config;
-use crate::engine::{Event, Progress};
+use crate::config::{Config, FeedConfig};
+use crate::engine::{Event, Progress, SyncState, SyncStatus};
 use crate::highlight::Highlighter;
 use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState};
+use crate::store::FlagChange;
 use crate::styled::StyledLine;
 
 use super::details;
@@ -47,8 +48,8 @@ pub struct FeedEntry {
 }
 
 impl FeedEntry {
-    /// A configured feed with no state and no counts yet.
-    fn new(f: &crate::config::FeedConfig) -> FeedEntry {
+    /// The entry of a configured feed (a `[[feeds]]` table or a synced subscription).
+    fn from_config(f: &FeedConfig) -> FeedEntry {
         let title = f
             .title
             .as_deref()
@@ -194,6 +195,8 @@ pub struct AppState {
     pub media: Media,
 
     pub progress: Progress,
+    /// The sync with the `[sync]` server, as the engine last reported it (`None`: no sync).
+    pub sync: Option<SyncStatus>,
     /// Every notice of the session; the last one shows in the status bar until a key press.
     pub notices: Vec<String>,
     pub notice: Option<String>,
@@ -300,7 +303,7 @@ impl AppState {
         keymap: Keymap,
         feeds: Vec<FeedState>,
     ) -> AppState {
-        let mut entries: Vec<FeedEntry> = config.feeds.iter().map(FeedEntry::new).collect();
+        let mut entries: Vec<FeedEntry> = config.feeds.iter().map(FeedEntry::from_config).collect();
         let feed_index: HashMap<FeedId, usize> =
             entries.iter().enumerate().map(|(i, f)| (f.id, i)).collect();
         // Feeds the store knows but the config no longer lists are not shown (their articles
@@ -334,6 +337,7 @@ impl AppState {
             bodies: Bodies::default(),
             media: Media::default(),
             progress: Progress::default(),
+            sync: None,
             notices: Vec::new(),
             notice: None,
             help: None,
@@ -639,7 +643,7 @@ impl AppState {
             .feeds
             .iter()
             .map(|f| {
-                let mut entry = FeedEntry::new(f);
+                let mut entry = FeedEntry::from_config(f);
                 if let Some(was) = old.remove(&entry.id) {
                     entry.unread = was.unread;
                     entry.highlighted_unread = was.highlighted_unread;
@@ -909,6 +913,10 @@ impl AppState {
             | Event::RunFinished(_) => {}
             // A reload of the articles, which needs effects: `update` handles them.
             Event::StoredArticlesChanged | Event::Flushed => {}
+            Event::Sync(status) => self.sync_status(status),
+            Event::SyncedArticles(new_articles) => self.add_articles(new_articles),
+            Event::SyncedFlags(changes) => self.synced_flags(changes),
+            Event::SyncedFeeds(feeds) => self.synced_feeds(feeds),
         }
     }
 
@@ -929,6 +937,12 @@ impl AppState {
                 }
             }
         }
+        self.add_articles(new_articles);
+    }
+
+    /// Takes articles new to the store (polled or synced): O(1) each until `settle` places
+    /// them in the lists.
+    fn add_articles(&mut self, new_articles: Vec<ArticleMeta>) {
         for a in new_articles {
             if self.article_index.contains_key(&a.id) {
                 continue;
@@ -1144,5 +1158,67 @@ impl AppState {
         if let Some(r) = self.reader.as_mut() {
             r.scroll = r.scroll.min(max);
         }
+    }
+}
+
+// ---- sync ----
+
+impl AppState {
+    /// The sync's new status; a failure's full message (what to do) goes to the notices once,
+    /// not again at every retry.
+    fn sync_status(&mut self, status: SyncStatus) {
+        let message = |s: &SyncStatus| match &s.state {
+            SyncState::Failed { message, .. } => Some(message.clone()),
+            _ => None,
+        };
+        let new = message(&status);
+        if new.is_some() && new != self.sync.as_ref().and_then(message) {
+            self.push_notice(new.unwrap_or_default());
+        }
+        self.sync = Some(status);
+    }
+
+    /// Read/starred flags the server changed (already stored): O(changes). While start-up
+    /// still loads, they wait for every article to be in.
+    fn synced_flags(&mut self, changes: Vec<FlagChange>) {
+        if let Some(loading) = self.loading.as_mut() {
+            loading.deferred.push(Event::SyncedFlags(changes));
+            return;
+        }
+        let open = self.reader.map(|r| r.id);
+        let mut shown = false;
+        for change in changes {
+            let Some(&i) = self.article_index.get(&change.id) else {
+                continue;
+            };
+            if self.articles[i].read != change.read {
+                self.count(i, false);
+                self.articles[i].read = change.read;
+                self.count(i, true);
+            }
+            self.articles[i].starred = change.starred;
+            shown |= open == Some(change.id);
+        }
+        if shown {
+            self.invalidate_reader();
+            self.relayout_reader();
+        }
+    }
+
+    /// Subscriptions the server gained while the reader runs: new rows in the feeds pane,
+    /// and entries of the state's feed list (so names, tags and queries know them).
+    fn synced_feeds(&mut self, feeds: Vec<FeedConfig>) {
+        let feeds: Vec<FeedConfig> = feeds
+            .into_iter()
+            .filter(|f| !self.feed_index.contains_key(&f.id()))
+            .collect();
+        if feeds.is_empty() {
+            return;
+        }
+        for f in &feeds {
+            self.feed_index.insert(f.id(), self.feeds.len());
+            self.feeds.push(FeedEntry::from_config(f));
+        }
+        Arc::make_mut(&mut self.config).feeds.extend(feeds);
     }
 }

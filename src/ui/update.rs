@@ -173,7 +173,9 @@ fn apply(
 /// state (feeds pane, rules, key table, theme, order, mouse). A config equal to the one
 /// running only clears an error shown for a broken edit. The one way a config is applied
 /// while running, whether the watcher read it or the TUI wrote it.
-pub fn apply_config(state: &mut AppState, live: LiveConfig, fx: &mut Vec<Effect>) {
+pub fn apply_config(state: &mut AppState, mut live: LiveConfig, fx: &mut Vec<Effect>) {
+    // The file lists no synced subscription: they stay in the run's feed list.
+    crate::sync::carry_synced_feeds(std::sync::Arc::make_mut(&mut live.config), &state.config);
     let fixed = state.config_error.take().is_some();
     if live.config == state.config {
         if fixed {

@@ -443,6 +443,9 @@ fn draw_status(state: &AppState, frame: &mut Frame, area: Rect) {
         ..area
     };
     let mut spans = vec![Span::styled(format!(" {left}"), t.status)];
+    if let Some(sync) = &state.sync {
+        spans.push(Span::styled(format!(" · {}", sync.status_line()), t.status));
+    }
     if state.view == ListView::Highlights {
         spans.push(Span::styled(
             format!(
