@@ -3,23 +3,33 @@
 //!
 //! Modules, each importing only those above it: `strings`, `theme`, `text`, `keys`,
 //! `layout` (geometry), `details` (a feed's problem as lines), `list` (ordered article
-//! lists), `reader` (body cache, reader layout), `load` (start-up reads), `state`, `update`,
-//! `view`, `inbox` and `run` (the loop).
+//! lists), `feeds_pane` (rows, tag groups), `views` (saved views, the search, word hits),
+//! `prompt` (the bottom prompt, search history), `undo`, `reader` (body cache, reader
+//! layout), `load` (start-up reads), `state`, `update` with `triage` (the triage keys),
+//! `view`, and the face: `inbox`, `worker` (store look-ups), `subscriber` (`a`) and `run`
+//! (the loop).
 
 pub mod details;
+pub mod feeds_pane;
 pub mod inbox;
 pub mod keys;
 pub mod layout;
 pub mod list;
 pub mod load;
+pub mod prompt;
 pub mod reader;
 mod run;
 pub mod state;
 pub mod strings;
+pub mod subscriber;
 pub mod text;
 pub mod theme;
+mod triage;
+pub mod undo;
 pub mod update;
 pub mod view;
+pub mod views;
+pub mod worker;
 
 use std::io;
 use std::path::PathBuf;

@@ -26,11 +26,15 @@ use crate::store::{Snapshot, Store};
 
 use super::inbox::Inbox;
 use super::keys::Keymap;
+use super::list::FeedRanks;
 use super::load::{Loaded, Startup};
+use super::prompt::History;
 use super::state::AppState;
 use super::update::{self, update, Effect, Msg};
 use super::view::view;
-use super::{strings, UiError};
+use super::views::{WordAnswer, WordJob};
+use super::worker::{self, Worker};
+use super::{strings, subscriber, UiError};
 
 /// The longest the loop applies engine events before it looks at keys and the screen again.
 const EVENT_BUDGET: Duration = Duration::from_millis(4);
@@ -71,20 +75,29 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         state.push_notice(n);
     }
     state.tz = *Local::now().offset();
+    state.history = History::parse(&worker::load_history(&env.data_dir));
 
+    let inbox = Inbox::new();
+    let worker = Worker::start(env.data_dir.clone(), inbox.clone())?;
     let mut terminal = Terminal::start()?;
     let size = terminal.inner.size()?;
-    update(&mut state, Msg::Resize(size.width, size.height));
+    // The saved views' word terms are asked for now; their counts follow.
+    let first = update(&mut state, Msg::Resize(size.width, size.height));
     terminal.inner.draw(|f| view(&state, f))?;
     if args.exit_after_first_frame {
         return Ok(());
     }
 
-    let inbox = Inbox::new();
     if complete {
         drop(snapshot);
     } else {
-        load_in_background(snapshot, config.sort, highlighter.clone(), inbox.clone())?;
+        load_in_background(
+            snapshot,
+            config.sort,
+            highlighter.clone(),
+            state.feed_ranks(),
+            inbox.clone(),
+        )?;
     }
     let engine = Engine {
         env: &env,
@@ -97,7 +110,16 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         let commands = engine.start_in(scope, inbox.clone())?;
         let stop = Arc::new(AtomicBool::new(false));
         read_input(stop.clone(), inbox.clone())?;
-        let result = main_loop(&mut state, &mut terminal, &inbox, &commands);
+        let mut face = Face {
+            commands: &commands,
+            worker: &worker,
+            inbox: &inbox,
+            config_path: &env.config_path,
+            search: None,
+        };
+        face.carry_out(&mut state, first);
+        face.flush_search(&mut state);
+        let result = main_loop(&mut state, &mut terminal, &mut face);
         stop.store(true, Ordering::Relaxed);
         let _ = commands.send(Command::Shutdown);
         drop(terminal);
@@ -190,6 +212,7 @@ fn load_in_background(
     snapshot: Snapshot,
     sort: SortOrder,
     highlighter: Arc<Highlighter>,
+    ranks: FeedRanks,
     inbox: Arc<Inbox>,
 ) -> io::Result<()> {
     thread::Builder::new()
@@ -198,7 +221,7 @@ fn load_in_background(
             lower_priority();
             match snapshot.all_articles() {
                 Ok(articles) => {
-                    let loaded = Loaded::build(articles, sort, &highlighter);
+                    let loaded = Loaded::build(articles, sort, &highlighter, &ranks);
                     inbox.push_input(Msg::Loaded(Box::new(loaded)));
                 }
                 Err(e) => inbox.push_event(Event::Notice(format!("{} {e}", strings::LOAD_FAILED))),
@@ -254,9 +277,9 @@ impl Drop for Terminal {
 fn main_loop(
     state: &mut AppState,
     terminal: &mut Terminal,
-    inbox: &Inbox,
-    commands: &UnboundedSender<Command>,
+    face: &mut Face<'_>,
 ) -> Result<(), UiError> {
+    let inbox = face.inbox;
     let mut last_draw = Instant::now();
     // The state changed since the last frame (engine news not drawn yet).
     let mut stale = false;
@@ -273,10 +296,12 @@ fn main_loop(
         let input = inbox.take_input();
         let keyed = !input.is_empty();
         for msg in input {
-            if dispatch(state, msg, commands) {
+            if face.dispatch(state, msg) {
                 return Ok(());
             }
         }
+        // The newest search of the keys just taken (the ones typed before it are skipped).
+        face.flush_search(state);
 
         // Engine news, in batches, for at most EVENT_BUDGET, and not while a key waits.
         let started = Instant::now();
@@ -285,7 +310,7 @@ fn main_loop(
             if events.is_empty() {
                 break;
             }
-            dispatch(state, Msg::Events(events), commands);
+            face.dispatch(state, Msg::Events(events));
             stale = true;
         }
 
@@ -298,24 +323,77 @@ fn main_loop(
     }
 }
 
-/// Applies a message and carries out its effects; returns whether to quit.
-fn dispatch(state: &mut AppState, msg: Msg, commands: &UnboundedSender<Command>) -> bool {
-    let mut quit = false;
-    for effect in update(state, msg) {
-        match effect {
-            Effect::Send(c) => {
-                // A closed engine is reported once by the lead; keys keep working.
-                let _ = commands.send(c);
-            }
-            Effect::OpenUrl(url) => {
-                if let Err(e) = open_in_browser(&state.config, &url) {
-                    state.push_notice(e);
+/// Where the loop's effects go: the engine, the store reader, the inbox (for answers the
+/// loop gives itself), the config file for `a`.
+struct Face<'a> {
+    commands: &'a UnboundedSender<Command>,
+    worker: &'a Worker,
+    inbox: &'a Arc<Inbox>,
+    config_path: &'a std::path::Path,
+    /// The newest search of the keys being handled, started once they all are.
+    search: Option<WordJob>,
+}
+
+impl Face<'_> {
+    /// Applies a message and carries out its effects; returns whether to quit.
+    fn dispatch(&mut self, state: &mut AppState, msg: Msg) -> bool {
+        let effects = update(state, msg);
+        self.carry_out(state, effects)
+    }
+
+    fn carry_out(&mut self, state: &mut AppState, effects: Vec<Effect>) -> bool {
+        let mut quit = false;
+        for effect in effects {
+            match effect {
+                Effect::Send(c) => {
+                    // A closed engine is reported once by the lead; keys keep working.
+                    let _ = self.commands.send(c);
                 }
+                Effect::OpenUrl(url) => {
+                    if let Err(e) = open_in_browser(&state.config, &url) {
+                        state.push_notice(e);
+                    }
+                }
+                Effect::Words(job @ WordJob::Search { .. }) => self.search = Some(job),
+                Effect::Words(job) => self.worker.words(job),
+                Effect::SaveHistory(text) => self.worker.save_history(text),
+                Effect::Subscribe(job) => subscriber::start(
+                    job,
+                    state.config.clone(),
+                    self.config_path.to_path_buf(),
+                    self.inbox.clone(),
+                ),
+                Effect::ConfigChanged => config_changed(state),
+                Effect::Quit => quit = true,
             }
-            Effect::Quit => quit = true,
+        }
+        quit
+    }
+
+    /// Starts the pending search: at once when it needs no look-up (its answer is applied
+    /// before the next frame), else on the store reader.
+    fn flush_search(&mut self, state: &mut AppState) {
+        while let Some(job) = self.search.take() {
+            match job {
+                WordJob::Search { seq, terms } if terms.is_empty() => {
+                    let answer = WordAnswer::Search {
+                        seq,
+                        hits: Vec::new(),
+                    };
+                    self.dispatch(state, Msg::Words(answer));
+                }
+                job => self.worker.words(job),
+            }
         }
     }
-    quit
+}
+
+/// The reader added a feed to the config file (`a`). The engine polls the feeds it was
+/// started with: until it can take a new config (`Command::Reconfigure`, the live config
+/// work), the new feed is polled from the next start, and the notice says so.
+fn config_changed(state: &mut AppState) {
+    let added = state.notice.take().unwrap_or_default();
+    state.push_notice(format!("{added}; {}", strings::POLLED_NEXT_START));
 }
 
 /// Launches the configured browser on an http(s) url: no shell, output discarded, not waited

@@ -11,6 +11,10 @@ use super::keys::Action;
 use super::load::Loaded;
 use super::state::{AppState, BodyState, FullState, ListView, Pane, Reader};
 use super::strings;
+use super::subscriber;
+use super::triage;
+use super::undo::Change;
+use super::views::{WordAnswer, WordJob};
 
 /// Something that happened. (Engine events are large but each is moved once: no boxing.)
 #[allow(clippy::large_enum_variant)]
@@ -24,6 +28,10 @@ pub enum Msg {
     Events(Vec<Event>),
     /// Every stored article, read in the background after the first frame.
     Loaded(Box<Loaded>),
+    /// The store's answer about word terms (searches, views, new articles).
+    Words(WordAnswer),
+    /// The answer to subscribing (`a`).
+    Subscribe(subscriber::Answer),
 }
 
 /// Something the run loop must do.
@@ -32,6 +40,16 @@ pub enum Effect {
     Send(Command),
     /// Open this http(s) url in the browser.
     OpenUrl(String),
+    /// Look word terms up in the store's full-text index; answered by `Msg::Words`. A
+    /// search without terms to look up is answered by the run loop at once.
+    Words(WordJob),
+    /// Write the search history (this text) to its file.
+    SaveHistory(String),
+    /// Subscribe (`a`); answered by `Msg::Subscribe`.
+    Subscribe(subscriber::Job),
+    /// The reader changed the config file (a feed was added): read it again and let the
+    /// engine poll what is new.
+    ConfigChanged,
     Quit,
 }
 
@@ -57,12 +75,15 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Loaded(loaded) => state.articles_loaded(*loaded),
+        Msg::Words(answer) => state.words_answered(answer),
+        Msg::Subscribe(answer) => triage::subscribe_answered(state, answer, &mut fx),
     }
     state.settle();
+    fx.extend(state.take_jobs().into_iter().map(Effect::Words));
     fx
 }
 
-fn resized(state: &mut AppState) {
+pub(crate) fn resized(state: &mut AppState) {
     let h = state.article_list_height();
     state.article_cursor.scroll_into_view(state.list.len(), h);
     let h = state.feed_list_height();
@@ -89,6 +110,14 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
             }
             _ => None,
         };
+        return;
+    }
+    if state.picker.is_some() {
+        triage::picker_key(state, key, fx);
+        return;
+    }
+    if state.prompt.is_some() {
+        triage::prompt_key(state, key, fx);
         return;
     }
     let Some(action) = action else {
@@ -155,6 +184,11 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
                 let read = !state.article(id).is_some_and(|a| a.read);
                 let ids = state.set_read(&[id], read);
                 if !ids.is_empty() {
+                    state.undo.push(Change::Read {
+                        ids: ids.clone(),
+                        read,
+                        all: false,
+                    });
                     fx.push(Effect::Send(Command::SetRead { ids, read }));
                 }
             }
@@ -162,6 +196,7 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
         Action::ToggleStar => {
             if let Some(id) = target_article(state) {
                 if let Some(starred) = state.toggle_star(id) {
+                    state.undo.push(Change::Star { id, starred });
                     fx.push(Effect::Send(Command::SetStarred { id, starred }));
                 }
             }
@@ -182,6 +217,11 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
             let ids = state.set_read(&ids, true);
             state.push_notice(strings::marked_read(ids.len()));
             if !ids.is_empty() {
+                state.undo.push(Change::Read {
+                    ids: ids.clone(),
+                    read: true,
+                    all: true,
+                });
                 fx.push(Effect::Send(Command::SetRead { ids, read: true }));
             }
         }
@@ -219,6 +259,12 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
                 set_focus(state, Pane::Articles);
             }
         }
+        Action::Search => triage::open_search(state),
+        Action::Subscribe => triage::open_subscribe(state),
+        Action::CycleSort => triage::cycle_sort(state),
+        Action::Undo => triage::undo(state, fx),
+        Action::ToggleFold => triage::fold(state, false),
+        Action::ToggleFoldAll => triage::fold(state, true),
         Action::OpenLink(n) => {
             let url = state
                 .reader_document()
@@ -264,6 +310,7 @@ fn move_by(state: &mut AppState, delta: isize, fx: &mut Vec<Effect>) {
             let height = state.feed_list_height();
             state.feed_cursor.select(to, len, height);
             state.view = state.view_for_feed_row();
+            triage::refresh_view_for_row(state);
             state.rebuild_list(false);
             // The details of a failing feed take rows from the list.
             let height = state.feed_list_height();
@@ -334,6 +381,11 @@ pub(crate) fn open_article(state: &mut AppState, id: ArticleId, fx: &mut Vec<Eff
     });
     if !was_read {
         let ids = state.set_read(&[id], true);
+        state.undo.push(Change::Read {
+            ids: ids.clone(),
+            read: true,
+            all: false,
+        });
         fx.push(Effect::Send(Command::SetRead { ids, read: true }));
     }
     if !matches!(
@@ -445,8 +497,7 @@ fn next_unread(state: &mut AppState, fx: &mut Vec<Effect>) {
             if state.feeds[i].unread == 0 {
                 continue;
             }
-            let height = state.feed_list_height();
-            state.feed_cursor.select(i + 1, state.feed_rows(), height);
+            state.select_feed_row(i);
             state.view = ListView::Feed(state.feeds[i].id);
             state.rebuild_list(false);
             if let Some(pos) = state.list.iter().position(|&i| is_candidate(state, i)) {
