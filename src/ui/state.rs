@@ -822,7 +822,7 @@ impl AppState {
         if let Some(view) = self.views.saved.get_mut(v) {
             view.prepare(&ctx);
         }
-        self.views.recount(&self.articles);
+        self.views.recount_one(v, &self.articles);
     }
 
     /// Changes the order of every list (`S`): one sort of every article; the selected

@@ -213,6 +213,13 @@ impl Views {
         }
     }
 
+    /// Counts saved view `v` again (one pass over `articles`).
+    pub fn recount_one(&mut self, v: usize, articles: &[ArticleMeta]) {
+        if let Some(view) = self.saved.get_mut(v) {
+            view.recount(articles, &self.cache);
+        }
+    }
+
     /// Counts every saved view again (one pass each over `articles`).
     pub fn recount(&mut self, articles: &[ArticleMeta]) {
         for v in &mut self.saved {
