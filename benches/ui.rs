@@ -398,10 +398,10 @@ fn body(n: usize) -> String {
         text.push_str(WORDS[(x % 16) as usize]);
         text.push(' ');
     }
-    if n % 40 == 0 {
+    if n.is_multiple_of(40) {
         text.push_str("compiler ");
     }
-    if n % 300 == 0 {
+    if n.is_multiple_of(300) {
         text.push_str("kernel ");
     }
     text.push_str("</p>");
