@@ -172,6 +172,7 @@ fn articles(vocab: &Vocabulary, from: usize, to: usize) -> Vec<NewArticle> {
                     read: i % 4 != 0,
                     starred: i % 97 == 0,
                     highlights: if i % 10 == 0 { vec![0] } else { Vec::new() },
+                    media: tidings::model::MediaMark::None,
                 },
                 body: ArticleBody {
                     kind: BodyKind::Html,

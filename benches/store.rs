@@ -37,6 +37,7 @@ fn articles(n: usize) -> Vec<NewArticle> {
                     read: i % 4 == 0,
                     starred: i % 97 == 0,
                     highlights: if i % 10 == 0 { vec![0, 3] } else { Vec::new() },
+                    media: tidings::model::MediaMark::None,
                 },
                 body: ArticleBody {
                     kind: BodyKind::Html,

@@ -64,6 +64,7 @@ fn state() -> AppState {
                 read: n % 3 == 0,
                 starred: false,
                 highlights: Vec::new(),
+                media: tidings::model::MediaMark::None,
             }
         })
         .collect();
@@ -155,6 +156,7 @@ fn meta(url: &str, n: usize, now: chrono::DateTime<Utc>) -> ArticleMeta {
         read: n.is_multiple_of(3),
         starred: false,
         highlights: Vec::new(),
+        media: tidings::model::MediaMark::None,
     }
 }
 

@@ -11,11 +11,14 @@ use crate::clean::Cleaner;
 use crate::cli::GlobalArgs;
 use crate::config::Config;
 use crate::demo::{DemoDir, DemoError};
-use crate::engine::{self, EngineHandle, EngineSetup, Polling};
+use crate::engine::{
+    self, Command, EngineHandle, EngineSetup, Event, Polling, RefreshMode, RefreshRequest,
+};
 use crate::fetch::{Fetcher, Limits};
 use crate::highlight::Highlighter;
 use crate::paths;
 use crate::store::{OpenMode, Store, Writer};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Every error that ends the program with status 2. Each message says what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +125,23 @@ impl Environment {
     /// Opens the store for reading only: works while another tidings is running.
     pub fn open_store_read_only(&self) -> Result<Store, AppError> {
         Ok(Store::open(&self.data_dir, OpenMode::ReadOnly)?.store)
+    }
+
+    /// Opens the store, starts the engine on request only, and asks it to poll every feed in
+    /// `mode`: the headless way to run one refresh. Returns the engine (to shut down once
+    /// the run's `RunFinished` arrived) and its events.
+    pub fn start_refresh(
+        &self,
+        mode: RefreshMode,
+    ) -> Result<(EngineHandle, UnboundedReceiver<Event>), AppError> {
+        let highlighter = Arc::new(self.highlighter()?);
+        let (store, _notices) = self.open_store()?;
+        let mut engine = self.start_engine(store, highlighter, Polling::OnRequest)?;
+        let events = engine.events.take().expect("events are taken once");
+        let _ = engine
+            .commands
+            .send(Command::Refresh(RefreshRequest::all(mode)));
+        Ok((engine, events))
     }
 
     /// Starts the engine on `store` (opened for writing, see `open_store`), on its own

@@ -7,10 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// A fast, keyboard-driven terminal newsreader for RSS, Atom and JSON Feed.
 ///
 /// Without a command, starts the reader. Exit status: 0 on success, 1 when `refresh` polled
-/// failing feeds, `show` found no such article or `sync` failed, 2 on any error (bad config,
-/// locked store...).
+/// failing feeds, `show` found no such article, `sync` failed or `download` failed, 2 on any
+/// error (bad config, locked store...).
 #[derive(Debug, Parser)]
-#[command(name = "tidings", version, about, long_about)]
+#[command(name = "tidings", version = env!("TIDINGS_VERSION"), about, long_about)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -53,6 +53,11 @@ pub enum CommandArgs {
     Views(ViewsArgs),
     /// Print the cleaned text of one article
     Show(ShowArgs),
+    /// Download an article's enclosure (a podcast episode) to download_dir, resuming a
+    /// partial download; prints the file's path (progress on stderr when it is a terminal).
+    /// Exit status 1 when there is no such article or enclosure, or the download failed (a
+    /// partial file stays for the next try)
+    Download(DownloadArgs),
     /// Subscribe to a feed: give its url, or a web page's url to use the feed the page names.
     /// The feed is fetched and must parse; then a [[feeds]] table is appended to the config
     /// file (existing text and comments are kept; the file is created if missing). Exit
@@ -83,6 +88,14 @@ pub enum CommandArgs {
     /// subscriptions, new articles and flags; one summary line (exit 1 when it failed: the
     /// changes stay queued)
     Sync(SyncArgs),
+    /// Print a completion script for SHELL to stdout (install lines in the README)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout, e.g.
+    /// `tidings man > ~/.local/share/man/man1/tidings.1`
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -101,6 +114,11 @@ pub struct RefreshArgs {
     /// max-age, and the waits above): for cron
     #[arg(long)]
     pub due: bool,
+    /// Notify about the new articles that match the config's `notify` query: one
+    /// notification for the whole run, by `notify_command`, and by the terminal when stderr
+    /// is one (`notify_terminal`): for cron
+    #[arg(long)]
+    pub notify: bool,
 }
 
 #[derive(Debug, Args)]
@@ -135,12 +153,16 @@ pub struct ListFilters {
     /// Only articles matching a highlight rule
     #[arg(long)]
     pub highlighted: bool,
+    /// Only articles with enclosures (podcast episodes...), each followed by its enclosures
+    #[arg(long)]
+    pub enclosures: bool,
     /// Only the articles kill rules ([[ignore]] with action = "hide") hid
     #[arg(long)]
     pub ignored: bool,
     /// At most N articles
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// `json`: one article per line (JSON Lines)
     #[arg(long, value_enum, default_value_t = Format::Plain)]
     pub format: Format,
 }
@@ -156,7 +178,7 @@ pub struct ViewsArgs {
 pub struct ShowArgs {
     /// Article id as `tidings list` prints it (a unique prefix is enough)
     pub id: String,
-    /// Colour and style the output
+    /// Colour and style the output. `auto`: when stdout is a terminal and NO_COLOR is not set
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Wrap to this many columns [default: the terminal width, else 80]
@@ -170,6 +192,15 @@ pub struct ShowArgs {
     /// printed, the reason goes to stderr and the exit status is 1
     #[arg(long)]
     pub full: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Article id as `tidings list` prints it (a unique prefix is enough)
+    pub id: String,
+    /// Which enclosure, when the article has several (1 is the first)
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub enclosure: u16,
 }
 
 #[derive(Debug, Args)]

@@ -28,6 +28,19 @@ const DEMO_FILES: &[(&str, &str)] = demo_files![
     "open-hardware-digest.xml",
     "orbital-notes.atom",
     "rust-gazette.atom",
+    "night-shift-radio.xml",
+];
+
+/// The demo podcast's audio (tiny generated WAV files), written next to its feed.
+const DEMO_MEDIA: &[(&str, &[u8])] = &[
+    (
+        "episode-1.wav",
+        include_bytes!("../assets/demo/episode-1.wav"),
+    ),
+    (
+        "episode-2.wav",
+        include_bytes!("../assets/demo/episode-2.wav"),
+    ),
 ];
 
 /// A temporary directory holding the demo feeds, its config and its data dir; removed on drop.
@@ -42,8 +55,8 @@ impl DemoDir {
             .map_or(0, |d| d.subsec_nanos());
         let root =
             std::env::temp_dir().join(format!("tidings-demo-{}-{nanos:08x}", std::process::id()));
-        let write = |path: &Path, text: &str| {
-            std::fs::write(path, text).map_err(|source| DemoError {
+        let write = |path: &Path, bytes: &[u8]| {
+            std::fs::write(path, bytes).map_err(|source| DemoError {
                 action: "write",
                 path: path.to_path_buf(),
                 source,
@@ -56,7 +69,10 @@ impl DemoDir {
         })?;
         let dir = DemoDir { root };
         for (name, text) in DEMO_FILES {
-            write(&dir.root.join(name), text)?;
+            write(&dir.root.join(name), text.as_bytes())?;
+        }
+        for (name, bytes) in DEMO_MEDIA {
+            write(&dir.root.join(name), bytes)?;
         }
         Ok(dir)
     }

@@ -13,6 +13,7 @@ pub mod fetch;
 pub mod headless;
 pub mod highlight;
 pub mod model;
+pub mod notify;
 pub mod opml;
 pub mod parse;
 pub mod paths;

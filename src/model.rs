@@ -2,6 +2,7 @@
 //! No I/O, no terminal: the poller, the store, the headless CLI and the UI all speak these types.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -157,6 +158,50 @@ pub struct ArticleMeta {
     pub starred: bool,
     /// Indices into the configured highlight rules that match the title or the body.
     pub highlights: Vec<u16>,
+    /// Whether the article has enclosures, and whether one is downloaded (the list's mark);
+    /// the enclosures themselves are loaded on demand.
+    pub media: MediaMark,
+}
+
+/// What the lists know about an article's enclosures: one byte per article.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MediaMark {
+    /// No enclosure.
+    #[default]
+    None,
+    /// At least one enclosure, none downloaded.
+    Attached,
+    /// At least one enclosure is downloaded.
+    Downloaded,
+}
+
+impl MediaMark {
+    /// As the store keeps it (`articles.media`).
+    pub fn as_i64(self) -> i64 {
+        match self {
+            MediaMark::None => 0,
+            MediaMark::Attached => 1,
+            MediaMark::Downloaded => 2,
+        }
+    }
+
+    /// The reverse of `as_i64`; an unknown value reads as attached when non-zero.
+    pub fn from_i64(v: i64) -> MediaMark {
+        match v {
+            0 => MediaMark::None,
+            2 => MediaMark::Downloaded,
+            _ => MediaMark::Attached,
+        }
+    }
+
+    /// The mark for articles with these enclosures.
+    pub fn of(enclosures: &[Enclosure]) -> MediaMark {
+        if enclosures.is_empty() {
+            MediaMark::None
+        } else {
+            MediaMark::Attached
+        }
+    }
 }
 
 impl ArticleMeta {
@@ -188,6 +233,70 @@ pub struct Enclosure {
     pub length: Option<u64>,
     /// Play time, when the feed gives one.
     pub duration: Option<Duration>,
+}
+
+impl Enclosure {
+    /// `♫ 42 min · 38 MB · audio/mpeg`: the duration and the size when known, the type (or
+    /// "unknown type"). One line, the same in the reader and in `tidings show` and `list`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::with_capacity(3);
+        if let Some(d) = self.duration.filter(|d| !d.is_zero()) {
+            parts.push(play_time(d));
+        }
+        if let Some(n) = self.length {
+            parts.push(media_size(n));
+        }
+        parts.push(
+            self.mime
+                .as_deref()
+                .map(|m| m.chars().filter(|c| !c.is_control()).collect())
+                .unwrap_or_else(|| "unknown type".to_string()),
+        );
+        format!("♫ {}", parts.join(" · "))
+    }
+}
+
+/// A stored enclosure: what the feed said, its place among the article's enclosures, and
+/// the local file once downloaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredEnclosure {
+    pub article: ArticleId,
+    /// 0-based, in document order.
+    pub index: usize,
+    pub enclosure: Enclosure,
+    /// The finished download, when there is one.
+    pub downloaded: Option<PathBuf>,
+}
+
+/// "45 s", "42 min", "1 h 5 min": a play time, rounded to the minute from a minute on.
+pub fn play_time(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 60 {
+        return format!("{secs} s");
+    }
+    let minutes = (secs + 30) / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// "900 B", "12 kB", "38 MB", "1.2 GB": a media size in decimal units, as podcast apps and
+/// file managers show it.
+pub fn media_size(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")];
+    for (unit, name) in UNITS {
+        if bytes >= unit {
+            let tenths = bytes * 10 / unit;
+            return if tenths < 100 && !tenths.is_multiple_of(10) {
+                format!("{}.{} {name}", tenths / 10, tenths % 10)
+            } else {
+                format!("{} {name}", (bytes + unit / 2) / unit)
+            };
+        }
+    }
+    format!("{bytes} B")
 }
 
 /// Classification of a failed fetch, shown short in the UI.
@@ -366,6 +475,39 @@ mod tests {
         assert!("xyz".parse::<ArticleId>().is_err());
         assert!("".parse::<ArticleId>().is_err());
         assert_eq!(ArticleId::from_i64(id.as_i64()), id);
+    }
+
+    #[test]
+    fn enclosure_summaries_read_naturally() {
+        let e = Enclosure {
+            url: "https://x/ep.mp3".into(),
+            mime: Some("audio/mpeg".into()),
+            length: Some(38_000_000),
+            duration: Some(Duration::from_secs(42 * 60 + 10)),
+        };
+        assert_eq!(e.summary(), "♫ 42 min · 38 MB · audio/mpeg");
+        let bare = Enclosure {
+            url: "https://x/a".into(),
+            mime: None,
+            length: None,
+            duration: None,
+        };
+        assert_eq!(bare.summary(), "♫ unknown type");
+        assert_eq!(play_time(Duration::from_secs(45)), "45 s");
+        assert_eq!(play_time(Duration::from_secs(3600 + 5 * 60)), "1 h 5 min");
+        assert_eq!(play_time(Duration::from_secs(7200)), "2 h");
+        assert_eq!(media_size(900), "900 B");
+        assert_eq!(media_size(12_345), "12 kB");
+        assert_eq!(media_size(1_234_567), "1.2 MB");
+        assert_eq!(media_size(1_250_000_000), "1.2 GB");
+        assert_eq!(media_size(5_000), "5 kB");
+    }
+
+    #[test]
+    fn media_marks_round_trip() {
+        for m in [MediaMark::None, MediaMark::Attached, MediaMark::Downloaded] {
+            assert_eq!(MediaMark::from_i64(m.as_i64()), m);
+        }
     }
 
     #[test]

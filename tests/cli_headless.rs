@@ -401,8 +401,9 @@ fn demo_refresh_reads_the_bundled_feeds_offline() {
         .and_then(|part| part.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no totals line in {text}"));
-    // 61 items; the demo's kill rule hides two of them, which are not counted as new.
-    assert_eq!(new, 59, "{text}");
+    // 63 items (the podcast's 2 included); the demo's kill rule hides two of them, which are
+    // not counted as new.
+    assert_eq!(new, 61, "{text}");
     assert!(
         stderr(&output).contains(
             "(`title:\"quick links\" or title:\"weekly chart\"`, hide) caught 2 new articles"
@@ -411,11 +412,11 @@ fn demo_refresh_reads_the_bundled_feeds_offline() {
         stderr(&output)
     );
     assert!(
-        text.contains("6 ok, 1 partial, 0 not modified, 0 failed"),
+        text.contains("7 ok, 1 partial, 0 not modified, 0 failed"),
         "{text}"
     );
     assert!(
-        text.contains("partial  Broken Feed (demo of a failing feed)  (1 new, "),
+        text.contains("partial  Broken Feed (demo of a truncated feed)  (1 new, "),
         "{text}"
     );
     assert!(text.contains("kept the 1 item before it"), "{text}");
@@ -896,4 +897,39 @@ action = "hide"
     assert!(stdout(&again).contains("(0 new"), "{}", stdout(&again));
     assert_eq!(list_json(&sandbox, &[]).len(), 1);
     assert_eq!(list_json(&sandbox, &["--ignored"]).len(), 1);
+}
+
+/// `list` names, on stderr, every listed feed that failed or was read only in part, so that a
+/// feed with missing articles never looks merely quiet; `--feed` limits it to those feeds.
+#[tokio::test(flavor = "multi_thread")]
+async fn list_names_failing_and_partial_feeds_on_stderr() {
+    let server = TestServer::start(|req| match req.path() {
+        "/news.xml" => Response::ok(RSS).header("content-type", "application/rss+xml"),
+        // Cut in the middle of the second item: the first is kept, the feed is partial.
+        "/cut.xml" => Response::ok(&RSS[..RSS.find("<item><guid>n3").unwrap() - 40]),
+        _ => Response::new(500),
+    })
+    .await;
+    let sandbox = Sandbox::new(&format!(
+        "[[feeds]]\nurl = \"{}\"\ntitle = \"News\"\n[[feeds]]\nurl = \"{}\"\ntitle = \"Cut\"\n\
+         [[feeds]]\nurl = \"{}\"\ntitle = \"Down\"\n",
+        server.url("/news.xml"),
+        server.url("/cut.xml"),
+        server.url("/down.xml"),
+    ));
+    sandbox.run(&["refresh"]);
+    let listed = sandbox.run(&["list"]);
+    assert!(listed.status.success());
+    let err = stderr(&listed);
+    assert!(
+        err.contains("tidings: feed Down: failing: http: HTTP 500"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tidings: feed Cut: partial: XML error"),
+        "{err}"
+    );
+    assert!(!err.contains("feed News"), "{err}");
+    let only_news = stderr(&sandbox.run(&["list", "--feed", "news"]));
+    assert!(only_news.is_empty(), "{only_news}");
 }

@@ -99,6 +99,7 @@ fn fixture_articles() -> Vec<(NewArticle, usize)> {
                         2 => vec![1],
                         _ => vec![0, 1],
                     },
+                    media: tidings::model::MediaMark::None,
                 },
                 body: ArticleBody { kind, content },
                 updated: None,

@@ -35,6 +35,7 @@ fn article(n: u32, title: &str, body: &str, starred: bool, highlights: Vec<u16>)
             read: false,
             starred,
             highlights,
+            media: tidings::model::MediaMark::None,
         },
         body: ArticleBody {
             kind: BodyKind::Html,

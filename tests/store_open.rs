@@ -127,6 +127,20 @@ fn every_shipped_version_migrates_to_the_current_schema() {
             .unwrap();
         assert!(a.read && a.starred);
         assert_eq!(a.highlights, vec![0, 3]);
+        // Enclosures arrived with version 7: older stores have none (and no mark).
+        let enclosures = store.enclosures(a.id).unwrap();
+        if version >= 7 {
+            assert_eq!(a.media, tidings::model::MediaMark::Downloaded);
+            assert_eq!(enclosures.len(), 2, "v{version}");
+            assert_eq!(enclosures[0].enclosure.length, Some(38_000_000));
+            assert_eq!(
+                enclosures[0].downloaded.as_deref(),
+                Some(Path::new("/home/u/Downloads/ep1.mp3"))
+            );
+        } else {
+            assert_eq!(a.media, tidings::model::MediaMark::None, "v{version}");
+            assert!(enclosures.is_empty(), "v{version}");
+        }
         assert_eq!(
             store
                 .full_text(ArticleId::from_i64(-42))

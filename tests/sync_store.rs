@@ -414,6 +414,7 @@ fn remote(id: i64) -> RemoteArticle {
         content: "<p>x</p>".into(),
         read: false,
         starred: false,
+        enclosures: Vec::new(),
     }
 }
 

@@ -263,6 +263,40 @@ fn first_sync_brings_every_feed_with_its_category_bodies_and_flags() {
 }
 
 #[test]
+fn attachments_arrive_as_enclosures() {
+    let server = Ttrss::shared();
+    let (user, _, articles) = seeded("media", 1, 2);
+    // tt-rss keeps the feed's enclosure length in its `duration` column.
+    server.sql(&format!(
+        "INSERT INTO ttrss_enclosures (content_url, content_type, title, duration, post_id,
+                                       width, height)
+         VALUES ('https://cdn.example.org/ep1.mp3', 'audio/mpeg', '', '38000000', {}, 0, 0)",
+        articles[0]
+    ));
+    let client = Client::new(&server.url(), &user);
+    client.sync_ok();
+    let store = client.store();
+    let with = client.local_id(articles[0]);
+    let enclosures = store.enclosures(with).unwrap();
+    assert_eq!(enclosures.len(), 1, "{enclosures:?}");
+    let e = &enclosures[0].enclosure;
+    assert_eq!(e.url, "https://cdn.example.org/ep1.mp3");
+    assert_eq!(e.mime.as_deref(), Some("audio/mpeg"));
+    assert_eq!(e.length, Some(38_000_000));
+    assert!(store
+        .enclosures(client.local_id(articles[1]))
+        .unwrap()
+        .is_empty());
+    let marks: HashMap<ArticleId, tidings::model::MediaMark> = store
+        .load_articles()
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.id, a.media))
+        .collect();
+    assert_eq!(marks[&with], tidings::model::MediaMark::Attached);
+}
+
+#[test]
 fn incremental_sync_fetches_only_what_is_new() {
     let server = Ttrss::shared();
     let (user, feeds, _) = seeded("incr", 2, 3);

@@ -86,6 +86,7 @@ pub fn article(feed_url: &str, n: u32, title: &str, hours: i64) -> ArticleMeta {
         read: false,
         starred: false,
         highlights: Vec::new(),
+        media: tidings::model::MediaMark::None,
     }
 }
 

@@ -1,5 +1,10 @@
-//! Turns the `browser` setting into a program and arguments. Splits like a shell would for
-//! quotes only: no shell is ever invoked, so a URL can never be interpreted as a command.
+//! Turns the `browser` and `player` settings into a program and arguments. Splits like a
+//! shell would for quotes only: no shell is ever invoked, so a URL or a file name can never be
+//! interpreted as a command.
+
+use std::path::Path;
+
+use super::PlayTarget;
 
 /// Splits a command line into words. Whitespace separates words; single quotes keep
 /// everything literally; double quotes keep spaces and allow `\"` and `\\`; outside quotes a
@@ -72,8 +77,7 @@ pub(crate) fn browser_command(
     env_browser: Option<&str>,
     url: &str,
 ) -> Option<(String, Vec<String>)> {
-    let lower = url.trim_start().to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) {
+    if !is_http(url) {
         return None;
     }
     let words = configured
@@ -85,7 +89,38 @@ pub(crate) fn browser_command(
             split_command_line(first).ok().filter(|w| !w.is_empty())
         })
         .or_else(|| platform_opener().map(|p| vec![p.to_string()]))?;
+    Some(substitute(words, url))
+}
 
+fn is_http(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Builds the command that plays `target`: `configured` (the `player` setting), else the
+/// platform opener. `None` for a url that is not http(s), or without a command.
+pub(crate) fn player_command(
+    configured: Option<&str>,
+    target: &PlayTarget<'_>,
+) -> Option<(String, Vec<String>)> {
+    let argument = match target {
+        PlayTarget::Url(url) if is_http(url) => url.to_string(),
+        PlayTarget::Url(_) => return None,
+        // A relative name starting with '-' would read as an option: anchor it.
+        PlayTarget::File(path) if path.is_relative() => {
+            Path::new(".").join(path).to_string_lossy().into_owned()
+        }
+        PlayTarget::File(path) => path.to_string_lossy().into_owned(),
+    };
+    let words = configured
+        .and_then(|line| split_command_line(line).ok())
+        .filter(|w| !w.is_empty())
+        .or_else(|| platform_opener().map(|p| vec![p.to_string()]))?;
+    Some(substitute(words, &argument))
+}
+
+/// Replaces `%u` and `{url}` in the words by `url`, or appends it; splits off the program.
+fn substitute(words: Vec<String>, url: &str) -> (String, Vec<String>) {
     let mut substituted = false;
     let mut words: Vec<String> = words
         .into_iter()
@@ -102,7 +137,7 @@ pub(crate) fn browser_command(
         words.push(url.to_string());
     }
     let program = words.remove(0);
-    Some((program, words))
+    (program, words)
 }
 
 fn platform_opener() -> Option<&'static str> {
@@ -174,6 +209,35 @@ mod tests {
         if cfg!(all(unix, not(target_os = "macos"))) {
             assert_eq!(cmd(None, None, url), ("xdg-open".into(), vec![url.into()]));
             assert_eq!(cmd(None, Some(""), url).0, "xdg-open");
+        }
+    }
+
+    #[test]
+    fn players_get_urls_and_local_files() {
+        let url = "https://cdn.example.org/ep 1.mp3";
+        assert_eq!(
+            player_command(Some("mpv --no-video %u"), &PlayTarget::Url(url)),
+            Some(("mpv".into(), vec!["--no-video".into(), url.into()]))
+        );
+        let file = Path::new("/home/u/Downloads/it's ep1.mp3");
+        assert_eq!(
+            player_command(Some("'/opt/my player/vlc'"), &PlayTarget::File(file)),
+            Some((
+                "/opt/my player/vlc".into(),
+                vec!["/home/u/Downloads/it's ep1.mp3".into()]
+            ))
+        );
+        assert_eq!(
+            player_command(Some("mpv {url}"), &PlayTarget::File(Path::new("-x.mp3"))),
+            Some(("mpv".into(), vec!["./-x.mp3".into()]))
+        );
+        assert!(player_command(Some("mpv"), &PlayTarget::Url("file:///etc/passwd")).is_none());
+        assert!(player_command(Some("mpv"), &PlayTarget::Url("--help")).is_none());
+        if cfg!(all(unix, not(target_os = "macos"))) {
+            assert_eq!(
+                player_command(None, &PlayTarget::Url(url)),
+                Some(("xdg-open".into(), vec![url.into()]))
+            );
         }
     }
 

@@ -21,6 +21,9 @@ pub use error::{ConfigError, Location};
 pub use sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConfig};
 pub use units::{parse_duration, parse_size};
 
+/// The example `notify_command` shown in messages and docs.
+pub const NOTIFY_COMMAND_EXAMPLE: &str = r#"["notify-send", "{count} new: {title}"]"#;
+
 /// Default `refresh_interval`: 30 minutes.
 pub const DEFAULT_REFRESH_INTERVAL: Duration = Duration::from_secs(30 * 60);
 /// Default `max_concurrent_fetches`.
@@ -35,6 +38,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 20 * 1024 * 1024;
 /// Default `max_redirects`.
 pub const DEFAULT_MAX_REDIRECTS: usize = 10;
+/// Default `max_downloads`: enclosure downloads at once.
+pub const DEFAULT_MAX_DOWNLOADS: usize = 2;
+/// Default `max_download_size`: 2 GiB.
+pub const DEFAULT_MAX_DOWNLOAD_SIZE: u64 = 2 * 1024 * 1024 * 1024;
 
 /// Everything the config file can set. `Config::default()` is what a missing file means.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +62,15 @@ pub struct Config {
     pub max_redirects: usize,
     /// Command line that opens a link; see [`Config::browser_command`].
     pub browser: Option<String>,
+    /// Command line that plays an enclosure; see [`Config::player_command`].
+    pub player: Option<String>,
+    /// Where enclosures are downloaded (`~` expanded, relative to the config file's
+    /// directory); `None` for the platform's download dir, see [`Config::download_dir`].
+    pub download_dir: Option<PathBuf>,
+    /// Enclosure downloads running at once.
+    pub max_downloads: usize,
+    /// Largest enclosure downloaded, in bytes (the feeds' `max_body_size` does not apply).
+    pub max_download_size: u64,
     /// Order of the article list.
     pub sort: SortOrder,
     /// Extra boilerplate patterns for the cleaner (plain text, case-insensitive).
@@ -69,6 +85,11 @@ pub struct Config {
     pub highlight: Vec<HighlightRule>,
     /// The feed server to sync with (`[sync]`), if any.
     pub sync: Option<SyncConfig>,
+    /// The reader's colours, when the file sets `theme` (see [`ThemeName::resolve`]).
+    pub theme: Option<ThemeName>,
+    /// Notifications of new matching articles (`notify`, `notify_command`,
+    /// `notify_terminal`); None without `notify`.
+    pub notify: Option<NotifyConfig>,
     /// Saved views (`[[views]]`), in file order.
     pub views: Vec<View>,
     /// Kill rules (`[[ignore]]`), in file order.
@@ -90,6 +111,10 @@ impl Default for Config {
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             max_redirects: DEFAULT_MAX_REDIRECTS,
             browser: None,
+            player: None,
+            download_dir: None,
+            max_downloads: DEFAULT_MAX_DOWNLOADS,
+            max_download_size: DEFAULT_MAX_DOWNLOAD_SIZE,
             sort: SortOrder::Date,
             boilerplate: Vec::new(),
             retention: Retention::default(),
@@ -97,6 +122,8 @@ impl Default for Config {
             feeds: Vec::new(),
             highlight: Vec::new(),
             sync: None,
+            theme: None,
+            notify: None,
             views: Vec::new(),
             ignore: Vec::new(),
             mouse: true,
@@ -157,6 +184,78 @@ impl Config {
         let env = std::env::var("BROWSER").ok();
         browser::browser_command(self.browser.as_deref(), env.as_deref(), url)
     }
+
+    /// The program and arguments that play an enclosure: the `player` setting (`"mpv %u"`),
+    /// else the system opener (`xdg-open`, `open` on macOS). Same rules as the browser: `%u`
+    /// or `{url}` replaced (else the target is appended), quotes honoured, no shell. The
+    /// target is an http(s) url or a local file (a download); anything else gives `None`.
+    pub fn player_command(&self, target: &PlayTarget<'_>) -> Option<(String, Vec<String>)> {
+        browser::player_command(self.player.as_deref(), target)
+    }
+
+    /// Where downloads go: `download_dir`, else the platform's download dir (`~/Downloads`
+    /// on most systems), else `~/Downloads`. `None` without a home directory.
+    pub fn download_dir(&self) -> Option<PathBuf> {
+        if let Some(dir) = &self.download_dir {
+            return Some(dir.clone());
+        }
+        let user = directories::UserDirs::new()?;
+        Some(
+            user.download_dir()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| user.home_dir().join("Downloads")),
+        )
+    }
+}
+
+/// What the player is given: a web address, or a file on this machine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlayTarget<'a> {
+    /// An http(s) url (anything else is refused).
+    Url(&'a str),
+    /// A local file: a finished download, or the enclosure of a local feed.
+    File(&'a Path),
+}
+
+/// Notifications about new articles (see `crate::notify`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// Which new articles notify: a query of the query language (`notify = "hl"`).
+    pub query: Query,
+    /// `notify_command`: a program and its arguments, with placeholders; run without a shell.
+    pub command: Option<Vec<String>>,
+    /// `notify_terminal`: also notify through the terminal's escape sequences (default true).
+    pub terminal: bool,
+}
+
+/// The reader's colour themes (`theme = "dark" | "light" | "mono"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ThemeName {
+    /// Light text on a dark terminal (the default).
+    Dark,
+    /// Dark text on a light terminal.
+    Light,
+    /// No colour at all: bold, underline and reverse video only.
+    Mono,
+}
+
+impl ThemeName {
+    /// The theme to use: the config's `theme` when it sets one (an explicit choice wins, as
+    /// the NO_COLOR convention asks), else `mono` when `no_color` (see [`no_color_requested`]),
+    /// else `dark`.
+    pub fn resolve(configured: Option<ThemeName>, no_color: bool) -> ThemeName {
+        match configured {
+            Some(theme) => theme,
+            None if no_color => ThemeName::Mono,
+            None => ThemeName::Dark,
+        }
+    }
+}
+
+/// Whether the environment asks for no colour: `NO_COLOR` set and not empty
+/// (https://no-color.org).
+pub fn no_color_requested() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty())
 }
 
 /// Order of the article list (`sort`; the reader's `S` cycles through them in this order).

@@ -17,7 +17,7 @@ use super::sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConf
 use super::units::{self, DURATION_EXPECTED, SIZE_EXPECTED};
 use super::{
     Config, ConfigError, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, KeyOverride,
-    Retention, SortOrder, View,
+    NotifyConfig, Retention, SortOrder, ThemeName, View,
 };
 use crate::query::{parse as parse_query, IgnoreAction, IgnoreRule, Query};
 
@@ -32,6 +32,10 @@ struct RawConfig {
     max_body_size: Option<Spanned<IntOrStr<SizeKind>>>,
     max_redirects: Option<usize>,
     browser: Option<Spanned<String>>,
+    player: Option<Spanned<String>>,
+    download_dir: Option<Spanned<String>>,
+    max_downloads: Option<Spanned<usize>>,
+    max_download_size: Option<Spanned<IntOrStr<SizeKind>>>,
     sort: Option<RawSort>,
     #[serde(default)]
     boilerplate: Vec<Spanned<String>>,
@@ -49,6 +53,18 @@ struct RawConfig {
     #[serde(default)]
     ignore: Vec<Spanned<RawIgnore>>,
     mouse: Option<bool>,
+    theme: Option<RawTheme>,
+    notify: Option<Spanned<String>>,
+    notify_command: Option<Spanned<Vec<String>>>,
+    notify_terminal: Option<Spanned<bool>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum RawTheme {
+    Dark,
+    Light,
+    Mono,
 }
 
 #[derive(Deserialize)]
@@ -248,6 +264,11 @@ impl<'de> Deserialize<'de> for RawKeys {
     }
 }
 
+const BROWSER_HINT: &str = "give a command like \"firefox --new-tab\", or remove the key to \
+     use $BROWSER or the system default";
+const PLAYER_HINT: &str = "give a command like \"mpv %u\", or remove the key to use the \
+     system default";
+
 /// Parses and validates config text; see [`Config::parse`].
 pub(super) fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
@@ -305,8 +326,30 @@ impl Converter<'_> {
             },
             max_redirects: raw.max_redirects.unwrap_or(defaults.max_redirects),
             browser: match raw.browser {
-                Some(b) => Some(self.browser(b)?),
+                Some(b) => Some(self.command_line(b, "browser", BROWSER_HINT)?),
                 None => None,
+            },
+            player: match raw.player {
+                Some(p) => Some(self.command_line(p, "player", PLAYER_HINT)?),
+                None => None,
+            },
+            download_dir: match raw.download_dir {
+                Some(dir) if dir.get_ref().trim().is_empty() => {
+                    return Err(self.err(
+                        dir.span(),
+                        "download_dir is empty: give a directory like \"~/Podcasts\", or \
+                         remove the key to use your Downloads directory",
+                    ))
+                }
+                Some(dir) => Some(self.resolve(Path::new(dir.get_ref().trim()))),
+                None => None,
+            },
+            max_downloads: self
+                .at_least_one(raw.max_downloads, "max_downloads", "")?
+                .unwrap_or(defaults.max_downloads),
+            max_download_size: match raw.max_download_size {
+                Some(v) => self.size(v, "max_download_size")?,
+                None => defaults.max_download_size,
             },
             sort: match raw.sort {
                 Some(RawSort::Date) | None => SortOrder::Date,
@@ -333,11 +376,18 @@ impl Converter<'_> {
             feeds: Vec::with_capacity(raw.feeds.len()),
             highlight: Vec::with_capacity(raw.highlight.len()),
             sync: None,
+            theme: raw.theme.map(|theme| match theme {
+                RawTheme::Dark => ThemeName::Dark,
+                RawTheme::Light => ThemeName::Light,
+                RawTheme::Mono => ThemeName::Mono,
+            }),
+            notify: None,
             views: Vec::with_capacity(raw.views.len()),
             ignore: Vec::with_capacity(raw.ignore.len()),
             mouse: raw.mouse.unwrap_or(defaults.mouse),
             path: Some(self.path.to_path_buf()),
         };
+        config.notify = self.notify(raw.notify, raw.notify_command, raw.notify_terminal)?;
         // url -> where it was first given; a map so that 10,000 feeds cost O(n), not O(n^2).
         let mut seen: HashMap<String, Range<usize>> = HashMap::new();
         for feed in raw.feeds {
@@ -388,6 +438,53 @@ impl Converter<'_> {
             });
         }
         Ok(config)
+    }
+
+    fn notify(
+        &self,
+        query: Option<Spanned<String>>,
+        command: Option<Spanned<Vec<String>>>,
+        terminal: Option<Spanned<bool>>,
+    ) -> Result<Option<NotifyConfig>, ConfigError> {
+        let Some(query) = query else {
+            let orphan = command
+                .as_ref()
+                .map(|c| ("notify_command", c.span()))
+                .or_else(|| terminal.as_ref().map(|t| ("notify_terminal", t.span())));
+            return match orphan {
+                Some((key, span)) => Err(self.err(
+                    span,
+                    format!(
+                        "{key} needs notify, the query of the articles to notify about, \
+                         like notify = \"hl\""
+                    ),
+                )),
+                None => Ok(None),
+            };
+        };
+        let query = self.query(&query, "notify")?;
+        let command = match command {
+            None => None,
+            Some(c) => {
+                let span = c.span();
+                let words = c.into_inner();
+                if words.first().is_none_or(|p| p.trim().is_empty()) {
+                    return Err(self.err(
+                        span,
+                        format!(
+                            "notify_command needs a program and its arguments, like {}",
+                            super::NOTIFY_COMMAND_EXAMPLE
+                        ),
+                    ));
+                }
+                Some(words)
+            }
+        };
+        Ok(Some(NotifyConfig {
+            query,
+            command,
+            terminal: terminal.is_none_or(Spanned::into_inner),
+        }))
     }
 
     /// Parses the query of a view or kill rule; a syntax error points at the offending
@@ -479,19 +576,21 @@ impl Converter<'_> {
         color.map(Some).map_err(|m| self.err(span, m))
     }
 
-    fn browser(&self, value: Spanned<String>) -> Result<String, ConfigError> {
+    /// A command line (`browser`, `player`) that must split into at least one word.
+    fn command_line(
+        &self,
+        value: Spanned<String>,
+        key: &str,
+        hint: &str,
+    ) -> Result<String, ConfigError> {
         let span = value.span();
         let line = value.into_inner();
         match super::browser::split_command_line(&line) {
-            Ok(words) if words.is_empty() => Err(self.err(
-                span,
-                "browser is empty: give a command like \"firefox --new-tab\", or remove the \
-                 key to use $BROWSER or the system default",
-            )),
+            Ok(words) if words.is_empty() => Err(self.err(span, format!("{key} is empty: {hint}"))),
             Ok(_) => Ok(line),
             Err(problem) => Err(self.err(
                 span,
-                format!("cannot split the browser command line: {problem}"),
+                format!("cannot split the {key} command line: {problem}"),
             )),
         }
     }

@@ -64,6 +64,10 @@ fn example_config_parses_and_shows_the_defaults() {
     assert_eq!(config.max_body_size, d.max_body_size);
     assert_eq!(config.max_redirects, d.max_redirects);
     assert_eq!(config.sort, d.sort);
+    assert_eq!(config.max_downloads, d.max_downloads);
+    assert_eq!(config.max_download_size, d.max_download_size);
+    assert_eq!(config.player, d.player);
+    assert_eq!(config.download_dir, d.download_dir);
 
     assert!(config.feeds.len() >= 4);
     assert!(config
@@ -572,6 +576,108 @@ fn sync_mistakes_are_positioned() {
 }
 
 #[test]
+fn theme_is_dark_light_or_mono_and_unset_by_default() {
+    assert_eq!(parse("").theme, None);
+    assert_eq!(parse("theme = \"dark\"").theme, Some(ThemeName::Dark));
+    assert_eq!(parse("theme = \"light\"").theme, Some(ThemeName::Light));
+    assert_eq!(parse("theme = \"mono\"").theme, Some(ThemeName::Mono));
+    let (line, column, message) = error("sort = \"date\"\ntheme = \"solarized\"\n");
+    assert_eq!((line, column), (2, 9), "{message}");
+    assert!(
+        message.contains("dark") && message.contains("light") && message.contains("mono"),
+        "{message}"
+    );
+}
+
+#[test]
+fn notify_keys() {
+    assert_eq!(parse("").notify, None);
+    let n = parse("notify = \"hl\"").notify.unwrap();
+    assert_eq!(n.query.to_string(), "hl");
+    assert_eq!(n.command, None);
+    assert!(n.terminal, "the terminal is on by default");
+    let n = parse(
+        "notify = \"hl:Security\"\nnotify_command = [\"notify-send\", \"{count} new: {title}\"]\n\
+         notify_terminal = false\n",
+    )
+    .notify
+    .unwrap();
+    assert_eq!(n.query.to_string(), "hl:Security");
+    assert_eq!(
+        n.command.as_deref(),
+        Some(
+            &[
+                "notify-send".to_string(),
+                "{count} new: {title}".to_string()
+            ][..]
+        )
+    );
+    assert!(!n.terminal);
+}
+
+#[test]
+fn notify_mistakes_are_located() {
+    let (line, column, message) = error("notify_command = [\"notify-send\"]\n");
+    assert_eq!((line, column), (1, 18), "{message}");
+    assert!(message.contains("needs notify"), "{message}");
+    let (line, _, message) = error("notify = \"hl\"\nnotify_command = []\n");
+    assert_eq!(line, 2, "{message}");
+    assert!(message.contains("a program and its arguments"), "{message}");
+    let (line, _, message) = error("notify = \"hl\"\nnotify_terminal = \"yes\"\n");
+    assert_eq!(line, 2, "{message}");
+    // A query syntax error points inside the string.
+    let (line, column, message) = error("notify = \"tag:rust and (hl\"\n");
+    assert_eq!(line, 1, "{message}");
+    assert!(column > 10, "{column}: {message}");
+    assert!(message.contains("invalid query in notify"), "{message}");
+}
+
+#[test]
+fn podcast_settings() {
+    let d = Config::default();
+    assert!(d.player.is_none() && d.download_dir.is_none());
+    assert_eq!(d.max_downloads, 2);
+    assert_eq!(d.max_download_size, 2 * 1024 * 1024 * 1024);
+    let config = parse(
+        "player = \"mpv --no-video %u\"\ndownload_dir = \"podcasts\"\nmax_downloads = 4\n\
+         max_download_size = \"500MiB\"\n",
+    );
+    assert_eq!(config.player.as_deref(), Some("mpv --no-video %u"));
+    // Relative to the config file's directory, like feed paths.
+    assert_eq!(
+        config.download_dir(),
+        Some(PathBuf::from("/home/me/.config/tidings/podcasts"))
+    );
+    assert_eq!(config.max_downloads, 4);
+    assert_eq!(config.max_download_size, 500 * 1024 * 1024);
+    let home = parse("download_dir = \"~/Podcasts\"\n");
+    assert!(home.download_dir().unwrap().ends_with("Podcasts"));
+    assert!(!home.download_dir().unwrap().starts_with("~"));
+}
+
+#[test]
+fn bad_podcast_settings_are_positioned() {
+    let (line, column, shown) = error("\nmax_downloads = 0\n");
+    assert_eq!((line, column), (2, 17));
+    assert!(
+        shown.contains("max_downloads must be at least 1"),
+        "{shown}"
+    );
+    let (line, _, shown) = error("player = \"mpv 'oops\"\n");
+    assert_eq!(line, 1);
+    assert!(
+        shown.contains("cannot split the player command line: unterminated single quote"),
+        "{shown}"
+    );
+    let (_, _, shown) = error("player = \"  \"\n");
+    assert!(shown.contains("player is empty"), "{shown}");
+    let (_, _, shown) = error("download_dir = \"\"\n");
+    assert!(shown.contains("download_dir is empty"), "{shown}");
+    let (_, _, shown) = error("max_download_size = \"2 parsecs\"\n");
+    assert!(shown.contains("invalid size"), "{shown}");
+}
+
+#[test]
 fn views_ignore_rules_mouse_and_sort_values() {
     let config = parse(
         r#"
@@ -686,4 +792,22 @@ fn views_and_rules_are_checked() {
     assert!(shown.contains("bool"), "{shown}");
     let (_, _, shown) = error("sort = \"random\"\n");
     assert!(shown.contains("oldest-first"), "{shown}");
+}
+
+#[test]
+fn example_config_commented_theme_and_notify_lines_are_valid() {
+    let example = include_str!("../../config.example.toml");
+    let mut text = example.to_string();
+    for key in ["theme", "notify", "notify_command", "notify_terminal"] {
+        let commented = format!("\n# {key} = ");
+        assert!(text.contains(&commented), "config.example.toml shows {key}");
+        text = text.replace(&commented, &format!("\n{key} = "));
+    }
+    let config = Config::parse(&text, Path::new("/srv/example/config.example.toml"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.theme, Some(ThemeName::Light));
+    let notify = config.notify.expect("notify set");
+    assert_eq!(notify.query.to_string(), "hl");
+    assert_eq!(notify.command.unwrap()[0], "notify-send");
+    assert!(notify.terminal);
 }

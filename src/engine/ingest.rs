@@ -1,6 +1,7 @@
 //! Applies poll results to the store: de-duplicates articles per feed (by id: guid, else link,
-//! else title + date), applies the kill rules (`[[ignore]]`) to the new ones, and queues the
-//! writes. Never waits for the disk: the writer batches.
+//! else title + date), applies the kill rules (`[[ignore]]`) to the new ones, picks those
+//! that match `notify` (while their text is at hand), and queues the writes. Never waits for
+//! the disk: the writer batches.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,10 +11,12 @@ use crate::clean::sanitize_inline;
 use crate::config::{Config, Retention};
 use crate::highlight::Highlighter;
 use crate::model::{ArticleId, ArticleMeta, FeedId, FeedState};
+use crate::notify::Matcher;
 use crate::query::{FeedRef, IgnoreRules};
 use crate::store::{WriteOp, Writer};
 
 use super::poll::PollResult;
+use super::NotifyArticle;
 
 /// Above this many bytes of articles waiting for the writer, no new poll starts: a writer
 /// slower than the network must not turn a big refresh into a big queue in memory.
@@ -35,7 +38,8 @@ struct FeedInfo {
     tags: Vec<String>,
 }
 
-/// The ids already stored, the kill rules, and the writer that stores new articles.
+/// The ids already stored, the kill rules, the `notify` matcher and the writer that stores
+/// new articles.
 pub struct Ingest {
     known: HashSet<ArticleId>,
     writer: Writer,
@@ -44,6 +48,9 @@ pub struct Ingest {
     feeds: HashMap<FeedId, FeedInfo>,
     /// New articles each kill rule caught since the last `take_caught`, by rule index.
     caught: Vec<usize>,
+    notify: Option<Matcher>,
+    /// New articles that matched `notify` since the last `take_notify`.
+    to_notify: Vec<NotifyArticle>,
 }
 
 impl Ingest {
@@ -74,7 +81,14 @@ impl Ingest {
             ignore: IgnoreRules::new(config.ignore.clone(), labels),
             feeds,
             caught: vec![0; config.ignore.len()],
+            notify: Matcher::new(config),
+            to_notify: Vec::new(),
         }
+    }
+
+    /// The new articles that matched `notify` since the last call.
+    pub fn take_notify(&mut self) -> Vec<NotifyArticle> {
+        std::mem::take(&mut self.to_notify)
     }
 
     /// Queues the new articles and the feed's state for writing; returns the new articles the
@@ -89,7 +103,7 @@ impl Ingest {
         let feed = result.state.id;
         let mut hidden = Vec::new();
         let mut dropped = Vec::new();
-        if !fresh.is_empty() && !self.ignore.is_empty() {
+        if !fresh.is_empty() && (!self.ignore.is_empty() || self.notify.is_some()) {
             let info = self.feeds.get(&feed);
             let own_title = result.state.feed_title.as_deref().map(sanitize_inline);
             let title = info
@@ -97,20 +111,26 @@ impl Ingest {
                 .or(own_title)
                 .unwrap_or_else(|| result.state.url.clone());
             let tags = info.map_or(&[][..], |i| &i.tags[..]);
-            let verdicts = self.ignore.sort_out(
-                &mut fresh,
-                FeedRef {
-                    title: &title,
-                    url: &result.state.url,
-                    tags,
-                },
-                Utc::now(),
-            );
-            for (total, n) in self.caught.iter_mut().zip(verdicts.caught) {
-                *total += n;
+            let feed_ref = FeedRef {
+                title: &title,
+                url: &result.state.url,
+                tags,
+            };
+            let now = Utc::now();
+            if !self.ignore.is_empty() {
+                let verdicts = self.ignore.sort_out(&mut fresh, feed_ref, now);
+                for (total, n) in self.caught.iter_mut().zip(verdicts.caught) {
+                    *total += n;
+                }
+                hidden = verdicts.hidden;
+                dropped = verdicts.dropped;
             }
-            hidden = verdicts.hidden;
-            dropped = verdicts.dropped;
+            // After the kill rules: nothing dropped or hidden notifies, and `unread` in the
+            // query sees what they marked read.
+            if let Some(matcher) = &self.notify {
+                let matched = matcher.matching(&fresh, &hidden, feed_ref, now);
+                self.to_notify.extend(matched);
+            }
         }
         let metas: Vec<ArticleMeta> = fresh
             .iter()

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState};
+use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState, StoredEnclosure};
+
+use super::download::{DownloadDone, EnclosureError};
 
 use super::fulltext::FullTextError;
 use super::poll::PollStatus;
@@ -66,6 +68,12 @@ pub enum Command {
     SetRead { ids: Vec<ArticleId>, read: bool },
     /// Persist a star (the front end has already updated its own view).
     SetStarred { id: ArticleId, starred: bool },
+    /// Load an article's enclosures from the store; answered by `Event::EnclosuresLoaded`.
+    LoadEnclosures(ArticleId),
+    /// Download enclosure `index` (0-based) of an article into the download dir, at most
+    /// `max_downloads` at once; answered by `DownloadProgress` events and one
+    /// `DownloadFinished`.
+    Download { id: ArticleId, index: usize },
     /// Flush pending writes and stop.
     Shutdown,
 }
@@ -116,6 +124,17 @@ pub struct RunTotals {
     pub elapsed: Duration,
 }
 
+/// A new article that matches the config's `notify` query (see `Event::Notify`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotifyArticle {
+    pub id: ArticleId,
+    pub feed: FeedId,
+    /// As the feed gave it (not sanitized).
+    pub title: String,
+    /// The feed's display title: the config's, else the feed's own, else its url.
+    pub feed_title: String,
+}
+
 /// Something the engine learned. Applied by the front end's `update`.
 // Events are moved once through a channel, a few per feed poll: their size does not matter,
 // and boxing the feed state would only make every producer and consumer noisier.
@@ -157,8 +176,30 @@ pub enum Event {
         id: ArticleId,
         result: Result<ArticleBody, FullTextError>,
     },
+    /// Answer to `Command::LoadEnclosures` (empty when the article has none).
+    EnclosuresLoaded {
+        id: ArticleId,
+        enclosures: Vec<StoredEnclosure>,
+    },
+    /// A download moved on: `done` bytes of `total` (when known) are on disk.
+    DownloadProgress {
+        id: ArticleId,
+        index: usize,
+        done: u64,
+        total: Option<u64>,
+    },
+    /// A download ended: the file, or why not. The `.part` of a failed one stays for a resume.
+    DownloadFinished {
+        id: ArticleId,
+        index: usize,
+        result: Result<DownloadDone, EnclosureError>,
+    },
     /// Highlight rule matches recomputed (after the rules changed).
     HighlightsUpdated(Vec<(ArticleId, Vec<u16>)>),
+    /// The run's new articles that match the config's `notify` query, all at once: sent
+    /// once per run that has any, after its writes are committed, right before `RunFinished`.
+    /// Never sent without `notify` in the config.
+    Notify(Vec<NotifyArticle>),
     /// Everything a run started is done and its writes are committed (or failed, counted in
     /// `write_errors`). Follows the run's last `Progress` (with `running: false`).
     RunFinished(RunTotals),

@@ -1,6 +1,7 @@
 //! The engine: everything slow (network, parsing, disk) runs here, off the UI thread.
 //! Front ends talk to it only through `Command`s in and `Event`s out; it never touches the terminal.
 
+pub mod download;
 pub mod fulltext;
 mod ingest;
 mod messages;
@@ -11,10 +12,12 @@ pub mod rehighlight;
 mod runner;
 mod select;
 
+pub use download::{DownloadDone, EnclosureError};
 pub use fulltext::FullTextError;
 pub use ingest::{poll_window, MAX_WRITE_BACKLOG};
 pub use messages::{
-    Command, Event, Feeds, FullTextTotals, Progress, RefreshMode, RefreshRequest, RunTotals,
+    Command, Event, Feeds, FullTextTotals, NotifyArticle, Progress, RefreshMode, RefreshRequest,
+    RunTotals,
 };
 pub use poll::PollStatus;
 pub use runner::{start, EngineHandle, EngineSetup, Polling};

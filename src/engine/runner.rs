@@ -1,8 +1,8 @@
 //! The engine loop, the one place that schedules, polls and ingests, whichever front end
 //! drives it: the TUI (which also lets it poll on the feeds' schedules) and `tidings refresh`
 //! (which sends one request and prints the events). Answers body and full-text requests,
-//! prefetches full text for `full_text` feeds, and reports everything as `Event`s. Never
-//! touches the terminal.
+//! prefetches full text for `full_text` feeds, downloads enclosures (at most
+//! `max_downloads` at once), and reports everything as `Event`s. Never touches the terminal.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -19,12 +19,15 @@ use crate::model::{ArticleId, ArticleMeta, DueReason, FeedId, FeedState};
 use crate::query::Context;
 use crate::store::{Store, WriteOp, Writer};
 
+use super::download::{self, DownloadDone, EnclosureError, JobContext};
 use super::fulltext::{self, is_web_address, FullTextError};
 use super::ingest::{poll_window, Ingest};
 use super::poll::{poll_feed, PollContext, PollResult, PollStatus};
 use super::rehighlight::rehighlight;
 use super::select::waits;
-use super::{Command, Event, Feeds, Progress, RefreshMode, RefreshRequest, RunTotals};
+use super::{
+    Command, Event, Feeds, NotifyArticle, Progress, RefreshMode, RefreshRequest, RunTotals,
+};
 
 /// Whether the engine polls feeds by itself when they fall due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,6 +86,8 @@ pub fn start(setup: EngineSetup, runtime: tokio::runtime::Runtime) -> EngineHand
 struct Run {
     started: Instant,
     totals: RunTotals,
+    /// New articles that match `notify`, sent in one `Event::Notify` when the run ends.
+    notify: Vec<NotifyArticle>,
 }
 
 /// A full-text prefetch waiting for a slot (see `pump_prefetches`).
@@ -91,6 +96,13 @@ struct PrefetchJob {
     feed: FeedId,
     title: String,
     url: String,
+}
+
+/// A finished enclosure download.
+struct DownloadEnded {
+    id: ArticleId,
+    index: usize,
+    result: Result<DownloadDone, EnclosureError>,
 }
 
 /// A finished full-text prefetch.
@@ -124,6 +136,10 @@ struct Engine {
     /// Re-matching stored articles after the highlight rules changed; a run does not end
     /// before it (so its count is reported with the run).
     rehighlighting: bool,
+    /// Enclosure downloads asked for and not started yet, in order.
+    download_queue: VecDeque<(ArticleId, usize)>,
+    /// Downloads queued or running (a second request for one is refused).
+    downloading: HashSet<(ArticleId, usize)>,
 }
 
 async fn run(
@@ -193,10 +209,13 @@ async fn run(
         run: None,
         prefetch_queue: VecDeque::new(),
         rehighlighting: true,
+        download_queue: VecDeque::new(),
+        downloading: HashSet::new(),
     };
     let mut rehighlighting = Some(engine.rehighlight_in_background());
     let mut polls: JoinSet<PollResult> = JoinSet::new();
     let mut prefetches: JoinSet<Prefetched> = JoinSet::new();
+    let mut downloads: JoinSet<DownloadEnded> = JoinSet::new();
     // Schedules are scanned only when the timer fires, never per finished poll, so that a
     // refresh of N feeds costs O(N), not O(N^2).
     let scheduled = setup.polling == Polling::Scheduled;
@@ -226,6 +245,11 @@ async fn run(
                     engine.prefetched(done);
                 }
             }
+            Some(done) = downloads.join_next(), if !downloads.is_empty() => {
+                if let Ok(done) = done {
+                    engine.downloaded(done);
+                }
+            }
             _ = async { rehighlighting.as_mut().expect("guarded").await }, if rehighlighting.is_some() => {
                 rehighlighting = None;
                 engine.rehighlighting = false;
@@ -241,6 +265,7 @@ async fn run(
         // in that case.
         let polls_wait = engine.pump(&mut polls);
         let prefetches_wait = engine.pump_prefetches(&mut prefetches);
+        engine.pump_downloads(&mut downloads);
         retry_at = if (polls_wait && engine.in_flight.len() < engine.window)
             || (prefetches_wait && prefetches.len() < engine.window)
         {
@@ -254,6 +279,8 @@ async fn run(
     }
     polls.abort_all();
     prefetches.abort_all();
+    // Interrupted downloads keep their `.part` files: the next try resumes them.
+    downloads.abort_all();
     let writer = engine.ingest.writer().clone();
     let _ = tokio::task::spawn_blocking(move || writer.flush()).await;
 }
@@ -371,6 +398,7 @@ impl Engine {
             self.run = Some(Run {
                 started: Instant::now(),
                 totals: RunTotals::default(),
+                notify: Vec::new(),
             });
             self.progress = Progress {
                 running: true,
@@ -453,7 +481,9 @@ impl Engine {
             self.progress.failed += 1;
         }
         let (state, new_articles) = self.ingest.apply(result);
+        let to_notify = self.ingest.take_notify();
         if let Some(run) = &mut self.run {
+            run.notify.extend(to_notify);
             let totals = &mut run.totals;
             match status {
                 PollStatus::Modified { bytes } => {
@@ -552,6 +582,39 @@ impl Engine {
         });
     }
 
+    /// Starts queued downloads while fewer than `max_downloads` run.
+    fn pump_downloads(&mut self, downloads: &mut JoinSet<DownloadEnded>) {
+        while downloads.len() < self.config.max_downloads.max(1) {
+            let Some((id, index)) = self.download_queue.pop_front() else {
+                return;
+            };
+            let ctx = JobContext {
+                config: self.config.clone(),
+                fetcher: self.ctx.fetcher.clone(),
+                reader: self.reader.clone(),
+                writer: self.ingest.writer().clone(),
+                events: self.events.clone(),
+            };
+            downloads.spawn(async move {
+                // A panic in the job is reported as such, not as a vanished download.
+                let job = tokio::spawn(download::run_job(ctx, id, index));
+                let result = job
+                    .await
+                    .unwrap_or_else(|e| Err(EnclosureError::Crashed(e.to_string())));
+                DownloadEnded { id, index, result }
+            });
+        }
+    }
+
+    fn downloaded(&mut self, done: DownloadEnded) {
+        self.downloading.remove(&(done.id, done.index));
+        self.emit(Event::DownloadFinished {
+            id: done.id,
+            index: done.index,
+            result: done.result,
+        });
+    }
+
     /// Ends the run in progress once nothing it started is left (the caller checked polls and
     /// prefetches): commits its writes on a blocking thread, then reports the totals.
     fn end_run(&mut self) {
@@ -589,6 +652,10 @@ impl Engine {
                 let _ = events.send(Event::Notice(format!("could not save: {error}")));
             }
             totals.elapsed = run.started.elapsed();
+            // The articles are in the store by now: a front end may show them at once.
+            if !run.notify.is_empty() {
+                let _ = events.send(Event::Notify(run.notify));
+            }
             let _ = events.send(Event::RunFinished(totals));
         });
     }
@@ -622,6 +689,32 @@ impl Engine {
             }
             Command::SetStarred { id, starred } => {
                 self.ingest.writer().send(WriteOp::SetStarred(id, starred));
+            }
+            Command::LoadEnclosures(id) => {
+                let reader = self.reader.clone();
+                let writer = self.ingest.writer().clone();
+                let events = self.events.clone();
+                tokio::task::spawn_blocking(move || {
+                    // The article (or its download mark) may still be in the writer's queue.
+                    writer.flush();
+                    let enclosures = reader
+                        .lock()
+                        .ok()
+                        .and_then(|s| s.enclosures(id).ok())
+                        .unwrap_or_default();
+                    let _ = events.send(Event::EnclosuresLoaded { id, enclosures });
+                });
+            }
+            Command::Download { id, index } => {
+                if self.downloading.insert((id, index)) {
+                    self.download_queue.push_back((id, index));
+                } else {
+                    self.emit(Event::DownloadFinished {
+                        id,
+                        index,
+                        result: Err(EnclosureError::AlreadyQueued),
+                    });
+                }
             }
             Command::Shutdown => {}
         }

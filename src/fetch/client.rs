@@ -10,7 +10,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use reqwest::{StatusCode, Url};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::FeedLocation;
 use crate::model::ErrorKind;
@@ -116,6 +116,31 @@ impl Fetcher {
 
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// The HTTP client (for the download module, which streams instead of buffering).
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.inner.client
+    }
+
+    /// Waits for a per-host slot for `url`, then a global one (the order `get` uses).
+    pub(super) async fn slots(&self, url: &Url) -> (OwnedSemaphorePermit, OwnedSemaphorePermit) {
+        let host = self.inner.hosts.acquire(&host_key(url)).await;
+        let global = self.global_slot().await;
+        (host, global)
+    }
+
+    /// Waits for a global slot only (local files).
+    pub(super) async fn global_slot(&self) -> OwnedSemaphorePermit {
+        Arc::clone(&self.inner.global)
+            .acquire_owned()
+            .await
+            .expect("the global semaphore is never closed")
+    }
+
+    /// Classifies a transport error of a request to `url`.
+    pub(super) fn failure(&self, err: &reqwest::Error, url: &Url) -> FetchFailure {
+        self.classify(err, url)
     }
 
     /// Fetches a feed, sending the request's validators. Waits for a global and a per-host
@@ -449,7 +474,7 @@ fn is_textual(content_type: &str) -> bool {
     mime.is_empty() || mime.starts_with("text/") || mime.contains("html") || mime.contains("xml")
 }
 
-fn check_scheme(url: &Url) -> Result<(), FetchFailure> {
+pub(super) fn check_scheme(url: &Url) -> Result<(), FetchFailure> {
     match url.scheme() {
         "http" | "https" => Ok(()),
         other => Err(FetchFailure::new(
@@ -468,7 +493,7 @@ fn host_key(url: &Url) -> String {
     )
 }
 
-fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+pub(super) fn text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 

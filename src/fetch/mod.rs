@@ -1,9 +1,11 @@
-//! Fetching feeds and pages: HTTP with limits and politeness, local files, character sets,
-//! feed discovery and polling-time rules. Never parses feeds and never touches the store.
+//! Fetching feeds, pages and enclosure downloads: HTTP with limits and politeness, local
+//! files, character sets, feed discovery and polling-time rules. Never parses feeds and never
+//! touches the store.
 
 pub mod charset;
 mod client;
 pub mod discover;
+pub mod download;
 mod error;
 pub mod hosts;
 mod limits;
@@ -14,6 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::config::FeedLocation;
 
 pub use client::{Fetcher, USER_AGENT};
+pub use download::{DownloadError, DownloadRequest, DownloadSource, Downloaded};
 pub use error::{classify, FetchError, FetchFailure};
 pub use limits::{format_duration, format_size, Limits};
 

@@ -5,6 +5,11 @@ use crate::config::{Color, HighlightStyle};
 use crate::highlight::Highlighter;
 use crate::styled::{SpanStyle, StyledLine};
 
+/// Whether the user asked for no colour: `NO_COLOR` set and not empty (https://no-color.org).
+pub fn no_color() -> bool {
+    crate::config::no_color_requested()
+}
+
 /// Renders one line; `color` false gives plain text.
 pub fn render_line(line: &StyledLine, highlighter: &Highlighter, color: bool) -> String {
     let mut out = String::new();

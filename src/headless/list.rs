@@ -1,5 +1,6 @@
 //! `tidings list` and `tidings search`: stored articles (those a query matches), newest
-//! first, as aligned text or JSON Lines. Articles kill rules hid show only with `--ignored`.
+//! first, as aligned text or JSON Lines. Articles kill rules hid show only with `--ignored`;
+//! with `--enclosures`, only articles with enclosures, each followed by them.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -11,7 +12,7 @@ use crate::app::{AppError, Environment};
 use crate::cli::{Format, ListFilters};
 use crate::engine::rehighlight::is_stale;
 use crate::highlight::Highlighter;
-use crate::model::ArticleMeta;
+use crate::model::{ArticleMeta, FeedId, FeedState, MediaMark, StoredEnclosure};
 
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
@@ -31,6 +32,32 @@ struct ArticleJson<'a> {
     read: bool,
     starred: bool,
     highlights: Vec<&'a str>,
+    /// Only with `--enclosures`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    enclosures: Option<Vec<EnclosureJson>>,
+}
+
+/// One enclosure in `--format json --enclosures`. Field names are a contract with scripts.
+#[derive(Serialize)]
+struct EnclosureJson {
+    url: String,
+    #[serde(rename = "type")]
+    mime: Option<String>,
+    length: Option<u64>,
+    duration_seconds: Option<u64>,
+    downloaded_path: Option<String>,
+}
+
+impl EnclosureJson {
+    fn new(e: StoredEnclosure) -> EnclosureJson {
+        EnclosureJson {
+            url: e.enclosure.url,
+            mime: e.enclosure.mime,
+            length: e.enclosure.length,
+            duration_seconds: e.enclosure.duration.map(|d| d.as_secs()),
+            downloaded_path: e.downloaded.map(|p| p.to_string_lossy().into_owned()),
+        }
+    }
 }
 
 /// `tidings list [--query QUERY]` and `tidings search QUERY`.
@@ -77,26 +104,61 @@ pub fn run(
         },
         &ctx,
     )?;
+    articles.retain(|a| !args.enclosures || a.media != MediaMark::None);
     if let Some(limit) = args.limit {
         articles.truncate(limit);
     }
     let mut out = output::stdout();
     for article in &articles {
+        let enclosures = if args.enclosures {
+            Some(store.enclosures(article.id)?)
+        } else {
+            None
+        };
         match args.format {
             Format::Json => {
-                serde_json::to_writer(&mut out, &to_json(article, &names, &highlighter))
+                let mut json = to_json(article, &names, &highlighter);
+                json.enclosures =
+                    enclosures.map(|list| list.into_iter().map(EnclosureJson::new).collect());
+                serde_json::to_writer(&mut out, &json)
                     .map_err(std::io::Error::from)
                     .and_then(|()| out.write_all(b"\n"))
             }
-            Format::Plain => write_plain_line(&mut out, article, &names),
+            Format::Plain => write_plain_line(&mut out, article, &names).and_then(|()| {
+                enclosures
+                    .iter()
+                    .flatten()
+                    .try_for_each(|e| write_enclosure_line(&mut out, e))
+            }),
         }
         .map_err(write_error)?;
     }
     output::flush(&mut out)?;
+    report_feed_problems(&states, feeds.as_deref(), &names);
     // The process ends right after: freeing 100k articles one by one would cost more than
     // printing them (measured: a fifth of `list --unread` on 100k articles).
     std::mem::forget(articles);
     Ok(ExitCode::SUCCESS)
+}
+
+/// On stderr, after the list: every listed feed whose last poll failed, or that was read only
+/// in part or with a warning, so that a feed with missing articles never looks merely quiet.
+/// (`feeds`: the feeds `--feed` selected; all when None.)
+fn report_feed_problems(states: &[FeedState], feeds: Option<&[FeedId]>, names: &FeedNames) {
+    for state in states {
+        if feeds.is_some_and(|ids| !ids.contains(&state.id)) {
+            continue;
+        }
+        let problem = match (&state.last_error, &state.warning) {
+            (Some(error), _) => {
+                let kind = state.error_kind.map_or("error", |k| k.as_str());
+                format!("failing: {kind}: {error}")
+            }
+            (None, Some(warning)) => warning.to_string(),
+            (None, None) => continue,
+        };
+        eprintln!("tidings: feed {}: {problem}", names.title(state.id));
+    }
 }
 
 fn to_json<'a>(
@@ -119,7 +181,23 @@ fn to_json<'a>(
             .iter()
             .map(|&rule| highlighter.label(rule))
             .collect(),
+        enclosures: None,
     }
+}
+
+/// `    ♫ 42 min · 38 MB · audio/mpeg  <url>` and, when downloaded, `  ↓ <path>`.
+fn write_enclosure_line(out: &mut impl Write, e: &StoredEnclosure) -> std::io::Result<()> {
+    let clean = crate::clean::sanitize_inline;
+    write!(
+        out,
+        "    {}  {}",
+        e.enclosure.summary(),
+        clean(&e.enclosure.url)
+    )?;
+    if let Some(path) = &e.downloaded {
+        write!(out, "  ↓ {}", clean(&path.to_string_lossy()))?;
+    }
+    writeln!(out)
 }
 
 /// `id  date  flags  feed  title`; flags: N unread, * starred, ! highlighted.

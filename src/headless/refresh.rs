@@ -5,15 +5,16 @@
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use chrono::{DateTime, Local, TimeZone, Utc};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::app::{AppError, Environment};
 use crate::cli::RefreshArgs;
-use crate::engine::{Command, Event, PollStatus, Polling, RefreshMode, RefreshRequest, RunTotals};
+use crate::config::NotifyConfig;
+use crate::engine::{Event, NotifyArticle, PollStatus, RefreshMode, RunTotals};
 use crate::model::{DueReason, FeedId, FeedState};
+use crate::notify::{self, Notification, TerminalTarget};
 
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
@@ -26,6 +27,11 @@ pub fn run(env: &Environment, args: &RefreshArgs) -> Result<ExitCode, AppError> 
             env.config_path.display()
         )));
     }
+    let notify = if args.notify {
+        Some(NotifyPlan::new(env)?)
+    } else {
+        None
+    };
     let mode = if args.force {
         RefreshMode::Force
     } else if args.due {
@@ -33,20 +39,17 @@ pub fn run(env: &Environment, args: &RefreshArgs) -> Result<ExitCode, AppError> 
     } else {
         RefreshMode::Polite
     };
-    let highlighter = Arc::new(env.highlighter()?);
-    let (store, _notices) = env.open_store()?;
-    let mut engine = env.start_engine(store, highlighter, Polling::OnRequest)?;
-    let mut events = engine.events.take().expect("events are taken once");
-    let _ = engine
-        .commands
-        .send(Command::Refresh(RefreshRequest::all(mode)));
+    let (engine, mut events) = env.start_refresh(mode)?;
     let printer = Printer {
         names: FeedNames::new(config, &[]),
         progress_on_tty: std::io::stderr().is_terminal(),
     };
-    let totals = printer.print_run(&mut events);
+    let run = printer.print_run(&mut events);
     engine.shutdown();
-    let totals = totals?;
+    let (totals, matched) = run?;
+    if let Some(plan) = notify {
+        plan.send(&matched);
+    }
     Ok(if totals.write_errors > 0 {
         // Each was reported on stderr; what was printed above may not all be stored.
         ExitCode::from(2)
@@ -63,9 +66,14 @@ struct Printer {
 }
 
 impl Printer {
-    /// Prints the run's events until it finishes; returns its totals.
-    fn print_run(&self, events: &mut UnboundedReceiver<Event>) -> Result<RunTotals, AppError> {
+    /// Prints the run's events until it finishes; returns its totals and the new articles
+    /// that match `notify`.
+    fn print_run(
+        &self,
+        events: &mut UnboundedReceiver<Event>,
+    ) -> Result<(RunTotals, Vec<NotifyArticle>), AppError> {
         let mut out = output::stdout();
+        let mut matched = Vec::new();
         // Display names as the polls learn them, for later lines about the same feed.
         let mut titles: HashMap<FeedId, String> = HashMap::new();
         let mut full_text_done = 0;
@@ -115,15 +123,20 @@ impl Printer {
                     self.clear_progress();
                     eprintln!("tidings: {text}");
                 }
+                Event::Notify(articles) => matched.extend(articles),
                 Event::RunFinished(totals) => {
                     self.clear_progress();
                     writeln!(out, "{}", totals_line(&totals)).map_err(write_error)?;
                     output::flush(&mut out)?;
-                    return Ok(totals);
+                    return Ok((totals, matched));
                 }
+                // Answers to requests `refresh` never sends.
                 Event::BodyLoaded { .. }
                 | Event::FullTextLoaded { .. }
-                | Event::StoredArticlesChanged => {}
+                | Event::StoredArticlesChanged
+                | Event::EnclosuresLoaded { .. }
+                | Event::DownloadProgress { .. }
+                | Event::DownloadFinished { .. } => {}
             }
             if self.progress_on_tty && !progress.is_empty() {
                 output::flush(&mut out)?;
@@ -210,6 +223,87 @@ impl Printer {
             label = "skip",
             title = self.names.title_for(state),
         )
+    }
+}
+
+/// How `--notify` notifies: `notify_command`, and the terminal when stderr is one.
+struct NotifyPlan {
+    command: Option<Vec<String>>,
+    terminal: Option<TerminalTarget>,
+}
+
+/// How long `--notify` waits for `notify_command` before leaving it running.
+const COMMAND_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl NotifyPlan {
+    fn new(env: &Environment) -> Result<NotifyPlan, AppError> {
+        let Some(NotifyConfig {
+            command, terminal, ..
+        }) = &env.config.notify
+        else {
+            return Err(AppError::Usage(format!(
+                "--notify needs notify in {}: the query of the articles to notify about, like \
+                 notify = \"hl\" (see config.example.toml)",
+                env.config_path.display()
+            )));
+        };
+        let terminal =
+            (*terminal && std::io::stderr().is_terminal()).then(TerminalTarget::from_env);
+        if command.is_none() && terminal.is_none() {
+            eprintln!(
+                "tidings: --notify: no notify_command in the config and stderr is not a \
+                 terminal: nothing to notify with (e.g. notify_command = {})",
+                crate::config::NOTIFY_COMMAND_EXAMPLE
+            );
+        }
+        Ok(NotifyPlan {
+            command: command.clone(),
+            terminal,
+        })
+    }
+
+    /// One notification for the run's matches, if any. Failures are reported on stderr and do
+    /// not change the exit status (the refresh itself succeeded).
+    fn send(&self, matched: &[NotifyArticle]) {
+        let Some(notification) = Notification::new(matched) else {
+            return;
+        };
+        if let Some(target) = self.terminal {
+            let _ = notify::write_terminal(&notification, target, &mut std::io::stderr());
+        }
+        let Some(command) = &self.command else {
+            return;
+        };
+        match notify::spawn_command(&notification, command) {
+            Err(error) => eprintln!("tidings: {error}"),
+            Ok(mut child) => {
+                let started = std::time::Instant::now();
+                loop {
+                    match child.try_wait() {
+                        Ok(Some(status)) if status.success() => break,
+                        Ok(Some(status)) => {
+                            eprintln!("tidings: notify_command `{}` failed: {status}", command[0]);
+                            break;
+                        }
+                        Ok(None) if started.elapsed() < COMMAND_WAIT => {
+                            std::thread::sleep(std::time::Duration::from_millis(10));
+                        }
+                        Ok(None) => {
+                            eprintln!(
+                                "tidings: notify_command `{}` still runs after {}s; not waiting for it",
+                                command[0],
+                                COMMAND_WAIT.as_secs()
+                            );
+                            break;
+                        }
+                        Err(error) => {
+                            eprintln!("tidings: notify_command `{}`: {error}", command[0]);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

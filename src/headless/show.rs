@@ -9,11 +9,11 @@ use crate::app::{AppError, Environment};
 use crate::clean::sanitize_inline;
 use crate::cli::{ColorChoice, ShowArgs};
 use crate::engine::fulltext;
-use crate::model::{ArticleBody, ArticleId, ArticleMeta, BodyKind};
+use crate::model::{ArticleBody, ArticleId, ArticleMeta, BodyKind, MediaMark, StoredEnclosure};
 use crate::store::{OpenMode, Store, StoreError};
 use crate::styled::{Span, SpanStyle, StyledLine};
 
-use super::ansi::render_line;
+use super::ansi::{no_color, render_line};
 use super::feeds::FeedNames;
 use super::output::{self, write_error};
 
@@ -23,28 +23,18 @@ pub fn run(env: &Environment, args: &ShowArgs) -> Result<ExitCode, AppError> {
         .parse::<ArticleId>()
         .map_err(|e| AppError::Usage(e.to_string()))?;
     let store = env.open_store_read_only()?;
-    let prefix = args.id.trim().to_ascii_lowercase();
-    let matches: Vec<ArticleMeta> = store
-        .list_articles(false, None)?
-        .into_iter()
-        .filter(|a| a.id.to_string().starts_with(&prefix))
-        .collect();
-    let article = match matches.as_slice() {
-        [one] => one,
-        [] => {
-            eprintln!("tidings: no article with id {prefix} (ids are listed by `tidings list`)");
-            return Ok(ExitCode::from(1));
-        }
-        many => {
-            return Err(AppError::Usage(format!(
-                "`{prefix}` matches {} articles; give more digits of the id",
-                many.len()
-            )))
-        }
+    let Some(article) = find_article(&store, &args.id)? else {
+        return Ok(ExitCode::from(1));
     };
+    let article = &article;
     let highlighter = env.highlighter()?;
     let cleaner = env.cleaner()?;
     let names = FeedNames::new(&env.config, &store.load_feed_states()?);
+    let enclosures = if article.media == MediaMark::None {
+        Vec::new()
+    } else {
+        store.enclosures(article.id)?
+    };
     let feed_body = store.body(article.id)?.unwrap_or_default();
     let (body, full_text_failure) = if args.full {
         match full_text(env, &store, article) {
@@ -60,7 +50,8 @@ pub fn run(env: &Environment, args: &ShowArgs) -> Result<ExitCode, AppError> {
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => stdout_is_tty,
+        // https://no-color.org: an explicit `--color always` still wins.
+        ColorChoice::Auto => stdout_is_tty && !no_color(),
     };
     let width = args
         .width
@@ -74,7 +65,10 @@ pub fn run(env: &Environment, args: &ShowArgs) -> Result<ExitCode, AppError> {
         .max(20);
 
     let mut out = output::stdout();
-    for line in header(article, &names, &highlighter) {
+    for line in header(article, &names, &highlighter)
+        .into_iter()
+        .chain(enclosure_lines(&enclosures))
+    {
         writeln!(out, "{}", render_line(&line, &highlighter, color)).map_err(write_error)?;
     }
     writeln!(out).map_err(write_error)?;
@@ -95,6 +89,27 @@ pub fn run(env: &Environment, args: &ShowArgs) -> Result<ExitCode, AppError> {
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The article whose id starts with `id` (already checked to be an id). None, after saying
+/// so on stderr, when there is none; an error when several match.
+pub(super) fn find_article(store: &Store, id: &str) -> Result<Option<ArticleMeta>, AppError> {
+    let prefix = id.trim().to_ascii_lowercase();
+    let mut matches: Vec<ArticleMeta> = store
+        .list_articles(false, None)?
+        .into_iter()
+        .filter(|a| a.id.to_string().starts_with(&prefix))
+        .collect();
+    match matches.len() {
+        1 => Ok(matches.pop()),
+        0 => {
+            eprintln!("tidings: no article with id {prefix} (ids are listed by `tidings list`)");
+            Ok(None)
+        }
+        many => Err(AppError::Usage(format!(
+            "`{prefix}` matches {many} articles; give more digits of the id"
+        ))),
+    }
 }
 
 /// The article's web page, extracted: the copy an earlier fetch saved in the store, else
@@ -183,6 +198,41 @@ fn header(
             .map(|&rule| highlighter.label(rule))
             .collect();
         field("Matches", labels.join(", "));
+    }
+    lines
+}
+
+/// One line per enclosure under the header, as the reader shows them:
+/// `♫ 42 min · 38 MB · audio/mpeg  https://...`, the downloaded file on a line of its own.
+pub(super) fn enclosure_lines(enclosures: &[StoredEnclosure]) -> Vec<StyledLine> {
+    let several = enclosures.len() > 1;
+    let mut lines = Vec::new();
+    for e in enclosures {
+        let mut spans = Vec::with_capacity(4);
+        if several {
+            spans.push(Span::new(
+                format!("{}) ", e.index + 1),
+                SpanStyle::DECORATION,
+            ));
+        }
+        spans.push(Span::plain(sanitize_inline(&e.enclosure.summary())));
+        spans.push(Span::plain("  "));
+        spans.push(Span::new(
+            sanitize_inline(&e.enclosure.url),
+            SpanStyle {
+                link: true,
+                ..SpanStyle::default()
+            },
+        ));
+        lines.push(StyledLine { spans });
+        if let Some(path) = &e.downloaded {
+            lines.push(StyledLine {
+                spans: vec![
+                    Span::new("  ↓ ", SpanStyle::DECORATION),
+                    Span::plain(sanitize_inline(&path.to_string_lossy())),
+                ],
+            });
+        }
     }
     lines
 }

@@ -142,6 +142,7 @@ pub(crate) fn finish(draft: Draft<'_>, ctx: &Context<'_>) -> NewArticle {
             read: false,
             starred: false,
             highlights: Vec::new(),
+            media: crate::model::MediaMark::of(&enclosures),
         },
         body,
         updated: draft.updated,

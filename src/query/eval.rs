@@ -3,13 +3,17 @@
 //! with the store's SQL evaluator on every query; `tests/query_agreement.rs` checks that on
 //! random queries.
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 use chrono::{DateTime, NaiveTime, Utc};
 
 use super::ast::{AgeCmp, Expr, Field, Query, Term};
+use super::ignore::FeedRef;
+use super::text::body_text;
 use super::tokenize::{tokens, TokenList};
 use super::Context;
+use crate::model::NewArticle;
 
 /// One article as the in-memory evaluator sees it.
 #[derive(Clone, Copy, Debug)]
@@ -37,6 +41,36 @@ pub struct Subject<'a> {
     title: OnceCell<TokenList>,
     author: OnceCell<TokenList>,
     text: OnceCell<TokenList>,
+}
+
+impl<'a> Article<'a> {
+    /// A new article (not stored yet) of `feed`, with `text`: its body's searchable text, or
+    /// "" when the query looks at no words (see [`searchable_text`]).
+    pub fn of_new(article: &'a NewArticle, feed: FeedRef<'a>, text: &'a str) -> Article<'a> {
+        let m = &article.meta;
+        Article {
+            title: &m.title,
+            author: m.author.as_deref(),
+            text,
+            feed_title: feed.title,
+            feed_url: feed.url,
+            tags: feed.tags,
+            read: m.read,
+            starred: m.starred,
+            highlights: &m.highlights,
+            date: m.date(),
+        }
+    }
+}
+
+/// A new article's searchable text when `words` (some query looks at words), else "" (the
+/// body is not read at all).
+pub fn searchable_text(article: &NewArticle, words: bool) -> Cow<'_, str> {
+    if words {
+        body_text(&article.body)
+    } else {
+        Cow::Borrowed("")
+    }
 }
 
 impl<'a> Subject<'a> {
@@ -135,10 +169,7 @@ fn term(t: &Term, s: &Subject<'_>, ctx: &Context) -> bool {
             a.highlights.iter().any(|r| rules.contains(r))
         }
         Term::Age { cmp, amount, unit } => {
-            let limit = ctx
-                .now
-                .timestamp()
-                .saturating_sub(Term::age_seconds(*amount, *unit));
+            let limit = ctx.age_limit(*amount, *unit);
             match cmp {
                 AgeCmp::Newer => date > limit,
                 AgeCmp::Older => date < limit,

@@ -2,13 +2,10 @@
 //! module decides the action for one new article (at ingest); the store applies the rules
 //! to stored articles (`store/ignore.rs`). Both follow the same precedence.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, Utc};
 
 use super::ast::Query;
-use super::eval::{Article, Subject};
-use super::text::body_text;
+use super::eval::{searchable_text, Article, Subject};
 use super::Context;
 use crate::model::{ArticleId, NewArticle};
 
@@ -108,24 +105,8 @@ impl IgnoreRules {
         if self.rules.is_empty() {
             return None;
         }
-        let text = if self.words {
-            body_text(&article.body)
-        } else {
-            Cow::Borrowed("")
-        };
-        let m = &article.meta;
-        let subject = Subject::new(Article {
-            title: &m.title,
-            author: m.author.as_deref(),
-            text: &text,
-            feed_title: feed.title,
-            feed_url: feed.url,
-            tags: feed.tags,
-            read: m.read,
-            starred: m.starred,
-            highlights: &m.highlights,
-            date: m.date(),
-        });
+        let text = searchable_text(article, self.words);
+        let subject = Subject::new(Article::of_new(article, feed, &text));
         let ctx = Context {
             now,
             rule_labels: self.rule_labels.clone(),

@@ -23,7 +23,7 @@ use crate::model::FeedId;
 
 pub use ast::{term_tokens, AgeCmp, AgeUnit, Expr, Field, Query, Term};
 pub use error::{QueryError, QueryErrorKind};
-pub use eval::{day_start, feed_matches, tag_matches, Article, Subject};
+pub use eval::{day_start, feed_matches, searchable_text, tag_matches, Article, Subject};
 pub use ignore::{FeedRef, IgnoreAction, IgnoreRule, IgnoreRules, Verdicts};
 pub use parse::parse;
 pub use prepared::Prepared;
@@ -105,6 +105,13 @@ impl Context {
                 .collect(),
             feeds,
         }
+    }
+
+    /// The unix time `amount` `unit`s before now: what `age<…`/`age>…` compare dates with.
+    pub fn age_limit(&self, amount: u32, unit: AgeUnit) -> i64 {
+        self.now
+            .timestamp()
+            .saturating_sub(Term::age_seconds(amount, unit))
     }
 
     /// Indices of the highlight rules named `name` (case-insensitively).

@@ -60,10 +60,7 @@ fn prepare(e: &Expr, ctx: &Context) -> Node {
             Term::Hl(None) => Node::AnyHighlight,
             Term::Hl(Some(name)) => Node::Highlights(ctx.rules_named(name)),
             Term::Age { cmp, amount, unit } => {
-                let limit = ctx
-                    .now
-                    .timestamp()
-                    .saturating_sub(Term::age_seconds(*amount, *unit));
+                let limit = ctx.age_limit(*amount, *unit);
                 match cmp {
                     AgeCmp::Newer => Node::NewerThan(limit),
                     AgeCmp::Older => Node::OlderThan(limit),

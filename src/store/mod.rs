@@ -6,6 +6,7 @@
 
 mod error;
 mod ignore;
+mod media;
 mod open;
 mod queries;
 mod rename;
@@ -40,7 +41,9 @@ pub use sync::{
 pub use writer::{WriteOp, Writer, BATCH_WINDOW};
 
 use crate::config::Retention;
-use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState, NewArticle};
+use crate::model::{
+    ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState, NewArticle, StoredEnclosure,
+};
 use crate::query::{Context, IgnoreRule};
 use queries::write_tx;
 
@@ -287,6 +290,27 @@ impl Store {
 
     pub fn body(&self, id: ArticleId) -> Result<Option<ArticleBody>> {
         self.read(|c| queries::body(c, id))
+    }
+
+    /// The enclosures of `id`, in document order, with their downloaded files.
+    pub fn enclosures(&self, id: ArticleId) -> Result<Vec<StoredEnclosure>> {
+        self.read(|c| media::enclosures(c, id))
+    }
+
+    /// The feed article `id` belongs to, if the store holds it.
+    pub fn article_feed(&self, id: ArticleId) -> Result<Option<FeedId>> {
+        self.read(|c| media::article_feed(c, id))
+    }
+
+    /// Remembers the downloaded file of enclosure `index` of `id` (`None` forgets it) and
+    /// updates the article's `media` mark.
+    pub fn set_downloaded(
+        &self,
+        id: ArticleId,
+        index: usize,
+        path: Option<&std::path::Path>,
+    ) -> Result<()> {
+        self.write(|c| media::set_downloaded(c, id, index, path))
     }
 
     pub fn set_read(&self, ids: &[ArticleId], read: bool) -> Result<()> {

@@ -9,7 +9,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
 use super::error::Result;
 use crate::model::{
     ArticleBody, ArticleId, ArticleMeta, BodyKind, DueReason, ErrorKind, FeedId, FeedState,
-    FeedWarning, NewArticle, WarningKind,
+    FeedWarning, MediaMark, NewArticle, WarningKind,
 };
 
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction: taking the write lock up front means a busy
@@ -188,7 +188,7 @@ pub fn save_feed_state(conn: &Connection, s: &FeedState) -> Result<()> {
 // ---- articles ----
 
 pub const LIST_COLUMNS: &str =
-    "id, feed_id, guid, title, link, author, published, first_seen, read, starred, highlights";
+    "id, feed_id, guid, title, link, author, published, first_seen, read, starred, highlights, media";
 
 pub fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<ArticleMeta> {
     let highlights = match r.get_ref(10)?.as_str_or_null()? {
@@ -207,6 +207,7 @@ pub fn meta_from_row(r: &Row<'_>) -> rusqlite::Result<ArticleMeta> {
         read: r.get(8)?,
         starred: r.get(9)?,
         highlights,
+        media: MediaMark::from_i64(r.get(11)?),
     })
 }
 
@@ -309,8 +310,8 @@ pub fn insert_articles(conn: &Connection, items: &[NewArticle]) -> Result<Vec<Ar
         conn.prepare_cached("INSERT INTO bodies (body_kind, content) VALUES (?1, ?2)")?;
     let mut article = conn.prepare_cached(
         "INSERT INTO articles (id, feed_id, guid, link, title, author, published, updated,
-                               first_seen, read, starred, highlights, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                               first_seen, read, starred, highlights, body, media)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
     )?;
     let mut new = Vec::new();
     for item in items {
@@ -335,7 +336,9 @@ pub fn insert_articles(conn: &Connection, items: &[NewArticle]) -> Result<Vec<Ar
             m.starred,
             encode_highlights(&m.highlights),
             body_ref,
+            MediaMark::of(&item.enclosures).as_i64(),
         ])?;
+        super::media::insert_enclosures(conn, m.id, &item.enclosures)?;
         new.push(m.id);
     }
     Ok(new)
@@ -495,6 +498,7 @@ pub fn remove_articles(
         "DELETE FROM articles_fts WHERE rowid = (SELECT body FROM articles WHERE id = ?1)",
     )?;
     let mut del_article = conn.prepare_cached("DELETE FROM articles WHERE id = ?1")?;
+    let mut del_enclosures = conn.prepare_cached("DELETE FROM enclosures WHERE article_id = ?1")?;
     let mut tomb = conn.prepare_cached(
         "INSERT INTO removed (id, feed_id, removed_at) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET removed_at = excluded.removed_at",
@@ -503,6 +507,7 @@ pub fn remove_articles(
     for &id in ids {
         del_index.execute([id])?;
         del_body.execute([id])?;
+        del_enclosures.execute([id])?;
         n += del_article.execute([id])?;
         if remember {
             tomb.execute(params![id, feed.0 as i64, secs(now)])?;

@@ -53,6 +53,10 @@ pub fn rename_feed(conn: &Connection, old: &str, new: &str) -> Result<usize> {
     )?;
     let mut delete = conn.prepare("DELETE FROM articles WHERE id = ?1")?;
     let mut rekey = conn.prepare("UPDATE articles SET id = ?2, feed_id = ?3 WHERE id = ?1")?;
+    // Enclosures follow their article; a merged one keeps the row already under the new id.
+    let mut drop_enclosures = conn.prepare("DELETE FROM enclosures WHERE article_id = ?1")?;
+    let mut rekey_enclosures =
+        conn.prepare("UPDATE enclosures SET article_id = ?2 WHERE article_id = ?1")?;
     for a in &rows {
         let moved = ArticleId::derive(
             new,
@@ -66,9 +70,11 @@ pub fn rename_feed(conn: &Connection, old: &str, new: &str) -> Result<usize> {
             merge.execute(params![moved, a.read, a.starred])?;
             unindex.execute([a.id])?;
             drop_old.execute([a.id])?;
+            drop_enclosures.execute([a.id])?;
             delete.execute([a.id])?;
         } else {
             rekey.execute(params![a.id, moved, new_id.0 as i64])?;
+            rekey_enclosures.execute(params![a.id, moved])?;
         }
     }
     let had_new: Option<i64> = conn

@@ -122,6 +122,11 @@ pub fn gc(conn: &Connection, keep: &[FeedId]) -> Result<GcReport> {
                 (SELECT id FROM articles WHERE feed_id = ?1)",
             [fid],
         )?;
+        conn.execute(
+            "DELETE FROM enclosures WHERE article_id IN
+                (SELECT id FROM articles WHERE feed_id = ?1)",
+            [fid],
+        )?;
         let articles = conn.execute("DELETE FROM articles WHERE feed_id = ?1", [fid])?;
         conn.execute("DELETE FROM removed WHERE feed_id = ?1", [fid])?;
         conn.execute("DELETE FROM feeds WHERE id = ?1", params![fid])?;

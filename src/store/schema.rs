@@ -149,6 +149,23 @@ pub const MIGRATIONS: &[&str] = &[
         WHERE read = 0 AND hidden = 0;
     CREATE INDEX articles_highlighted ON articles(id) WHERE highlights != '' AND hidden = 0;
     ",
+    // 7: enclosures (podcast episodes, videos) with what the feed says of them and the local
+    // file once downloaded. Loaded on demand for one article; the lists only read
+    // `articles.media` (0 none, 1 attached, 2 one is downloaded: `MediaMark`). Few articles
+    // have enclosures, so keying rows by the random article id costs little.
+    "
+    CREATE TABLE enclosures (
+        article_id  INTEGER NOT NULL,         -- ArticleId as i64
+        position    INTEGER NOT NULL,         -- 0-based, in document order
+        url         TEXT NOT NULL,
+        mime        TEXT,
+        length      INTEGER,                  -- bytes, as the feed says
+        duration    INTEGER,                  -- seconds
+        downloaded  TEXT,                     -- path of the finished download
+        PRIMARY KEY (article_id, position)
+    ) WITHOUT ROWID;
+    ALTER TABLE articles ADD COLUMN media INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// The schema version this build writes.

@@ -234,10 +234,7 @@ impl Compiler<'_> {
                 }
             }
             Term::Age { cmp, amount, unit } => {
-                let limit = ctx
-                    .now
-                    .timestamp()
-                    .saturating_sub(Term::age_seconds(*amount, *unit));
+                let limit = ctx.age_limit(*amount, *unit);
                 match cmp {
                     AgeCmp::Newer => format!("{DATE} > {limit}"),
                     AgeCmp::Older => format!("{DATE} < {limit}"),

@@ -147,6 +147,7 @@ mod tests {
                 read,
                 starred: false,
                 highlights: if highlighted { vec![0] } else { Vec::new() },
+                media: crate::model::MediaMark::None,
             },
             body: ArticleBody {
                 kind: BodyKind::Text,

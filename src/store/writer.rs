@@ -71,6 +71,12 @@ pub enum WriteOp {
     /// Delete articles of a feed and never fetch them again (`drop` kill rules); starred
     /// ones are kept.
     Drop(FeedId, Vec<ArticleId>),
+    /// The finished download of an enclosure (`None` forgets it).
+    SetDownloaded {
+        id: ArticleId,
+        index: usize,
+        path: Option<std::path::PathBuf>,
+    },
 }
 
 enum Msg {
@@ -329,5 +335,8 @@ fn apply(conn: &Connection, op: &WriteOp, now: chrono::DateTime<Utc>) -> Result<
         WriteOp::Retention(feed, r) => retention::apply_retention(conn, *feed, r, now).map(drop),
         WriteOp::SetHidden(ids, hidden) => queries::set_hidden(conn, ids, *hidden),
         WriteOp::Drop(feed, ids) => queries::drop_articles(conn, *feed, ids, now).map(drop),
+        WriteOp::SetDownloaded { id, index, path } => {
+            super::media::set_downloaded(conn, *id, *index, path.as_deref())
+        }
     }
 }

@@ -111,6 +111,8 @@ pub struct RemoteArticle {
     pub content: String,
     pub read: bool,
     pub starred: bool,
+    /// Attachments (podcast episodes...), when the server sends them.
+    pub enclosures: Vec<crate::model::Enclosure>,
 }
 
 /// The server's flags, as a backend found them.

@@ -158,10 +158,11 @@ impl Convert {
                     read: a.read,
                     starred: a.starred,
                     highlights,
+                    media: crate::model::MediaMark::of(&a.enclosures),
                 },
                 body,
                 updated: a.updated,
-                enclosures: Vec::new(),
+                enclosures: a.enclosures,
             },
         }
     }

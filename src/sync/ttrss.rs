@@ -106,6 +106,35 @@ fn article_from(v: &Value) -> Option<RemoteArticle> {
         content: text(v.get("content")).unwrap_or_default(),
         read: !boolean(v.get("unread")),
         starred: boolean(v.get("marked")),
+        enclosures: v
+            .get("attachments")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(enclosure_from)
+            .collect(),
+    })
+}
+
+/// An attachment as getHeadlines (`include_attachments`) and getArticle send it: a row of
+/// `ttrss_enclosures`. tt-rss stores the feed's enclosure `length` (bytes) in its `duration`
+/// column, so that is read as the size; it keeps no play time.
+fn enclosure_from(v: &Value) -> Option<crate::model::Enclosure> {
+    let url = text(v.get("content_url"))?.trim().to_string();
+    if url.is_empty() {
+        return None;
+    }
+    Some(crate::model::Enclosure {
+        url,
+        mime: text(v.get("content_type"))
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty()),
+        length: v
+            .get("duration")
+            .and_then(int)
+            .and_then(|n| u64::try_from(n).ok())
+            .filter(|&n| n > 0),
+        duration: None,
     })
 }
 
@@ -447,7 +476,7 @@ impl Ttrss {
         p.insert("skip".into(), json!(q.skip));
         p.insert("show_content".into(), json!(q.content));
         p.insert("sanitize".into(), json!(false));
-        p.insert("include_attachments".into(), json!(false));
+        p.insert("include_attachments".into(), json!(true));
         p.insert("view_mode".into(), json!(q.view));
         if q.since > 0 {
             p.insert("since_id".into(), json!(q.since));
@@ -957,6 +986,33 @@ impl Backend for Ttrss {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attachments_become_enclosures() {
+        let headline = json!({
+            "id": 5, "feed_id": "3", "title": "Episode", "unread": true,
+            "attachments": [
+                {"id": 1, "content_url": "https://cdn.example.org/ep5.mp3",
+                 "content_type": "audio/mpeg", "title": "", "duration": "38000000",
+                 "width": 0, "height": 0, "post_id": 5},
+                {"id": 2, "content_url": "", "content_type": "image/png", "duration": ""},
+                {"id": 3, "content_url": "https://cdn.example.org/cover.jpg",
+                 "content_type": "", "duration": 0}
+            ]
+        });
+        let a = article_from(&headline).unwrap();
+        assert_eq!(a.enclosures.len(), 2, "{:?}", a.enclosures);
+        let e = &a.enclosures[0];
+        assert_eq!(e.url, "https://cdn.example.org/ep5.mp3");
+        assert_eq!(e.mime.as_deref(), Some("audio/mpeg"));
+        assert_eq!(e.length, Some(38_000_000));
+        assert_eq!(e.duration, None);
+        assert_eq!(a.enclosures[1].mime, None);
+        assert_eq!(a.enclosures[1].length, None);
+        // Without attachments (older servers, include_attachments off): none.
+        let plain = article_from(&json!({"id": 6, "title": "x"})).unwrap();
+        assert!(plain.enclosures.is_empty());
+    }
 
     #[test]
     fn answers_are_read_leniently() {

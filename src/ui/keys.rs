@@ -41,6 +41,10 @@ pub enum Action {
     ToggleFold,
     ToggleFoldAll,
     Subscribe,
+    /// Play (or open) the article's enclosure with the `player`.
+    PlayEnclosure,
+    /// Download the article's enclosure to the `download_dir`.
+    DownloadEnclosure,
     /// Open the numbered link (1-9) of the article in the reader.
     OpenLink(u8),
 }
@@ -86,6 +90,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { action: Action::ToggleFold, name: "toggle_fold", keys: &["z"], help: "fold / unfold the tag group under the cursor" },
     Binding { action: Action::ToggleFoldAll, name: "toggle_fold_all", keys: &["Z"], help: "fold / unfold every tag group" },
     Binding { action: Action::Subscribe, name: "subscribe", keys: &["a"], help: "add a feed: type its url or a web page's (like `tidings add`)" },
+    Binding { action: Action::PlayEnclosure, name: "play_enclosure", keys: &["e"], help: "play the enclosure (podcast episode) with the player, or its download" },
+    Binding { action: Action::DownloadEnclosure, name: "download_enclosure", keys: &["E"], help: "download the enclosure to download_dir (progress in the status bar)" },
     Binding { action: Action::OpenLink(1), name: "open_link_1", keys: &["1"], help: LINK_HELP },
     Binding { action: Action::OpenLink(2), name: "open_link_2", keys: &["2"], help: LINK_HELP },
     Binding { action: Action::OpenLink(3), name: "open_link_3", keys: &["3"], help: LINK_HELP },

@@ -229,6 +229,7 @@ mod tests {
             read: false,
             starred: false,
             highlights: Vec::new(),
+            media: crate::model::MediaMark::None,
         }
     }
 

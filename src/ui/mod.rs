@@ -5,9 +5,9 @@
 //! `layout` (geometry), `details` (a feed's problem as lines), `list` (ordered article
 //! lists), `feeds_pane` (rows, tag groups), `views` (saved views, the search, word hits),
 //! `prompt` (the bottom prompt, search history), `undo`, `reader` (body cache, reader
-//! layout), `load` (start-up reads), `state`, `update` with `triage` (the triage keys),
-//! `view`, and the face: `inbox`, `worker` (store look-ups), `subscriber` (`a`) and `run`
-//! (the loop).
+//! layout), `load` (start-up reads), `media` (enclosures and downloads), `state`, `update`
+//! with `triage` (the triage keys), `view`, and the face: `inbox`, `worker` (store
+//! look-ups), `subscriber` (`a`) and `run` (the loop).
 
 pub mod details;
 pub mod feeds_pane;
@@ -16,6 +16,7 @@ pub mod keys;
 pub mod layout;
 pub mod list;
 pub mod load;
+pub mod media;
 pub mod prompt;
 pub mod reader;
 mod run;

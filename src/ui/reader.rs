@@ -10,7 +10,7 @@ use chrono::FixedOffset;
 
 use crate::clean::{sanitize_inline, Cleaner, Document};
 use crate::highlight::Highlighter;
-use crate::model::{ArticleBody, ArticleId, ArticleMeta};
+use crate::model::{ArticleBody, ArticleId, ArticleMeta, StoredEnclosure};
 use crate::styled::{Span, SpanStyle, StyledLine};
 
 use super::strings;
@@ -123,6 +123,8 @@ pub struct Page<'a> {
     pub bodies: &'a Bodies,
     pub highlighter: &'a Highlighter,
     pub tz: FixedOffset,
+    /// The article's enclosures, once loaded (empty before, or without any).
+    pub enclosures: &'a [StoredEnclosure],
 }
 
 /// The reader's lines for `width`: the header, a blank line, then the text (or a note saying
@@ -165,6 +167,43 @@ pub fn lay_out(page: &Page<'_>, width: u16) -> Vec<StyledLine> {
         }
     } else {
         feed_text(&mut lines);
+    }
+    lines
+}
+
+/// One line per enclosure, under the header: `♫ 42 min · 38 MB · audio/mpeg`, `↓ file` when
+/// it is downloaded, then its url as a link; numbered when there are several (`e` then a
+/// number picks one).
+pub fn enclosure_lines(enclosures: &[StoredEnclosure], width: u16) -> Vec<StyledLine> {
+    let label = SpanStyle {
+        decoration: true,
+        ..SpanStyle::default()
+    };
+    let link = SpanStyle {
+        link: true,
+        ..SpanStyle::default()
+    };
+    let several = enclosures.len() > 1;
+    let mut lines = Vec::new();
+    for e in enclosures {
+        let mut spans = Vec::with_capacity(4);
+        if several {
+            spans.push(Span::new(format!("{}) ", e.index + 1), label));
+        }
+        spans.push(Span::plain(sanitize_inline(&e.enclosure.summary())));
+        if let Some(path) = &e.downloaded {
+            let name = path
+                .file_name()
+                .map_or_else(|| path.to_string_lossy(), |n| n.to_string_lossy());
+            spans.push(Span::plain(format!(
+                " · {} {}",
+                strings::DOWNLOADED_MARK,
+                sanitize_inline(&name)
+            )));
+        }
+        spans.push(Span::plain("  "));
+        spans.push(Span::new(sanitize_inline(&e.enclosure.url), link));
+        lines.extend(text::wrap_spans(&spans, width));
     }
     lines
 }
@@ -233,5 +272,6 @@ fn header(page: &Page<'_>, width: u16) -> Vec<StyledLine> {
         }
         lines.extend(text::wrap_spans(&spans, width));
     }
+    lines.extend(enclosure_lines(page.enclosures, width));
     lines
 }

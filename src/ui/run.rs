@@ -14,14 +14,17 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use chrono::{Local, Utc};
-use crossterm::event::{self as term_event, Event as TermEvent, KeyEventKind};
+use crossterm::event::{
+    self as term_event, DisableFocusChange, EnableFocusChange, Event as TermEvent, KeyEventKind,
+};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::app::{AppError, Environment};
 use crate::cli::GlobalArgs;
-use crate::config::{Config, SortOrder};
+use crate::config::{Config, PlayTarget, SortOrder, ThemeName};
 use crate::engine::{Command, EngineHandle, Event, Polling};
 use crate::highlight::Highlighter;
+use crate::notify::{self, Notification, TerminalTarget};
 use crate::store::{Snapshot, Store};
 
 use super::inbox::Inbox;
@@ -30,6 +33,7 @@ use super::list::FeedRanks;
 use super::load::{Loaded, Startup};
 use super::prompt::History;
 use super::state::AppState;
+use super::theme::Theme;
 use super::update::{self, update, Effect, Msg};
 use super::view::view;
 use super::views::{WordAnswer, WordJob};
@@ -70,6 +74,11 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         keymap,
         startup,
     );
+    // The config's `theme`, else `mono` when NO_COLOR is set, else `dark`.
+    state.theme = Theme::named(ThemeName::resolve(
+        config.theme,
+        crate::config::no_color_requested(),
+    ));
     state.welcome = (!env.config_exists).then(|| strings::welcome(&env.config_path));
     for n in notices {
         state.push_notice(n);
@@ -79,7 +88,8 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
 
     let inbox = Inbox::new();
     let worker = Worker::start(env.data_dir.clone(), inbox.clone())?;
-    let mut terminal = Terminal::start()?;
+    // Focus reports tell notifications whether the user is looking (see `update::notify`).
+    let mut terminal = Terminal::start(config.notify.is_some())?;
     let size = terminal.inner.size()?;
     // The saved views' word terms are asked for now; their counts follow.
     let first = update(&mut state, Msg::Resize(size.width, size.height));
@@ -117,9 +127,10 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
             config_path: &env.config_path,
             search: None,
         };
-        face.carry_out(&mut state, first);
-        face.flush_search(&mut state);
+        face.carry_out(&mut state, first, &mut terminal);
+        face.flush_search(&mut state, &mut terminal);
         let result = main_loop(&mut state, &mut terminal, &mut face);
+        terminal.stop_focus_reports();
         stop.store(true, Ordering::Relaxed);
         let _ = commands.send(Command::Shutdown);
         drop(terminal);
@@ -244,6 +255,8 @@ fn read_input(stop: Arc<AtomicBool>, inbox: Arc<Inbox>) -> io::Result<()> {
                 let msg = match term_event::read() {
                     Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
                     Ok(TermEvent::Resize(w, h)) => Msg::Resize(w, h),
+                    Ok(TermEvent::FocusGained) => Msg::Focus(true),
+                    Ok(TermEvent::FocusLost) => Msg::Focus(false),
                     Ok(_) => continue,
                     Err(_) => break,
                 };
@@ -257,18 +270,32 @@ fn read_input(stop: Arc<AtomicBool>, inbox: Arc<Inbox>) -> io::Result<()> {
 /// restored when dropped, whatever happened.
 struct Terminal {
     inner: ratatui::DefaultTerminal,
+    /// Focus reporting is on (and must be turned off before the shell gets the terminal).
+    focus_reports: bool,
 }
 
 impl Terminal {
-    fn start() -> io::Result<Terminal> {
+    /// `focus_reports`: ask the terminal to report focus changes (`Msg::Focus`).
+    fn start(focus_reports: bool) -> io::Result<Terminal> {
+        let inner = ratatui::try_init()?;
+        let focus_reports =
+            focus_reports && crossterm::execute!(io::stdout(), EnableFocusChange).is_ok();
         Ok(Terminal {
-            inner: ratatui::try_init()?,
+            inner,
+            focus_reports,
         })
+    }
+
+    fn stop_focus_reports(&mut self) {
+        if std::mem::take(&mut self.focus_reports) {
+            let _ = crossterm::execute!(io::stdout(), DisableFocusChange);
+        }
     }
 }
 
 impl Drop for Terminal {
     fn drop(&mut self) {
+        self.stop_focus_reports();
         let _ = ratatui::try_restore();
         let _ = crossterm::execute!(io::stdout(), crossterm::cursor::Show);
     }
@@ -296,12 +323,12 @@ fn main_loop(
         let input = inbox.take_input();
         let keyed = !input.is_empty();
         for msg in input {
-            if face.dispatch(state, msg) {
+            if face.dispatch(state, msg, terminal) {
                 return Ok(());
             }
         }
         // The newest search of the keys just taken (the ones typed before it are skipped).
-        face.flush_search(state);
+        face.flush_search(state, terminal);
 
         // Engine news, in batches, for at most EVENT_BUDGET, and not while a key waits.
         let started = Instant::now();
@@ -310,7 +337,7 @@ fn main_loop(
             if events.is_empty() {
                 break;
             }
-            face.dispatch(state, Msg::Events(events));
+            face.dispatch(state, Msg::Events(events), terminal);
             stale = true;
         }
 
@@ -336,12 +363,17 @@ struct Face<'a> {
 
 impl Face<'_> {
     /// Applies a message and carries out its effects; returns whether to quit.
-    fn dispatch(&mut self, state: &mut AppState, msg: Msg) -> bool {
+    fn dispatch(&mut self, state: &mut AppState, msg: Msg, terminal: &mut Terminal) -> bool {
         let effects = update(state, msg);
-        self.carry_out(state, effects)
+        self.carry_out(state, effects, terminal)
     }
 
-    fn carry_out(&mut self, state: &mut AppState, effects: Vec<Effect>) -> bool {
+    fn carry_out(
+        &mut self,
+        state: &mut AppState,
+        effects: Vec<Effect>,
+        terminal: &mut Terminal,
+    ) -> bool {
         let mut quit = false;
         for effect in effects {
             match effect {
@@ -351,6 +383,16 @@ impl Face<'_> {
                 }
                 Effect::OpenUrl(url) => {
                     if let Err(e) = open_in_browser(&state.config, &url) {
+                        state.push_notice(e);
+                    }
+                }
+                Effect::Notify(notification) => {
+                    if let Err(e) = send_notification(&state.config, &notification, terminal) {
+                        state.push_notice(e);
+                    }
+                }
+                Effect::Play { url, file } => {
+                    if let Err(e) = play(&state.config, &url, file.as_deref()) {
                         state.push_notice(e);
                     }
                 }
@@ -372,7 +414,7 @@ impl Face<'_> {
 
     /// Starts the pending search: at once when it needs no look-up (its answer is applied
     /// before the next frame), else on the store reader.
-    fn flush_search(&mut self, state: &mut AppState) {
+    fn flush_search(&mut self, state: &mut AppState, terminal: &mut Terminal) {
         while let Some(job) = self.search.take() {
             match job {
                 WordJob::Search { seq, terms } if terms.is_empty() => {
@@ -380,7 +422,7 @@ impl Face<'_> {
                         seq,
                         hits: Vec::new(),
                     };
-                    self.dispatch(state, Msg::Words(answer));
+                    self.dispatch(state, Msg::Words(answer), terminal);
                 }
                 job => self.worker.words(job),
             }
@@ -396,6 +438,37 @@ fn config_changed(state: &mut AppState) {
     state.push_notice(format!("{added}; {}", strings::POLLED_NEXT_START));
 }
 
+/// Sends a notification the way the config says: the terminal's escape sequence (written
+/// between frames; it draws nothing) and/or `notify_command` (no shell, not waited for).
+fn send_notification(
+    config: &Config,
+    notification: &Notification,
+    terminal: &mut Terminal,
+) -> Result<(), String> {
+    let Some(settings) = &config.notify else {
+        return Ok(());
+    };
+    if settings.terminal {
+        let target = TerminalTarget::from_env();
+        notify::write_terminal(notification, target, terminal.inner.backend_mut())
+            .map_err(|e| format!("could not send the terminal notification: {e}"))?;
+    }
+    if let Some(command) = &settings.command {
+        let child = notify::spawn_command(notification, command).map_err(|e| e.to_string())?;
+        reap(child);
+    }
+    Ok(())
+}
+
+/// Waits for a child on a thread of its own, so that it never lingers as a zombie.
+fn reap(mut child: std::process::Child) {
+    let _ = thread::Builder::new()
+        .name("tidings-reap".into())
+        .spawn(move || {
+            let _ = child.wait();
+        });
+}
+
 /// Launches the configured browser on an http(s) url: no shell, output discarded, not waited
 /// for (a thread reaps it).
 fn open_in_browser(config: &Config, url: &str) -> Result<(), String> {
@@ -405,18 +478,33 @@ fn open_in_browser(config: &Config, url: &str) -> Result<(), String> {
     let Some((program, args)) = config.browser_command(url) else {
         return Err(strings::NO_BROWSER.to_string());
     };
-    let child = std::process::Command::new(&program)
-        .args(&args)
+    launch(&program, &args, strings::BROWSER_FAILED)
+}
+
+/// Launches the `player` on an enclosure: its file when there is one that still exists (a
+/// download the user did not delete, a local feed's file), else its http(s) url. No shell,
+/// output discarded, not waited for.
+fn play(config: &Config, url: &str, file: Option<&std::path::Path>) -> Result<(), String> {
+    let target = match file.filter(|f| f.is_file()) {
+        Some(f) => PlayTarget::File(f),
+        None if update::is_web_url(url) => PlayTarget::Url(url),
+        None => return Err(strings::CANNOT_PLAY.to_string()),
+    };
+    let Some((program, args)) = config.player_command(&target) else {
+        return Err(strings::NO_PLAYER.to_string());
+    };
+    launch(&program, &args, strings::PLAYER_FAILED)
+}
+
+/// Starts a program detached from the terminal (a thread reaps it).
+fn launch(program: &str, args: &[String], failed: &str) -> Result<(), String> {
+    let child = std::process::Command::new(program)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("{} `{program}`: {e}", strings::BROWSER_FAILED))?;
-    let _ = thread::Builder::new()
-        .name("tidings-browser".into())
-        .spawn(move || {
-            let mut child = child;
-            let _ = child.wait();
-        });
+        .map_err(|e| format!("{failed} `{program}`: {e}"))?;
+    reap(child);
     Ok(())
 }

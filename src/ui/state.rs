@@ -23,6 +23,7 @@ use super::keys::Keymap;
 use super::layout;
 use super::list::{ArticleList, FeedRanks, Order};
 use super::load::{Loaded, Startup};
+use super::media::Media;
 use super::prompt::{History, Picker, Prompt};
 use super::reader::{self, Bodies, Page};
 use super::theme::Theme;
@@ -184,6 +185,8 @@ pub struct AppState {
     /// What `reader_lines` were laid out for: article, full text or not, width.
     reader_key: Option<(ArticleId, bool, u16)>,
     bodies: Bodies,
+    /// Enclosures of the articles looked at, downloads in progress, a pending `e`/`E`.
+    pub media: Media,
 
     pub progress: Progress,
     /// Every notice of the session; the last one shows in the status bar until a key press.
@@ -199,6 +202,9 @@ pub struct AppState {
 
     /// Terminal size (columns, rows).
     pub size: (u16, u16),
+    /// Whether the terminal window has focus, as it last reported (None: it never said;
+    /// not every terminal reports focus). Used to decide about notifications.
+    pub terminal_focus: Option<bool>,
     /// The clock and time zone used for dates (fixed in tests).
     pub now: DateTime<Utc>,
     pub tz: FixedOffset,
@@ -362,6 +368,7 @@ impl AppState {
             reader_lines: Vec::new(),
             reader_key: None,
             bodies: Bodies::default(),
+            media: Media::default(),
             progress: Progress::default(),
             notices: Vec::new(),
             notice: None,
@@ -370,6 +377,7 @@ impl AppState {
             total_unread: 0,
             total_highlighted_unread: 0,
             size: (80, 24),
+            terminal_focus: None,
             now: Utc::now(),
             tz: FixedOffset::east_opt(0).expect("zero offset is valid"),
             fresh: Vec::new(),
@@ -926,9 +934,24 @@ impl AppState {
             }
             Event::HighlightsUpdated(items) => self.highlights_updated(items),
             Event::Notice(text) => self.push_notice(text),
+            Event::EnclosuresLoaded { id, enclosures } => {
+                let open = self.reader.map(|r| r.id);
+                self.media.loaded(id, enclosures, open);
+                self.enclosures_changed(id);
+            }
+            Event::DownloadProgress {
+                id,
+                index,
+                done,
+                total,
+            } => self.media.progress(id, index, done, total),
+            Event::DownloadFinished { id, index, result } => {
+                self.download_finished(id, index, result)
+            }
             // The TUI forces its refreshes (nothing waits) and reads prefetched full text from
             // the store when the article is opened; `Progress` already says when a run ends.
-            Event::FeedWaiting { .. } | Event::FullTextPrefetched { .. } => {}
+            // `update` decides about notifications (`Event::Notify`) before events get here.
+            Event::FeedWaiting { .. } | Event::FullTextPrefetched { .. } | Event::Notify(_) => {}
             Event::RunFinished(_) => self.run_finished(),
             // Kill rules changed stored articles at start-up; the notices say what they did.
             // (Re-reading the articles from the store is the triage slice's reload.)
@@ -1012,6 +1035,48 @@ impl AppState {
         if changed {
             self.invalidate_reader();
             self.relayout_reader();
+        }
+    }
+
+    /// The reader shows `id`'s enclosures: lay it out again if it is open.
+    fn enclosures_changed(&mut self, id: ArticleId) {
+        if self.reader.is_some_and(|r| r.id == id) {
+            self.invalidate_reader();
+            self.relayout_reader();
+        }
+    }
+
+    fn download_finished(
+        &mut self,
+        id: ArticleId,
+        index: usize,
+        result: Result<crate::engine::DownloadDone, crate::engine::EnclosureError>,
+    ) {
+        match result {
+            Ok(done) => {
+                let name = done
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.push_notice(if done.already {
+                    format!("already downloaded: {}", done.path.display())
+                } else {
+                    format!("downloaded {name} to {}", done.path.display())
+                });
+                self.media.finished(id, index, Some(done.path));
+                if let Some(&i) = self.article_index.get(&id) {
+                    self.articles[i].media = crate::model::MediaMark::Downloaded;
+                }
+                self.enclosures_changed(id);
+            }
+            Err(e) => {
+                // A refused duplicate request leaves the one already going in the status bar.
+                if e != crate::engine::EnclosureError::AlreadyQueued {
+                    self.media.finished(id, index, None);
+                }
+                self.push_notice(format!("download failed: {e}"));
+            }
         }
     }
 
@@ -1125,6 +1190,7 @@ impl AppState {
                 bodies: &self.bodies,
                 highlighter: &self.highlighter,
                 tz: self.tz,
+                enclosures: self.media.enclosures(r.id).unwrap_or_default(),
             };
             self.reader_lines = reader::lay_out(&page, width);
             self.reader_key = Some(key);

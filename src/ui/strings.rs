@@ -55,6 +55,16 @@ pub const TAG_OPEN_MARK: &str = "▾";
 pub const TAG_FOLDED_MARK: &str = "▸";
 pub const STAR_MARK: &str = "★";
 pub const HIGHLIGHT_MARK: &str = "●";
+/// In the list: the article has an enclosure / one is downloaded.
+pub const MEDIA_MARK: &str = "♫";
+pub const DOWNLOADED_MARK: &str = "↓";
+
+pub const NO_ENCLOSURE: &str = "this article has no enclosure";
+pub const LOADING_ENCLOSURES: &str = "loading the enclosures…";
+pub const NO_PLAYER: &str = "no player found: set `player` in the config, like player = \"mpv %u\"";
+pub const PLAYER_FAILED: &str = "could not start the player";
+pub const CANNOT_PLAY: &str =
+    "cannot play this enclosure: it is neither a web address nor a downloaded file";
 
 pub const LABEL_FEED: &str = "Feed: ";
 pub const LABEL_AUTHOR: &str = "By: ";
@@ -66,6 +76,12 @@ pub const NEVER_OK: &str = "never fetched successfully";
 pub const MOVED_TO: &str = "feed moved to";
 pub const UPDATE_URLS_HINT: &str =
     "`tidings update-urls` puts the new url in your config (nothing changes until you run it)";
+
+/// "play which enclosure? 1-3 (Esc cancels)"
+pub fn choose_enclosure(play: bool, count: usize) -> String {
+    let verb = if play { "play" } else { "download" };
+    format!("{verb} which enclosure? 1-{} (Esc cancels)", count.min(9))
+}
 
 /// "refreshing 12/40 · 2 failed"
 pub fn refreshing(done: usize, total: usize, failed: usize) -> String {

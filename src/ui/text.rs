@@ -80,7 +80,7 @@ pub fn span_style(s: &SpanStyle, theme: &Theme, highlighter: &Highlighter) -> St
         style = style.add_modifier(Modifier::ITALIC);
     }
     if let Some(rule) = s.highlight {
-        style = style.patch(highlight_style(highlighter.style(rule)));
+        style = style.patch(theme.rule_style(highlight_style(highlighter.style(rule))));
     }
     style
 }

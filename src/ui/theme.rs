@@ -1,12 +1,19 @@
-//! The TUI's fixed colours, read from `assets/theme.toml` (compiled in). Highlight rule styles
-//! are not here: they come from the config. Never reads files at run time.
+//! The TUI's themes, compiled in as data: `dark` (`assets/theme.toml`, the default), `light`
+//! (`assets/theme-light.toml`) and `mono` (`assets/theme-mono.toml`: no colour, only bold,
+//! underline, reverse...). The config's `theme` key picks one, and NO_COLOR picks `mono` when
+//! it does not (`ThemeName::resolve`). Highlight rule styles come from the config, unless the
+//! theme replaces them (`[highlight]`, for `mono`). Never reads files at run time.
 
 use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
+use crate::config::ThemeName;
+
 const THEME_TOML: &str = include_str!("../../assets/theme.toml");
+const LIGHT_TOML: &str = include_str!("../../assets/theme-light.toml");
+const MONO_TOML: &str = include_str!("../../assets/theme-mono.toml");
 
 /// One style as written in the theme file.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -86,14 +93,16 @@ struct ThemeFile {
     link: StyleDef,
     help_key: StyleDef,
     muted: StyleDef,
+    /// When present, the style of every highlight rule's matches instead of the rule's own.
+    highlight: Option<StyleDef>,
 }
 
-/// A broken theme file (only possible when someone edits `assets/theme.toml`; a test guards it).
+/// A broken theme file (only possible when someone edits `assets/theme*.toml`; tests guard them).
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
-    #[error("assets/theme.toml is not valid: {0}")]
+    #[error("the theme file is not valid: {0}")]
     Toml(#[from] toml::de::Error),
-    #[error("assets/theme.toml: [{name}] has colour `{value}`; use a name, \"#rrggbb\" or a palette index")]
+    #[error("the theme file's [{name}] has colour `{value}`; use a name, \"#rrggbb\" or a palette index")]
     Color { name: String, value: String },
 }
 
@@ -122,6 +131,8 @@ pub struct Theme {
     pub link: Style,
     pub help_key: Style,
     pub muted: Style,
+    /// Replaces the highlight rules' own styles when set (see [`Theme::rule_style`]).
+    pub highlight: Option<Style>,
 }
 
 impl Theme {
@@ -151,12 +162,29 @@ impl Theme {
             link: f.link.to_style("link")?,
             help_key: f.help_key.to_style("help_key")?,
             muted: f.muted.to_style("muted")?,
+            highlight: f.highlight.map(|h| h.to_style("highlight")).transpose()?,
         })
     }
 
-    /// The bundled theme.
+    /// The default theme (`dark`).
     pub fn bundled() -> Theme {
-        Theme::parse(THEME_TOML).expect("assets/theme.toml is valid (guarded by a test)")
+        Theme::named(ThemeName::Dark)
+    }
+
+    /// One of the bundled themes.
+    pub fn named(name: ThemeName) -> Theme {
+        let text = match name {
+            ThemeName::Dark => THEME_TOML,
+            ThemeName::Light => LIGHT_TOML,
+            ThemeName::Mono => MONO_TOML,
+        };
+        Theme::parse(text).expect("the bundled themes are valid (guarded by a test)")
+    }
+
+    /// The style of a highlight rule's matches: the rule's own (`rule`, from the config),
+    /// unless the theme replaces every rule's (`mono` has no colour to give them).
+    pub fn rule_style(&self, rule: Style) -> Style {
+        self.highlight.unwrap_or(rule)
     }
 }
 
@@ -175,6 +203,65 @@ mod tests {
         let t = Theme::parse(THEME_TOML).unwrap();
         assert!(t.error.fg.is_some());
         assert!(t.selected.add_modifier.contains(Modifier::REVERSED));
+        assert_eq!(t.highlight, None, "dark keeps the rules' own colours");
+    }
+
+    #[test]
+    fn every_theme_parses_and_marks_selection_and_unread() {
+        for name in [ThemeName::Dark, ThemeName::Light, ThemeName::Mono] {
+            let t = Theme::parse(match name {
+                ThemeName::Dark => THEME_TOML,
+                ThemeName::Light => LIGHT_TOML,
+                ThemeName::Mono => MONO_TOML,
+            })
+            .unwrap_or_else(|e| panic!("{name:?}: {e}"));
+            assert!(
+                t.selected.add_modifier.contains(Modifier::REVERSED),
+                "{name:?}"
+            );
+            assert!(t.unread.add_modifier.contains(Modifier::BOLD), "{name:?}");
+        }
+        assert_ne!(
+            Theme::named(ThemeName::Light),
+            Theme::named(ThemeName::Dark)
+        );
+    }
+
+    #[test]
+    fn mono_has_no_colour_and_its_own_highlight_style() {
+        let t = Theme::named(ThemeName::Mono);
+        let styles = [
+            t.border,
+            t.border_focused,
+            t.title,
+            t.selected,
+            t.selected_unfocused,
+            t.unread,
+            t.read,
+            t.date,
+            t.feed,
+            t.count,
+            t.error,
+            t.star,
+            t.highlight_mark,
+            t.status,
+            t.status_key,
+            t.status_notice,
+            t.decoration,
+            t.code,
+            t.heading,
+            t.link,
+            t.help_key,
+            t.muted,
+        ];
+        for style in styles {
+            assert_eq!((style.fg, style.bg), (None, None), "{style:?}");
+        }
+        let rule = Style::default().fg(Color::Red);
+        let marked = t.rule_style(rule);
+        assert_eq!(marked.fg, None);
+        assert!(marked.add_modifier.contains(Modifier::UNDERLINED));
+        assert_eq!(Theme::bundled().rule_style(rule), rule);
     }
 
     #[test]

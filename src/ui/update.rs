@@ -1,14 +1,23 @@
 //! `update`: applies one message (key, resize, engine event) to the state and says what the
-//! run loop must do (send commands, open a url, quit). Pure: no terminal, no I/O, no waiting.
+//! run loop must do (send commands, open a url, notify, quit). Pure: no terminal, no I/O, no
+//! waiting.
 
-use crossterm::event::{KeyEvent, KeyEventKind};
+use std::collections::HashSet;
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use crate::clean::sanitize_inline;
-use crate::engine::{Command, Event, RefreshMode, RefreshRequest};
-use crate::model::ArticleId;
+use crate::config::FeedLocation;
+use crate::engine::{Command, Event, NotifyArticle, RefreshMode, RefreshRequest};
+use crate::fetch::download::local_enclosure;
+use crate::model::{ArticleId, MediaMark};
+use crate::notify::Notification;
 
 use super::keys::Action;
 use super::load::Loaded;
+use super::media::{MediaAction, Pending};
 use super::state::{AppState, BodyState, FullState, ListView, Pane, Reader};
 use super::strings;
 use super::subscriber;
@@ -32,6 +41,8 @@ pub enum Msg {
     Words(WordAnswer),
     /// The answer to subscribing (`a`).
     Subscribe(subscriber::Answer),
+    /// The terminal window gained (true) or lost (false) focus.
+    Focus(bool),
 }
 
 /// Something the run loop must do.
@@ -50,37 +61,116 @@ pub enum Effect {
     /// The reader changed the config file (a feed was added): read it again and let the
     /// engine poll what is new.
     ConfigChanged,
+    /// Send this desktop notification (`notify_command`, the terminal's escape sequence).
+    Notify(Notification),
+    /// Play an enclosure with the `player`: `file` when it is given and still exists (a
+    /// download, or a local feed's file), else `url` when it is http(s).
+    Play {
+        url: String,
+        file: Option<PathBuf>,
+    },
     Quit,
 }
 
 /// Applies a message to the state.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    let mut to_notify = Vec::new();
     match msg {
         Msg::Key(key) => {
             if key.kind == KeyEventKind::Release {
                 return fx;
             }
             state.notice = None;
-            on_key(state, &key, &mut fx);
+            if !pending_key(state, &key, &mut fx) {
+                on_key(state, &key, &mut fx);
+            }
         }
         Msg::Resize(w, h) => {
             state.size = (w, h);
             resized(state);
         }
-        Msg::Engine(event) => state.apply(event),
+        Msg::Engine(event) => {
+            apply(state, event, &mut to_notify);
+            resume_pending(state, &mut fx);
+        }
         Msg::Events(events) => {
             for event in events {
-                state.apply(event);
+                apply(state, event, &mut to_notify);
             }
+            resume_pending(state, &mut fx);
         }
         Msg::Loaded(loaded) => state.articles_loaded(*loaded),
+        Msg::Focus(focused) => state.terminal_focus = Some(focused),
         Msg::Words(answer) => state.words_answered(answer),
         Msg::Subscribe(answer) => triage::subscribe_answered(state, answer, &mut fx),
     }
     state.settle();
+    if !to_notify.is_empty() {
+        // After `settle`: the new articles are in the lists, where the user may see them.
+        notify(state, to_notify, &mut fx);
+    }
     fx.extend(state.take_jobs().into_iter().map(Effect::Words));
     fx
+}
+
+/// Applies an engine event; a run's `notify` matches are kept for the decision.
+fn apply(state: &mut AppState, event: Event, to_notify: &mut Vec<NotifyArticle>) {
+    match event {
+        Event::Notify(articles) => to_notify.extend(articles),
+        event => state.apply(event),
+    }
+}
+
+/// New articles that match `notify` (one batch per refresh run): a desktop notification,
+/// unless the user is looking at the reader. The rule: the terminal says its window has
+/// focus: no notification; it says it lost focus: a notification about all of them; it never
+/// said (not every terminal reports focus): a notification about those not shown in the
+/// article list on screen, if any. Without a notification the status bar says it.
+fn notify(state: &mut AppState, articles: Vec<NotifyArticle>, fx: &mut Vec<Effect>) {
+    let unseen: Vec<NotifyArticle> = match state.terminal_focus {
+        Some(true) => Vec::new(),
+        Some(false) => articles.clone(),
+        None => {
+            let visible = visible_articles(state);
+            articles
+                .iter()
+                .filter(|a| !visible.contains(&a.id))
+                .cloned()
+                .collect()
+        }
+    };
+    match Notification::new(&unseen) {
+        Some(notification) => fx.push(Effect::Notify(notification)),
+        None => {
+            if let Some(notification) = Notification::new(&articles) {
+                state.push_notice(notification.summary());
+            }
+        }
+    }
+}
+
+/// The articles whose rows the articles pane shows now (none under the help overlay).
+fn visible_articles(state: &AppState) -> HashSet<ArticleId> {
+    let (w, h) = state.size;
+    let areas = super::layout::compute(
+        w,
+        h,
+        state.focus,
+        state.reader.is_some(),
+        state.welcome.is_some(),
+    );
+    let Some(pane) = areas.articles.filter(|_| state.help.is_none()) else {
+        return HashSet::new();
+    };
+    let height = usize::from(super::layout::inner(pane).height);
+    // Where the view draws from (see `view::draw_articles`).
+    let mut cursor = state.article_cursor;
+    cursor.scroll_into_view(state.list.len(), height);
+    let end = state.list.len().min(cursor.offset + height);
+    (cursor.offset..end)
+        .map(|pos| state.articles[state.list[pos]].id)
+        .collect()
 }
 
 pub(crate) fn resized(state: &mut AppState) {
@@ -265,6 +355,8 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
         Action::Undo => triage::undo(state, fx),
         Action::ToggleFold => triage::fold(state, false),
         Action::ToggleFoldAll => triage::fold(state, true),
+        Action::PlayEnclosure => media_key(state, MediaAction::Play, fx),
+        Action::DownloadEnclosure => media_key(state, MediaAction::Download, fx),
         Action::OpenLink(n) => {
             let url = state
                 .reader_document()
@@ -275,6 +367,134 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
                 None => state.push_notice(strings::NO_ARTICLE_OPEN),
             }
         }
+    }
+}
+
+/// A key while `e`/`E` waits for the user to pick an enclosure: 1-9 picks, Esc cancels,
+/// any other key cancels and does what it does. Returns whether the key was used up.
+fn pending_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) -> bool {
+    match state.media.pending.take() {
+        Some(Pending::Choose { id, action, count }) => match key.code {
+            KeyCode::Char(c @ '1'..='9') if (c as usize - '0' as usize) <= count => {
+                act_on_enclosure(state, id, c as usize - '1' as usize, action, fx);
+                true
+            }
+            KeyCode::Esc => true,
+            _ => false,
+        },
+        // Loading takes moments; a key meanwhile means the user moved on.
+        Some(Pending::Loading { .. }) | None => false,
+    }
+}
+
+/// `e` / `E`: acts on the target article's enclosure (asks which one when it has several),
+/// loading the enclosures first if needed.
+fn media_key(state: &mut AppState, action: MediaAction, fx: &mut Vec<Effect>) {
+    let Some(id) = target_article(state) else {
+        return;
+    };
+    if state.article(id).is_none_or(|a| a.media == MediaMark::None) {
+        state.push_notice(strings::NO_ENCLOSURE);
+        return;
+    }
+    match state.media.enclosures(id).map(<[_]>::len) {
+        Some(count) => choose_enclosure(state, id, action, count, fx),
+        None => {
+            if state.media.start_loading(id) {
+                fx.push(Effect::Send(Command::LoadEnclosures(id)));
+            }
+            state.media.pending = Some(Pending::Loading { id, action });
+            state.push_notice(strings::LOADING_ENCLOSURES);
+        }
+    }
+}
+
+/// After engine events: a pending `e`/`E` whose enclosures arrived goes on.
+fn resume_pending(state: &mut AppState, fx: &mut Vec<Effect>) {
+    if let Some(Pending::Loading { id, action }) = state.media.pending {
+        if let Some(count) = state.media.enclosures(id).map(<[_]>::len) {
+            state.media.pending = None;
+            choose_enclosure(state, id, action, count, fx);
+        }
+    }
+}
+
+fn choose_enclosure(
+    state: &mut AppState,
+    id: ArticleId,
+    action: MediaAction,
+    count: usize,
+    fx: &mut Vec<Effect>,
+) {
+    match count {
+        0 => state.push_notice(strings::NO_ENCLOSURE),
+        1 => act_on_enclosure(state, id, 0, action, fx),
+        _ => {
+            state.media.pending = Some(Pending::Choose { id, action, count });
+            state.push_notice(strings::choose_enclosure(
+                action == MediaAction::Play,
+                count,
+            ));
+        }
+    }
+}
+
+/// Plays or queues the download of enclosure `index` of `id` (loaded).
+fn act_on_enclosure(
+    state: &mut AppState,
+    id: ArticleId,
+    index: usize,
+    action: MediaAction,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(e) = state
+        .media
+        .enclosures(id)
+        .and_then(|list| list.iter().find(|e| e.index == index))
+        .cloned()
+    else {
+        state.push_notice(strings::NO_ENCLOSURE);
+        return;
+    };
+    let summary = sanitize_inline(&e.enclosure.summary());
+    match action {
+        MediaAction::Play => {
+            let file = e.downloaded.clone().or_else(|| {
+                // A local feed's enclosure (the demo's) is a file next to the feed.
+                let feed = state.config.feed(state.article(id)?.feed)?;
+                match &feed.location {
+                    FeedLocation::File(path) => local_enclosure(&e.enclosure.url, path.parent()?),
+                    FeedLocation::Http(_) => None,
+                }
+            });
+            if file.is_none() && !is_web_url(&e.enclosure.url) {
+                state.push_notice(strings::CANNOT_PLAY);
+                return;
+            }
+            state.push_notice(format!("playing {summary}"));
+            fx.push(Effect::Play {
+                url: e.enclosure.url,
+                file,
+            });
+        }
+        MediaAction::Download => {
+            if !state.media.queue(id, index, e.enclosure.length) {
+                state.push_notice("already downloading this enclosure");
+                return;
+            }
+            state.push_notice(format!("download queued: {summary}"));
+            fx.push(Effect::Send(Command::Download { id, index }));
+        }
+    }
+}
+
+/// Asks the engine for an article's enclosures ahead of `e`/`E` and the reader.
+fn prefetch_enclosures(state: &mut AppState, id: ArticleId, fx: &mut Vec<Effect>) {
+    let has = state
+        .article(id)
+        .is_some_and(|a| a.media != MediaMark::None);
+    if has && state.media.start_loading(id) {
+        fx.push(Effect::Send(Command::LoadEnclosures(id)));
     }
 }
 
@@ -353,6 +573,7 @@ fn select_article_row(state: &mut AppState, row: usize, fx: &mut Vec<Effect>) {
             state.set_body_state(id, BodyState::Loading);
             fx.push(Effect::Send(Command::LoadBody(id)));
         }
+        prefetch_enclosures(state, id, fx);
     }
 }
 
@@ -397,6 +618,7 @@ pub(crate) fn open_article(state: &mut AppState, id: ArticleId, fx: &mut Vec<Eff
         }
         state.set_body_state(id, BodyState::Loading);
     }
+    prefetch_enclosures(state, id, fx);
     if auto_full {
         if let Some(url) = link {
             request_full_text(state, id, url, fx);

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use crate::clean::sanitize_inline;
-use crate::model::ArticleMeta;
+use crate::model::{ArticleMeta, MediaMark};
 use crate::styled::{self, StyledLine};
 
 use super::feeds_pane::Row;
@@ -430,8 +430,14 @@ fn article_row<'a>(state: &AppState, a: &ArticleMeta, width: u16, across_feeds: 
     } else {
         Span::styled(strings::HIGHLIGHT_MARK, t.highlight_mark)
     });
+    // The enclosure mark takes the space before the date: rows without one look as before.
+    spans.push(match a.media {
+        MediaMark::None => Span::raw(" "),
+        MediaMark::Attached => Span::styled(strings::MEDIA_MARK, t.date),
+        MediaMark::Downloaded => Span::styled(strings::DOWNLOADED_MARK, t.star),
+    });
     let date = text::short_date(a.date(), state.now, state.tz);
-    spans.push(Span::styled(format!(" {date:>6} "), t.date));
+    spans.push(Span::styled(format!("{date:>6} "), t.date));
     let mut used = 2 + 8;
     if across_feeds && width >= 60 {
         let feed_w = (width / 6).clamp(8, 18);
@@ -444,7 +450,7 @@ fn article_row<'a>(state: &AppState, a: &ArticleMeta, width: u16, across_feeds: 
     let label = match a.highlights.first() {
         Some(&rule) if width >= 70 => {
             let l = text::truncate(&sanitize_inline(state.highlighter.label(rule)), 16);
-            let style = super::text::highlight_style(state.highlighter.style(rule));
+            let style = t.rule_style(super::text::highlight_style(state.highlighter.style(rule)));
             Some(Span::styled(format!(" {l}"), style))
         }
         _ => None,
@@ -564,6 +570,9 @@ fn draw_status(state: &AppState, frame: &mut Frame, area: Rect) {
             ),
             t.status_key,
         ));
+    }
+    if let Some(downloads) = state.media.status() {
+        spans.push(Span::styled(format!(" · {downloads}"), t.status));
     }
     if let Some(n) = &state.notice {
         spans.push(Span::styled(" · ", t.status));

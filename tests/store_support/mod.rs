@@ -38,6 +38,7 @@ pub fn article_at(feed_url: &str, n: u32, published: DateTime<Utc>) -> NewArticl
             read: false,
             starred: false,
             highlights: Vec::new(),
+            media: tidings::model::MediaMark::None,
         },
         body: ArticleBody {
             kind: BodyKind::Html,

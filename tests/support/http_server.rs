@@ -1,5 +1,6 @@
 //! A small HTTP/1.1 server on 127.0.0.1 for tests: scripted responses (gzip, dripping,
-//! unsized bodies, delays), a log of every request, and a gauge of requests in flight.
+//! unsized bodies, bodies cut off mid-way, byte ranges, delays), a log of every request, and a
+//! gauge of requests in flight.
 //! Loopback only; never used outside tests.
 
 use std::io::Write;
@@ -45,6 +46,9 @@ pub enum Body {
     Drip { bytes: Vec<u8>, every: Duration },
     /// Without a `Content-Length`, ended by closing the connection.
     UntilClose(Vec<u8>),
+    /// With the `Content-Length` of all of `bytes`, but only the first `sent` are written
+    /// before the connection closes (a download interrupted mid-body).
+    CutOff { bytes: Vec<u8>, sent: usize },
 }
 
 /// A scripted response.
@@ -92,7 +96,7 @@ impl Response {
         let compress = |b: &mut Vec<u8>| *b = gzip(b);
         match &mut self.body {
             Body::Full(b) | Body::UntilClose(b) => compress(b),
-            Body::Drip { bytes, .. } => compress(bytes),
+            Body::Drip { bytes, .. } | Body::CutOff { bytes, .. } => compress(bytes),
         }
         self.header("Content-Encoding", "gzip")
     }
@@ -102,6 +106,35 @@ impl Response {
         let bytes = self.take_bytes();
         self.body = Body::Drip { bytes, every };
         self
+    }
+
+    /// Announces the whole body but closes the connection after its first `sent` bytes.
+    pub fn cut_off(mut self, sent: usize) -> Response {
+        let bytes = self.take_bytes();
+        self.body = Body::CutOff { bytes, sent };
+        self
+    }
+
+    /// `file` as a server that supports byte ranges answers `request`: 206 with
+    /// `Content-Range` for `Range: bytes=N-` (416 when N is past the end), else 200; both
+    /// with `Accept-Ranges: bytes`.
+    pub fn range_of(request: &Request, file: &[u8]) -> Response {
+        let len = file.len();
+        let start = request
+            .header("Range")
+            .and_then(|r| r.trim().strip_prefix("bytes="))
+            .and_then(|r| r.strip_suffix('-'))
+            .and_then(|n| n.trim().parse::<usize>().ok());
+        match start {
+            Some(n) if n >= len => Response::new(416)
+                .header("Content-Range", &format!("bytes */{len}"))
+                .header("Accept-Ranges", "bytes"),
+            Some(n) => Response::new(206)
+                .header("Content-Range", &format!("bytes {n}-{}/{len}", len - 1))
+                .header("Accept-Ranges", "bytes")
+                .body(file[n..].to_vec()),
+            None => Response::ok(file.to_vec()).header("Accept-Ranges", "bytes"),
+        }
     }
 
     /// Sends the body without a `Content-Length` and closes the connection after it.
@@ -119,7 +152,7 @@ impl Response {
     fn take_bytes(&mut self) -> Vec<u8> {
         match std::mem::replace(&mut self.body, Body::Full(Vec::new())) {
             Body::Full(b) | Body::UntilClose(b) => b,
-            Body::Drip { bytes, .. } => bytes,
+            Body::Drip { bytes, .. } | Body::CutOff { bytes, .. } => bytes,
         }
     }
 }
@@ -352,7 +385,7 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Reque
 async fn write_response(stream: &mut TcpStream, response: Response) -> std::io::Result<bool> {
     let (length, keep_alive) = match &response.body {
         Body::Full(b) => (Some(b.len()), true),
-        Body::Drip { bytes, .. } => (Some(bytes.len()), false),
+        Body::Drip { bytes, .. } | Body::CutOff { bytes, .. } => (Some(bytes.len()), false),
         Body::UntilClose(_) => (None, false),
     };
     let mut head = format!(
@@ -375,6 +408,12 @@ async fn write_response(stream: &mut TcpStream, response: Response) -> std::io::
         Body::Full(b) | Body::UntilClose(b) => {
             out.extend_from_slice(&b);
             stream.write_all(&out).await?;
+        }
+        Body::CutOff { bytes, sent } => {
+            out.extend_from_slice(&bytes[..sent.min(bytes.len())]);
+            stream.write_all(&out).await?;
+            stream.flush().await?;
+            return Ok(false);
         }
         Body::Drip { bytes, every } => {
             stream.write_all(&out).await?;
@@ -399,7 +438,9 @@ fn reason(status: u16) -> &'static str {
         304 => "Not Modified",
         307 => "Temporary Redirect",
         308 => "Permanent Redirect",
+        206 => "Partial Content",
         404 => "Not Found",
+        416 => "Range Not Satisfiable",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",

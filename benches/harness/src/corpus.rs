@@ -428,6 +428,7 @@ pub fn store_articles(
                 read: false,
                 starred: false,
                 highlights: Vec::new(),
+                media: tidings::model::MediaMark::None,
             },
             body: ArticleBody {
                 kind: BodyKind::Html,
