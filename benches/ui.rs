@@ -1,5 +1,10 @@
 //! UI latency: one keypress through `update` plus a full `view` of a 100,000-article list into
 //! a `TestBackend` (what a user waits for between pressing `j` and seeing the result).
+//! Triage at 100,000 articles: a keystroke in the search prompt to the redrawn list (flag and
+//! tag queries evaluated in memory; full-text ones with the store's word hits, on a real
+//! store), opening a saved view, and a read toggle with ten views counting.
+//! Run: `cargo bench --bench ui` (`-- --test` runs each once, as CI does, at a smaller scale
+//! for the full-text store).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -10,11 +15,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tidings::clean::Cleaner;
-use tidings::config::{Config, FeedConfig, FeedLocation};
+use tidings::config::{Config, FeedConfig, FeedLocation, View};
 use tidings::engine::{Event, PollStatus};
 use tidings::highlight::Highlighter;
-use tidings::model::{ArticleId, ArticleMeta, FeedId, FeedState};
-use tidings::ui::{update, view, AppState, Keymap, Msg};
+use tidings::model::{
+    ArticleBody, ArticleId, ArticleMeta, BodyKind, FeedId, FeedState, NewArticle,
+};
+use tidings::query::{parse, Expr, Query};
+use tidings::store::{OpenMode, Store};
+use tidings::ui::views::{WordAnswer, WordJob};
+use tidings::ui::{update, view, AppState, Effect, Keymap, Msg};
 
 const FEEDS: usize = 100;
 const ARTICLES: usize = 100_000;
@@ -268,5 +278,280 @@ fn engine_events(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, keypress, engine_events);
+// ---------------------------------------------------------------- triage
+
+/// Articles in the full-text store: 100,000 under `cargo bench`, fewer when `cargo test
+/// --all-targets` runs the benchmarks once (an unoptimised SQLite indexes slowly).
+fn scale(n: usize) -> usize {
+    if std::env::args().any(|a| a == "--bench") {
+        n
+    } else {
+        n / 50
+    }
+}
+
+fn ctrl_key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+/// Ten views over the 100 feeds (tagged by tens): flags, tags, highlights, a feed.
+fn triage_config(urls: &[String]) -> Config {
+    let views = [
+        ("Unread", "unread"),
+        ("Rust", "unread and (tag:rust or hl)"),
+        ("Tech", "tag:tech -read"),
+        ("Starred", "starred"),
+        ("Old", "unread age>30d"),
+        ("Feed 7", "feed:feed7."),
+        ("Odd", "tag:odd and unread"),
+        ("Read tech", "read tag:tech"),
+        ("Not rust", "-tag:rust unread"),
+        ("Both", "tag:rust and tag:tech"),
+    ];
+    Config {
+        feeds: urls
+            .iter()
+            .enumerate()
+            .map(|(i, u)| FeedConfig {
+                url: u.clone(),
+                location: FeedLocation::Http(u.clone()),
+                title: None,
+                tags: [
+                    (i % 10 == 0).then_some("rust"),
+                    (i % 3 == 0).then_some("tech"),
+                    (i % 2 == 1).then_some("odd"),
+                ]
+                .into_iter()
+                .flatten()
+                .map(str::to_string)
+                .collect(),
+                refresh_interval: None,
+                full_text: false,
+                synced: false,
+            })
+            .collect(),
+        views: views
+            .iter()
+            .map(|(name, q)| View {
+                name: name.to_string(),
+                query: parse(q).unwrap(),
+            })
+            .collect(),
+        ..Config::default()
+    }
+}
+
+fn triage_state(articles: Vec<ArticleMeta>, urls: &[String]) -> AppState {
+    let config = triage_config(urls);
+    let highlighter = Arc::new(Highlighter::new(&config.highlight).unwrap());
+    let mut s = AppState::new(
+        Arc::new(config),
+        highlighter,
+        Arc::new(Cleaner::default()),
+        Keymap::default(),
+        Vec::new(),
+        articles,
+    );
+    s.now = Utc.with_ymd_and_hms(2024, 11, 27, 18, 0, 0).unwrap();
+    update(&mut s, Msg::Resize(120, 40));
+    s
+}
+
+/// What the run loop does after a key: answers (or looks up, in `store`) the search the
+/// key asked for.
+fn answer_searches(s: &mut AppState, fx: Vec<Effect>, store: Option<&Store>) {
+    for effect in fx {
+        let Effect::Words(WordJob::Search { seq, terms }) = effect else {
+            continue;
+        };
+        let hits = match (terms.is_empty(), store) {
+            (true, _) | (false, None) => Vec::new(),
+            (false, Some(store)) => {
+                let mut all: Vec<Expr> = terms.into_iter().map(Expr::Term).collect();
+                let root = if all.len() == 1 {
+                    all.pop().unwrap()
+                } else {
+                    Expr::Or(all)
+                };
+                store.word_hits(&Query { root }).unwrap().into_terms()
+            }
+        };
+        update(s, Msg::Words(WordAnswer::Search { seq, hits }));
+    }
+}
+
+fn type_text(s: &mut AppState, text: &str, store: Option<&Store>) {
+    for c in text.chars() {
+        let fx = update(s, key(c));
+        answer_searches(s, fx, store);
+    }
+}
+
+/// Bodies of the full-text store: a few sentences of a small vocabulary; "compiler" in
+/// one article of 40, "kernel" in one of 300.
+fn body(n: usize) -> String {
+    const WORDS: [&str; 16] = [
+        "release", "notes", "today", "team", "version", "fixes", "memory", "network", "build",
+        "faster", "users", "report", "update", "design", "review", "tests",
+    ];
+    let mut text = String::from("<p>");
+    let mut x = n as u64 * 0x9E37_79B9 + 1;
+    for _ in 0..120 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        text.push_str(WORDS[(x % 16) as usize]);
+        text.push(' ');
+    }
+    if n.is_multiple_of(40) {
+        text.push_str("compiler ");
+    }
+    if n.is_multiple_of(300) {
+        text.push_str("kernel ");
+    }
+    text.push_str("</p>");
+    text
+}
+
+fn full_text_store(dir: &std::path::Path, urls: &[String], n: usize) -> Store {
+    let store = Store::open(dir, OpenMode::ReadWrite).unwrap().store;
+    let now = Utc.with_ymd_and_hms(2024, 11, 27, 18, 0, 0).unwrap();
+    for from in (0..n).step_by(5000) {
+        let items: Vec<NewArticle> = (from..(from + 5000).min(n))
+            .map(|i| {
+                let url = &urls[i % FEEDS];
+                let mut m = meta(url, i, now);
+                m.highlights = if i % 10 == 0 { vec![0] } else { Vec::new() };
+                NewArticle {
+                    meta: m,
+                    body: ArticleBody {
+                        kind: BodyKind::Html,
+                        content: body(i),
+                    },
+                    updated: None,
+                    enclosures: Vec::new(),
+                }
+            })
+            .collect();
+        store.insert_articles(&items).unwrap();
+    }
+    while store.index_pending(5000).unwrap() > 0 {}
+    store
+}
+
+fn triage(c: &mut Criterion) {
+    let urls: Vec<String> = (0..FEEDS)
+        .map(|i| format!("https://feed{i}.example/rss"))
+        .collect();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    let mut g = c.benchmark_group("triage, 100k articles");
+    g.sample_size(20);
+
+    // In memory: a flag and tag query, one key typed and taken back, each evaluated.
+    let articles: Vec<ArticleMeta> = state().articles;
+    let mut s = triage_state(articles.clone(), &urls);
+    update(&mut s, key('/'));
+    type_text(&mut s, "unread tag:rust", None);
+    eprintln!(
+        "triage: `unread tag:rust` lists {} of {}",
+        s.list.len(),
+        s.articles.len()
+    );
+    let mut add = true;
+    g.bench_function("search keystroke, flags and tag, + render", |b| {
+        b.iter(|| {
+            let fx = if add {
+                update(&mut s, key(' '))
+            } else {
+                update(&mut s, ctrl_key(KeyCode::Backspace))
+            };
+            add = !add;
+            answer_searches(&mut s, fx, None);
+            terminal.draw(|f| view(&s, f)).unwrap();
+        })
+    });
+
+    // Opening a view from the feeds pane: moving between two view rows.
+    let mut s = triage_state(articles.clone(), &urls);
+    update(&mut s, ctrl_key(KeyCode::Esc));
+    update(&mut s, key('j'));
+    let mut down = true;
+    g.bench_function("open a view (feeds pane j/k) + render", |b| {
+        b.iter(|| {
+            black_box(update(&mut s, key(if down { 'j' } else { 'k' })));
+            down = !down;
+            terminal.draw(|f| view(&s, f)).unwrap();
+        })
+    });
+
+    // A read toggle costs one evaluation per view, whatever the store holds.
+    let mut s = triage_state(articles, &urls);
+    g.bench_function("toggle read with 10 views counting", |b| {
+        b.iter(|| black_box(update(&mut s, key('m'))))
+    });
+    g.finish();
+
+    // Full text: the word looked up in a real store's index, the rest in memory.
+    let dir = tempfile::tempdir().unwrap();
+    let total = scale(100_000);
+    let store = full_text_store(dir.path(), &urls, total);
+    let mut s = triage_state(store.load_articles().unwrap(), &urls);
+    update(&mut s, key('/'));
+    type_text(&mut s, "compiler unread", Some(&store));
+    eprintln!(
+        "triage: `compiler unread` lists {} of {}",
+        s.list.len(),
+        s.articles.len()
+    );
+    let mut g = c.benchmark_group("triage, full text");
+    g.sample_size(20);
+    let mut add = true;
+    // "… kernel" <-> "… kernels": a word term changes at each key, and is looked up.
+    type_text(&mut s, " kernel", Some(&store));
+    g.bench_function(
+        format!("search keystroke, word looked up in the index ({total} articles), + render"),
+        |b| {
+            b.iter(|| {
+                let fx = if add {
+                    update(&mut s, key('s'))
+                } else {
+                    update(&mut s, ctrl_key(KeyCode::Backspace))
+                };
+                add = !add;
+                answer_searches(&mut s, fx, Some(&store));
+                terminal.draw(|f| view(&s, f)).unwrap();
+            })
+        },
+    );
+    // The worst case: a word nearly every article holds ("review" <-> "reviews").
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+    );
+    type_text(&mut s, "compiler unread review", Some(&store));
+    eprintln!(
+        "triage: `compiler unread review` lists {} of {}",
+        s.list.len(),
+        s.articles.len()
+    );
+    let mut add = true;
+    g.bench_function(
+        format!("search keystroke, a word in almost every article ({total}), + render"),
+        |b| {
+            b.iter(|| {
+                let fx = if add {
+                    update(&mut s, key('s'))
+                } else {
+                    update(&mut s, ctrl_key(KeyCode::Backspace))
+                };
+                add = !add;
+                answer_searches(&mut s, fx, Some(&store));
+                terminal.draw(|f| view(&s, f)).unwrap();
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(benches, keypress, engine_events, triage);
 criterion_main!(benches);

@@ -286,3 +286,57 @@ fn config_edits_apply_while_the_reader_runs() {
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
 }
+
+/// Triage on the demo: the feeds pane lists the views with their counts and the tag groups;
+/// `/`, a query with a word (looked up in the full-text index by the store reader), Enter:
+/// the list holds exactly the matching articles, read off the screen. The query is in the
+/// history after a restart (Up in the prompt brings it back).
+#[test]
+fn search_prompt_filters_the_list_and_remembers_the_query() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("state");
+    let config = demo_config();
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    let mut s = Session::start(&args, home.path());
+    // Every article is in: the views are counted (the three of the demo config).
+    let screen = s.wait_for(&["61 unread", "≡ Zürich", "▾ tech"]);
+    let views = regex::Regex::new(r"≡ Zürich +5").unwrap();
+    let screen = if views.is_match(&screen) {
+        screen
+    } else {
+        s.wait_until("the Zürich view counted", |screen| views.is_match(screen))
+    };
+    assert!(screen.contains("≡ Security"), "{screen}");
+    s.press("/");
+    s.press("zürich");
+    s.wait_for(&["/zürich", "5 matches"]);
+    s.press("\r");
+    let screen = s.wait_for(&["Search: zürich", " 1/5 ┘"]);
+    // The articles pane is right of the feeds pane ("││" between them).
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| l.split_once("││").map(|(_, articles)| articles))
+        .filter(|l| l.contains("Zürich"))
+        .collect();
+    assert_eq!(rows.len(), 5, "five matching rows:\n{screen}");
+    assert!(!screen.contains("Rust 1.93 is out"), "{screen}");
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+    let history = std::fs::read_to_string(data.join("search-history")).unwrap();
+    assert_eq!(history, "zürich\n");
+
+    let mut s = Session::start(&args, home.path());
+    s.wait_for(&["61 unread"]);
+    s.press("/");
+    s.press("\x1b[A"); // Up
+    s.wait_for(&["/zürich", "5 matches"]);
+    s.press("\x1b"); // Esc: back to the whole list
+    s.wait_for(&["Articles · All articles"]);
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+}

@@ -613,10 +613,17 @@ fn the_demo_podcast_downloads_and_plays_in_the_reader() {
         data.to_str().unwrap(),
     ];
     let mut s = support::pty::Session::start(&args, home.path());
-    s.wait_for(&["Night Shift Radio", "61 unread"]);
-    // The feeds pane, down to the podcast (the 7th feed), then its list.
+    let screen = s.wait_for(&["Night Shift Radio", "61 unread"]);
+    // The feeds pane, down to the podcast's row (under its tag group), then its list.
+    let row = |name: &str| {
+        screen
+            .lines()
+            .position(|l| l.starts_with("│") && l.contains(name))
+            .unwrap()
+    };
+    let steps = row("Night Shift Radio") - row("All articles");
     s.press("h");
-    s.press("jjjjjjj");
+    s.press(&"j".repeat(steps));
     s.press("l");
     s.wait_for(&["Articles · Night Shift Radio", "Episode 2: Two notes up"]);
     s.press("E");

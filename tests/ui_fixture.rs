@@ -290,7 +290,12 @@ pub fn starting_state(
 pub fn loaded_msg(s: &AppState, articles: &[ArticleMeta]) -> Msg {
     let mut all = articles.to_vec();
     all.sort_by(tidings::ui::list::newest_first);
-    Msg::Loaded(Box::new(Loaded::build(all, s.config.sort, &s.highlighter)))
+    Msg::Loaded(Box::new(Loaded::build(
+        all,
+        s.config.sort,
+        &s.highlighter,
+        &s.feed_ranks(),
+    )))
 }
 
 /// `n` articles of `feed_url` (numbered from `from`), one an hour apart from `hours` ago on.

@@ -261,8 +261,9 @@ fn store_after_rules() -> Vec<ArticleMeta> {
 fn reloaded(s: &AppState, all: Vec<ArticleMeta>) -> Msg {
     Msg::Reloaded(Ok(Box::new(Loaded::build(
         all,
-        s.config.sort,
+        s.sort,
         &s.highlighter,
+        &s.feed_ranks(),
     ))))
 }
 

@@ -207,6 +207,15 @@ impl Store {
         self.read(|c| search::word_hits(c, query))
     }
 
+    /// [`Store::word_hits`] among the articles `ids` only (articles that just arrived).
+    pub fn word_hits_among(
+        &self,
+        query: &crate::query::Query,
+        ids: &[ArticleId],
+    ) -> Result<WordHits> {
+        self.read(|c| search::word_hits_among(c, query, ids))
+    }
+
     /// Hides (or shows again) articles, as `hide` kill rules do.
     pub fn set_hidden(&self, ids: &[ArticleId], hidden: bool) -> Result<()> {
         self.write(|c| queries::set_hidden(c, ids, hidden))

@@ -485,10 +485,38 @@ impl WordHits {
             .find(|(t, _)| t == term)
             .map(|(_, ids)| ids)
     }
+
+    /// Every term looked up, with the ids it matches.
+    pub fn into_terms(self) -> Vec<(Term, HashSet<ArticleId>)> {
+        self.terms
+    }
 }
 
 /// Looks up every distinct word term of `query` (see [`WordHits`]).
 pub fn word_hits(conn: &Connection, query: &Query) -> Result<WordHits> {
+    word_hits_in(conn, query, None)
+}
+
+/// [`word_hits`] among the articles `ids` only: what a front end asks about the articles
+/// that just arrived (the cost follows the ids and the index hits, not the table).
+pub fn word_hits_among(conn: &Connection, query: &Query, ids: &[ArticleId]) -> Result<WordHits> {
+    let mut out = WordHits::default();
+    // Bounded statements: a few hundred ids each.
+    for chunk in ids.chunks(500) {
+        for (term, found) in word_hits_in(conn, query, Some(chunk))?.terms {
+            match out.terms.iter_mut().find(|(t, _)| *t == term) {
+                Some((_, have)) => have.extend(found),
+                None => out.terms.push((term, found)),
+            }
+        }
+    }
+    if ids.is_empty() {
+        out = word_hits_in(conn, query, Some(&[]))?;
+    }
+    Ok(out)
+}
+
+fn word_hits_in(conn: &Connection, query: &Query, among: Option<&[ArticleId]>) -> Result<WordHits> {
     let mut terms: Vec<Term> = Vec::new();
     query.root.visit_terms(&mut |t| {
         if matches!(t, Term::Words { .. }) && !terms.contains(t) {
@@ -509,7 +537,18 @@ pub fn word_hits(conn: &Connection, query: &Query) -> Result<WordHits> {
         let c = condition(&single, &ctx, pending);
         // Index hits map to article ids through `articles_body` (which holds the rowid, the
         // id): no table row is read, except for articles not indexed yet.
-        let mut stmt = conn.prepare(&format!("SELECT a.id FROM articles a WHERE {}", c.sql))?;
+        let within = match among {
+            None => String::new(),
+            Some([]) => " AND 0".to_string(),
+            Some(ids) => {
+                let list: Vec<String> = ids.iter().map(|id| id.as_i64().to_string()).collect();
+                format!(" AND a.id IN ({})", list.join(","))
+            }
+        };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT a.id FROM articles a WHERE ({}){within}",
+            c.sql
+        ))?;
         let ids = stmt
             .query_map(params_from_iter(c.params.iter()), |r| {
                 r.get::<_, i64>(0).map(ArticleId::from_i64)

@@ -1,4 +1,5 @@
-//! The selected feed's problem as lines of text (error, "feed moved to", "last ok"): shown
+//! The selected feed's problem as lines of text (error, "partial: …"/"warning: …", "feed
+//! moved to", "last ok"): shown
 //! under the feeds list and in an empty article list. One place for both `layout` sizing
 //! (through the state) and `view` drawing. Pure: reads a feed state, knows no pane.
 
@@ -11,14 +12,15 @@ use crate::styled::{Span, SpanStyle, StyledLine};
 use super::strings;
 use super::text;
 
-/// The feed's problem, wrapped to `width`: error text, "feed moved to …", "last ok …". Empty
-/// when the feed is fine (or was never polled). Error lines are bold (drawn in the error
-/// colour).
+/// The feed's problem, wrapped to `width`: error text, the parser's warning ("partial: …",
+/// "warning: …"), "feed moved to …", "last ok …". Empty when the feed is fine (or was never
+/// polled). Error lines are bold (drawn in the error colour), warning lines italic (drawn in
+/// the warning colour).
 pub fn feed_details(state: Option<&FeedState>, tz: FixedOffset, width: u16) -> Vec<StyledLine> {
     let Some(s) = state else {
         return Vec::new();
     };
-    if s.last_error.is_none() && s.moved_to.is_none() {
+    if s.last_error.is_none() && s.moved_to.is_none() && s.warning.is_none() {
         return Vec::new();
     }
     let mut lines = Vec::new();
@@ -33,6 +35,18 @@ pub fn feed_details(state: Option<&FeedState>, tz: FixedOffset, width: u16) -> V
             .unwrap_or_default();
         let t = format!("{} {kind}{}", strings::FEED_FAILED_MARK, sanitize_inline(e));
         lines.extend(text::wrap_spans(&[Span::new(t, err)], width));
+    }
+    if let Some(w) = &s.warning {
+        let warn = SpanStyle {
+            italic: true,
+            ..SpanStyle::default()
+        };
+        let t = format!(
+            "{} {}",
+            strings::FEED_PARTIAL_MARK,
+            sanitize_inline(&w.to_string())
+        );
+        lines.extend(text::wrap_spans(&[Span::new(t, warn)], width));
     }
     if let Some(m) = &s.moved_to {
         let t = format!("{} {}", strings::MOVED_TO, sanitize_inline(m));

@@ -4,6 +4,7 @@
 //! binary search: nothing here re-sorts or scans a whole list per event. Pure data, no I/O.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::ops::Deref;
 
 use crate::config::SortOrder;
@@ -17,27 +18,58 @@ pub enum ListView {
     All,
     /// One feed's articles.
     Feed(FeedId),
-    /// Only articles matching a highlight rule, across feeds, newest first (key `H`).
+    /// Only articles matching a highlight rule, across feeds (key `H`).
     Highlights,
+    /// Every feed of a tag group of the feeds pane (by group index).
+    Tag(usize),
+    /// A saved view (`[[views]]`, by index).
+    View(usize),
+    /// The search prompt's result.
+    Search,
 }
 
 impl ListView {
-    /// Whether the view lists `a`.
-    pub fn admits(self, a: &ArticleMeta) -> bool {
+    /// Whether the view lists `a`, when the article alone decides (`None` for tags and
+    /// queries: the state knows their feeds and matches).
+    pub fn admits(self, a: &ArticleMeta) -> Option<bool> {
         match self {
-            ListView::All => true,
-            ListView::Feed(id) => a.feed == id,
-            ListView::Highlights => !a.highlights.is_empty(),
+            ListView::All => Some(true),
+            ListView::Feed(id) => Some(a.feed == id),
+            ListView::Highlights => Some(!a.highlights.is_empty()),
+            ListView::Tag(_) | ListView::View(_) | ListView::Search => None,
         }
     }
 
-    /// The order of the view's rows: the configured one, except the highlights view, which
-    /// is always newest first.
-    pub fn sort(self, configured: SortOrder) -> SortOrder {
+    /// The order of the view's rows: the chosen one, except that the highlights view lists
+    /// newest first when the order is highlight-first (every row matches a rule there).
+    pub fn sort(self, chosen: SortOrder) -> SortOrder {
         match self {
-            ListView::Highlights => SortOrder::Date,
-            ListView::All | ListView::Feed(_) => configured,
+            ListView::Highlights if chosen == SortOrder::HighlightFirst => SortOrder::Date,
+            _ => chosen,
         }
+    }
+}
+
+/// Where each feed stands in the feeds pane, for the by-feed order. Feeds it does not list
+/// (no longer in the config) come last, in id order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FeedRanks {
+    rank: HashMap<FeedId, u32>,
+}
+
+impl FeedRanks {
+    /// Ranks feeds in the order given (a feed given twice keeps its first place).
+    pub fn new(order: impl IntoIterator<Item = FeedId>) -> FeedRanks {
+        let mut rank = HashMap::new();
+        for id in order {
+            let next = rank.len() as u32;
+            rank.entry(id).or_insert(next);
+        }
+        FeedRanks { rank }
+    }
+
+    fn key(&self, id: FeedId) -> (u32, FeedId) {
+        (self.rank.get(&id).copied().unwrap_or(u32::MAX), id)
     }
 }
 
@@ -48,14 +80,21 @@ pub struct Order<'a> {
     sort: SortOrder,
     articles: &'a [ArticleMeta],
     highlighter: &'a Highlighter,
+    feeds: &'a FeedRanks,
 }
 
 impl<'a> Order<'a> {
-    pub fn new(sort: SortOrder, articles: &'a [ArticleMeta], highlighter: &'a Highlighter) -> Self {
+    pub fn new(
+        sort: SortOrder,
+        articles: &'a [ArticleMeta],
+        highlighter: &'a Highlighter,
+        feeds: &'a FeedRanks,
+    ) -> Self {
         Order {
             sort,
             articles,
             highlighter,
+            feeds,
         }
     }
 
@@ -64,8 +103,12 @@ impl<'a> Order<'a> {
         match self.sort {
             SortOrder::Date => newest_first(x, y),
             SortOrder::OldestFirst => newest_first(y, x),
-            // Grouped by feed, newest first in each group.
-            SortOrder::Feed => x.feed.cmp(&y.feed).then_with(|| newest_first(x, y)),
+            // Grouped by feed in the feeds pane's order, newest first in each group.
+            SortOrder::Feed => self
+                .feeds
+                .key(x.feed)
+                .cmp(&self.feeds.key(y.feed))
+                .then_with(|| newest_first(x, y)),
             // Matching first (Some > None), higher priority first, then newest first.
             SortOrder::HighlightFirst => rank(self.highlighter, y)
                 .cmp(&rank(self.highlighter, x))
@@ -197,7 +240,8 @@ mod tests {
             .map(|n| article(n * 7919 % 1000, (n as i64 * 37) % 50))
             .collect();
         let hl = Highlighter::new(&[]).unwrap();
-        let order = Order::new(SortOrder::Date, &articles, &hl);
+        let ranks = FeedRanks::default();
+        let order = Order::new(SortOrder::Date, &articles, &hl, &ranks);
         for split in [0, 1, 13, 250, 499, 500] {
             let mut old: Vec<usize> = (0..split).collect();
             order.sort(&mut old);
@@ -218,11 +262,14 @@ mod tests {
     fn remove_and_filter() {
         let articles: Vec<ArticleMeta> = (0..10).map(|n| article(n, n as i64)).collect();
         let hl = Highlighter::new(&[]).unwrap();
-        let order = Order::new(SortOrder::Date, &articles, &hl);
+        let ranks = FeedRanks::default();
+        let order = Order::new(SortOrder::Date, &articles, &hl, &ranks);
         let mut all: Vec<usize> = (0..10).collect();
         order.sort(&mut all);
         assert_eq!(all, [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
-        let feed = ArticleList::filtered(&all, |i| ListView::Feed(FeedId(0)).admits(&articles[i]));
+        let feed = ArticleList::filtered(&all, |i| {
+            ListView::Feed(FeedId(0)).admits(&articles[i]) == Some(true)
+        });
         assert_eq!(&*feed, &[9, 6, 3, 0]);
         let mut list = ArticleList::from_sorted(all);
         let mut gone = vec![false; 10];
@@ -232,5 +279,17 @@ mod tests {
         assert_eq!(&*list, &[8, 7, 6, 5, 4, 2, 1, 0]);
         assert_eq!(list.position(3, &order), None);
         assert_eq!(list.rank_of(3, &order), 5);
+    }
+
+    #[test]
+    fn by_feed_follows_the_ranks_then_newest_first() {
+        let articles: Vec<ArticleMeta> = (0..9).map(|n| article(n, n as i64)).collect();
+        let hl = Highlighter::new(&[]).unwrap();
+        // Feed 2 first, then 0; feed 1 is not ranked: last.
+        let ranks = FeedRanks::new([FeedId(2), FeedId(0), FeedId(2)]);
+        let order = Order::new(SortOrder::Feed, &articles, &hl, &ranks);
+        let mut all: Vec<usize> = (0..9).collect();
+        order.sort(&mut all);
+        assert_eq!(all, [8, 5, 2, 6, 3, 0, 7, 4, 1]);
     }
 }

@@ -11,7 +11,7 @@ use crate::highlight::Highlighter;
 use crate::model::{ArticleId, ArticleMeta, FeedState};
 use crate::store::{FeedCounts, Snapshot, StoreError};
 
-use super::list::Order;
+use super::list::{FeedRanks, Order};
 
 /// Rows of the first list read before the first frame: several screens, so that paging
 /// down works at once while the rest loads.
@@ -64,8 +64,9 @@ impl Startup {
 pub struct Loaded {
     pub(crate) articles: Vec<ArticleMeta>,
     pub(crate) index: HashMap<ArticleId, usize>,
-    /// Indices into `articles` in the configured order.
+    /// Indices into `articles` in `sort`'s order.
     pub(crate) order: Vec<usize>,
+    pub(crate) sort: SortOrder,
 }
 
 impl Loaded {
@@ -75,6 +76,7 @@ impl Loaded {
         mut articles: Vec<ArticleMeta>,
         sort: SortOrder,
         highlighter: &Highlighter,
+        feeds: &FeedRanks,
     ) -> Loaded {
         let mut index = HashMap::with_capacity(articles.len());
         articles.retain(|a| {
@@ -88,7 +90,7 @@ impl Loaded {
             }
         });
         let mut order: Vec<usize> = (0..articles.len()).collect();
-        let by = Order::new(sort, &articles, highlighter);
+        let by = Order::new(sort, &articles, highlighter, feeds);
         if !by.is_sorted(&order) {
             by.sort(&mut order);
         }
@@ -96,6 +98,7 @@ impl Loaded {
             articles,
             index,
             order,
+            sort,
         }
     }
 }

@@ -3,11 +3,15 @@
 //!
 //! Modules, each importing only those above it: `strings`, `theme`, `text`, `keys`,
 //! `layout` (geometry), `details` (a feed's problem as lines), `list` (ordered article
-//! lists), `reader` (body cache, reader layout), `load` (start-up reads), `live` (a config
-//! reloaded while running), `media` (enclosures and downloads), `state`, `mouse` (what is
-//! under the pointer), `update`, `view`, `inbox` and `run` (the loop).
+//! lists), `feeds_pane` (rows, tag groups), `views` (saved views, the search, word hits),
+//! `prompt` (the bottom prompt, search history), `undo`, `reader` (body cache, reader
+//! layout), `load` (start-up reads), `live` (a config reloaded while running), `media`
+//! (enclosures and downloads), `state`, `mouse` (what is under the pointer), `update` with
+//! `triage` (the triage keys), `view`, and the face: `inbox`, `worker` (store look-ups),
+//! `subscriber` (`a`) and `run` (the loop).
 
 pub mod details;
+pub mod feeds_pane;
 pub mod inbox;
 pub mod keys;
 pub mod layout;
@@ -16,14 +20,20 @@ pub mod live;
 pub mod load;
 pub mod media;
 pub mod mouse;
+pub mod prompt;
 pub mod reader;
 mod run;
 pub mod state;
 pub mod strings;
+pub mod subscriber;
 pub mod text;
 pub mod theme;
+mod triage;
+pub mod undo;
 pub mod update;
 pub mod view;
+pub mod views;
+pub mod worker;
 
 use std::io;
 use std::path::PathBuf;

@@ -22,7 +22,7 @@ pub const WHEEL_ROWS: isize = 3;
 /// What a point of the screen shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
-    /// A row of the feeds pane (0 is "All articles", i + 1 is `feeds[i]`).
+    /// A row of the feeds pane (`AppState::pane`: "All articles", views, tag groups, feeds).
     FeedRow(usize),
     /// A row of the articles list (its position in the list).
     ArticleRow(usize),

@@ -34,12 +34,16 @@ use crate::store::{OpenMode, Snapshot, Store};
 
 use super::inbox::Inbox;
 use super::keys::Keymap;
+use super::list::FeedRanks;
 use super::live;
 use super::load::{Loaded, Startup};
+use super::prompt::History;
 use super::state::AppState;
 use super::update::{self, update, Effect, Msg};
 use super::view::view;
-use super::{strings, UiError};
+use super::views::{WordAnswer, WordJob};
+use super::worker::{self, Worker};
+use super::{strings, subscriber, UiError};
 
 /// The longest the loop applies engine events before it looks at keys and the screen again.
 const EVENT_BUDGET: Duration = Duration::from_millis(4);
@@ -82,19 +86,22 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         state.push_notice(n);
     }
     state.tz = *Local::now().offset();
+    state.history = History::parse(&worker::load_history(&env.data_dir));
 
     // A `password_command` may ask for a passphrase: before the terminal is taken.
     env.prepare_sync();
+    let inbox = Inbox::new();
+    let worker = Worker::start(env.data_dir.clone(), inbox.clone())?;
     // Focus reports tell notifications whether the user is looking (see `update::notify`).
     let mut terminal = Terminal::start(config.mouse, config.notify.is_some())?;
     let size = terminal.inner.size()?;
-    update(&mut state, Msg::Resize(size.width, size.height));
+    // The saved views' word terms are asked for now; their counts follow.
+    let first = update(&mut state, Msg::Resize(size.width, size.height));
     terminal.inner.draw(|f| view(&state, f))?;
     if args.exit_after_first_frame {
         return Ok(());
     }
 
-    let inbox = Inbox::new();
     let watcher = watch_config(&env, inbox.clone());
     if watcher.is_none() {
         state.push_notice(strings::NOT_WATCHED);
@@ -102,7 +109,13 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     if complete {
         drop(snapshot);
     } else {
-        load_in_background(snapshot, config.sort, highlighter.clone(), inbox.clone())?;
+        load_in_background(
+            snapshot,
+            config.sort,
+            highlighter.clone(),
+            state.feed_ranks(),
+            inbox.clone(),
+        )?;
     }
     let engine = Engine {
         env: &env,
@@ -115,13 +128,18 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
         let commands = engine.start_in(scope, inbox.clone())?;
         let stop = Arc::new(AtomicBool::new(false));
         read_input(stop.clone(), inbox.clone())?;
-        let outlets = Outlets {
+        let mut face = Face {
             commands: &commands,
+            worker: &worker,
             inbox: &inbox,
+            config_path: &env.config_path,
             data_dir: &env.data_dir,
             watcher: watcher.as_ref(),
+            search: None,
         };
-        let result = main_loop(&mut state, &mut terminal, &outlets);
+        face.carry_out(&mut state, first, &mut terminal);
+        face.flush_search(&mut state, &mut terminal);
+        let result = main_loop(&mut state, &mut terminal, &mut face);
         terminal.stop_focus_reports();
         stop.store(true, Ordering::Relaxed);
         let _ = commands.send(Command::Shutdown);
@@ -215,6 +233,7 @@ fn load_in_background(
     snapshot: Snapshot,
     sort: SortOrder,
     highlighter: Arc<Highlighter>,
+    ranks: FeedRanks,
     inbox: Arc<Inbox>,
 ) -> io::Result<()> {
     thread::Builder::new()
@@ -223,7 +242,7 @@ fn load_in_background(
             lower_priority();
             match snapshot.all_articles() {
                 Ok(articles) => {
-                    let loaded = Loaded::build(articles, sort, &highlighter);
+                    let loaded = Loaded::build(articles, sort, &highlighter, &ranks);
                     inbox.push_input(Msg::Loaded(Box::new(loaded)));
                 }
                 Err(e) => inbox.push_event(Event::Notice(format!("{} {e}", strings::LOAD_FAILED))),
@@ -247,6 +266,7 @@ fn read_articles(
     data_dir: PathBuf,
     sort: SortOrder,
     highlighter: Arc<Highlighter>,
+    ranks: FeedRanks,
     inbox: Arc<Inbox>,
 ) {
     let reply = inbox.clone();
@@ -258,7 +278,12 @@ fn read_articles(
                 .and_then(|opened| opened.store.snapshot())
                 .and_then(Snapshot::all_articles);
             let msg = match read {
-                Ok(articles) => Ok(Box::new(Loaded::build(articles, sort, &highlighter))),
+                Ok(articles) => Ok(Box::new(Loaded::build(
+                    articles,
+                    sort,
+                    &highlighter,
+                    &ranks,
+                ))),
                 Err(e) => Err(format!("{} {e}", strings::RELOAD_FAILED)),
             };
             inbox.push_input(Msg::Reloaded(msg));
@@ -376,21 +401,13 @@ impl Drop for Terminal {
     }
 }
 
-/// Where the loop's effects go.
-struct Outlets<'a> {
-    commands: &'a UnboundedSender<Command>,
-    inbox: &'a Arc<Inbox>,
-    /// For reading the articles again.
-    data_dir: &'a Path,
-    watcher: Option<&'a ConfigWatcher>,
-}
-
+/// Keys, engine events and frames until the user quits.
 fn main_loop(
     state: &mut AppState,
     terminal: &mut Terminal,
-    outlets: &Outlets,
+    face: &mut Face<'_>,
 ) -> Result<(), UiError> {
-    let inbox = outlets.inbox;
+    let inbox = face.inbox;
     let mut last_draw = Instant::now();
     // The state changed since the last frame (engine news not drawn yet).
     let mut stale = false;
@@ -407,10 +424,12 @@ fn main_loop(
         let input = inbox.take_input();
         let keyed = !input.is_empty();
         for msg in input {
-            if dispatch(state, msg, outlets, terminal) {
+            if face.dispatch(state, msg, terminal) {
                 return Ok(());
             }
         }
+        // The newest search of the keys just taken (the ones typed before it are skipped).
+        face.flush_search(state, terminal);
 
         // Engine news, in batches, for at most EVENT_BUDGET, and not while a key waits.
         let started = Instant::now();
@@ -419,7 +438,7 @@ fn main_loop(
             if events.is_empty() {
                 break;
             }
-            dispatch(state, Msg::Events(events), outlets, terminal);
+            face.dispatch(state, Msg::Events(events), terminal);
             stale = true;
         }
 
@@ -432,47 +451,114 @@ fn main_loop(
     }
 }
 
-/// Applies a message and carries out its effects; returns whether to quit.
-fn dispatch(state: &mut AppState, msg: Msg, outlets: &Outlets, terminal: &mut Terminal) -> bool {
-    let mut quit = false;
-    for effect in update(state, msg) {
-        match effect {
-            Effect::Send(c) => {
-                // A closed engine is reported once by the lead; keys keep working.
-                let _ = outlets.commands.send(c);
-            }
-            Effect::ReadArticles => read_articles(
-                outlets.data_dir.to_path_buf(),
-                state.config.sort,
-                state.highlighter.clone(),
-                outlets.inbox.clone(),
-            ),
-            Effect::SetMouse(on) => terminal.set_mouse(on),
-            Effect::SetFocusReports(on) => terminal.set_focus_reports(on),
-            Effect::CheckConfig => {
-                if let Some(watcher) = outlets.watcher {
-                    watcher.check_now();
+/// Where the loop's effects go: the engine, the store reader, the inbox (for answers the
+/// loop gives itself), the config file for `a`.
+struct Face<'a> {
+    commands: &'a UnboundedSender<Command>,
+    worker: &'a Worker,
+    inbox: &'a Arc<Inbox>,
+    config_path: &'a std::path::Path,
+    /// For reading the articles again.
+    data_dir: &'a Path,
+    watcher: Option<&'a ConfigWatcher>,
+    /// The newest search of the keys being handled, started once they all are.
+    search: Option<WordJob>,
+}
+
+impl Face<'_> {
+    /// Applies a message and carries out its effects; returns whether to quit.
+    fn dispatch(&mut self, state: &mut AppState, msg: Msg, terminal: &mut Terminal) -> bool {
+        let effects = update(state, msg);
+        self.carry_out(state, effects, terminal)
+    }
+
+    fn carry_out(
+        &mut self,
+        state: &mut AppState,
+        effects: Vec<Effect>,
+        terminal: &mut Terminal,
+    ) -> bool {
+        let mut quit = false;
+        for effect in effects {
+            match effect {
+                Effect::Send(c) => {
+                    // A closed engine is reported once by the lead; keys keep working.
+                    let _ = self.commands.send(c);
                 }
-            }
-            Effect::OpenUrl(url) => {
-                if let Err(e) = open_in_browser(&state.config, &url) {
-                    state.push_notice(e);
+                Effect::ReadArticles => read_articles(
+                    self.data_dir.to_path_buf(),
+                    state.sort,
+                    state.highlighter.clone(),
+                    state.feed_ranks(),
+                    self.inbox.clone(),
+                ),
+                Effect::SetMouse(on) => terminal.set_mouse(on),
+                Effect::SetFocusReports(on) => terminal.set_focus_reports(on),
+                Effect::CheckConfig => {
+                    if let Some(watcher) = self.watcher {
+                        watcher.check_now();
+                    }
                 }
-            }
-            Effect::Notify(notification) => {
-                if let Err(e) = send_notification(&state.config, &notification, terminal) {
-                    state.push_notice(e);
+                // `a` wrote a feed into the config file: the watcher reads it at once, and
+                // the engine polls the new feed when it gets the new config.
+                Effect::ConfigChanged => match self.watcher {
+                    Some(watcher) => watcher.check_now(),
+                    None => config_changed(state),
+                },
+                Effect::OpenUrl(url) => {
+                    if let Err(e) = open_in_browser(&state.config, &url) {
+                        state.push_notice(e);
+                    }
                 }
-            }
-            Effect::Play { url, file } => {
-                if let Err(e) = play(&state.config, &url, file.as_deref()) {
-                    state.push_notice(e);
+                Effect::Notify(notification) => {
+                    if let Err(e) = send_notification(&state.config, &notification, terminal) {
+                        state.push_notice(e);
+                    }
                 }
+                Effect::Play { url, file } => {
+                    if let Err(e) = play(&state.config, &url, file.as_deref()) {
+                        state.push_notice(e);
+                    }
+                }
+                Effect::Words(job @ WordJob::Search { .. }) => self.search = Some(job),
+                Effect::Words(job) => self.worker.words(job),
+                Effect::SaveHistory(text) => self.worker.save_history(text),
+                Effect::Subscribe(job) => subscriber::start(
+                    job,
+                    state.config.clone(),
+                    self.config_path.to_path_buf(),
+                    self.inbox.clone(),
+                ),
+                Effect::Quit => quit = true,
             }
-            Effect::Quit => quit = true,
+        }
+        quit
+    }
+
+    /// Starts the pending search: at once when it needs no look-up (its answer is applied
+    /// before the next frame), else on the store reader.
+    fn flush_search(&mut self, state: &mut AppState, terminal: &mut Terminal) {
+        while let Some(job) = self.search.take() {
+            match job {
+                WordJob::Search { seq, terms } if terms.is_empty() => {
+                    let answer = WordAnswer::Search {
+                        seq,
+                        hits: Vec::new(),
+                    };
+                    self.dispatch(state, Msg::Words(answer), terminal);
+                }
+                job => self.worker.words(job),
+            }
         }
     }
-    quit
+}
+
+/// The reader added a feed to the config file (`a`) while nothing watches the file: the
+/// engine keeps the feeds it has, the new one is polled from the next start, and the notice
+/// says so.
+fn config_changed(state: &mut AppState) {
+    let added = state.notice.take().unwrap_or_default();
+    state.push_notice(format!("{added}; {}", strings::POLLED_NEXT_START));
 }
 
 /// Sends a notification the way the config says: the terminal's escape sequence (written

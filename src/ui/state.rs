@@ -11,22 +11,27 @@ use std::time::Instant;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::clean::{sanitize_inline, Cleaner, Document};
-use crate::config::{Config, FeedConfig};
+use crate::config::{Config, FeedConfig, SortOrder};
 use crate::engine::{Event, Progress, SyncState, SyncStatus};
 use crate::highlight::Highlighter;
 use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState};
+use crate::query::{Context, FeedInfo};
 use crate::store::FlagChange;
 use crate::styled::StyledLine;
 
 use super::details;
+use super::feeds_pane::{FeedsPane, Row};
 use super::keys::Keymap;
 use super::layout::{self, Areas};
-use super::list::{ArticleList, Order};
+use super::list::{ArticleList, FeedRanks, Order};
 use super::live::LiveConfig;
 use super::load::{Loaded, Startup};
 use super::media::Media;
+use super::prompt::{History, Picker, Prompt};
 use super::reader::{self, Bodies, Page};
 use super::theme::Theme;
+use super::undo::UndoStack;
+use super::views::{QueryView, Views, Which, WordAnswer, WordJob};
 
 pub use super::layout::Pane;
 pub use super::list::ListView;
@@ -45,6 +50,9 @@ pub struct FeedEntry {
     pub highlighted_unread: usize,
     /// `full_text = true` in the config: fetch the web page when an article is opened.
     pub full_text: bool,
+    /// The feed's tags (the config's `tags`; a sync server's categories): its groups in the
+    /// feeds pane and what `tag:` matches.
+    pub tags: Vec<String>,
 }
 
 impl FeedEntry {
@@ -64,11 +72,17 @@ impl FeedEntry {
             unread: 0,
             highlighted_unread: 0,
             full_text: f.full_text,
+            tags: f.tags.clone(),
         }
     }
 
     pub fn is_failing(&self) -> bool {
         self.state.as_ref().is_some_and(FeedState::is_failing)
+    }
+
+    /// The last document was read only in part, or with a warning (not a failure).
+    pub fn has_warning(&self) -> bool {
+        self.state.as_ref().is_some_and(|s| s.warning.is_some())
     }
 
     /// Takes a polled state; returns whether the display title changed.
@@ -157,6 +171,16 @@ pub struct Click {
     pub row: u16,
 }
 
+/// What the list showed before the search prompt opened.
+#[derive(Clone, Debug)]
+pub(crate) struct Back {
+    pub view: ListView,
+    pub search: Option<QueryView>,
+    pub feed_cursor: Cursor,
+    pub selected: Option<ArticleId>,
+    pub focus: Pane,
+}
+
 /// The whole TUI state.
 pub struct AppState {
     pub config: Arc<Config>,
@@ -169,13 +193,36 @@ pub struct AppState {
     feed_index: HashMap<FeedId, usize>,
     pub articles: Vec<ArticleMeta>,
     article_index: HashMap<ArticleId, usize>,
-    /// Every article, in the configured order: the rows of "All articles".
+    /// Every article, in the chosen order: the rows of "All articles".
     sorted: ArticleList,
+    /// The order of the lists (`S` cycles; starts as the config's `sort`).
+    pub sort: SortOrder,
+    /// Feeds in the feeds pane's order, for the by-feed sort.
+    ranks: FeedRanks,
 
     pub view: ListView,
     /// The articles pane's list: indices into `articles`.
     pub list: ArticleList,
-    /// Row 0 is "All articles", row i + 1 is `feeds[i]`.
+    /// The feeds pane's rows: "All articles", views, tag groups, feeds.
+    pub pane: FeedsPane,
+    /// Saved views and the search, with the word hits they share.
+    pub views: Views,
+    /// The prompt at the bottom (`/`, `a`), while it is open.
+    pub prompt: Option<Prompt>,
+    /// Searches made, kept across restarts.
+    pub history: History,
+    /// Where Esc in the search prompt goes back to.
+    pub(crate) search_back: Option<Back>,
+    /// A page offered several feeds: the choice shown at the bottom.
+    pub picker: Option<Picker>,
+    /// The url being looked up for `a` (the status bar says so).
+    pub subscribing: Option<String>,
+    pub(crate) undo: UndoStack,
+    /// Store look-ups the run loop must start (word hits of views and searches).
+    jobs: Vec<WordJob>,
+    /// A feed's title changed since the views resolved `feed:` terms.
+    titles_changed: bool,
+    /// Cursor in the feeds pane's rows.
     pub feed_cursor: Cursor,
     pub article_cursor: Cursor,
     /// The selected article, kept by id so that new items never move it.
@@ -241,14 +288,15 @@ impl AppState {
         feeds: Vec<FeedState>,
         articles: Vec<ArticleMeta>,
     ) -> AppState {
-        let loaded = Loaded::build(articles, config.sort, &highlighter);
         let mut state = AppState::empty(config, highlighter, cleaner, keymap, feeds);
+        let loaded = Loaded::build(articles, state.sort, &state.highlighter, &state.ranks);
         state.articles = loaded.articles;
         state.article_index = loaded.index;
         state.sorted = ArticleList::from_sorted(loaded.order);
         for i in 0..state.articles.len() {
             state.count(i, true);
         }
+        state.views_ready();
         state.rebuild_list(false);
         state
     }
@@ -264,8 +312,8 @@ impl AppState {
         startup: Startup,
     ) -> AppState {
         let complete = startup.is_complete();
-        let loaded = Loaded::build(startup.window, config.sort, &highlighter);
         let mut state = AppState::empty(config, highlighter, cleaner, keymap, startup.feeds);
+        let loaded = Loaded::build(startup.window, state.sort, &state.highlighter, &state.ranks);
         state.articles = loaded.articles;
         state.article_index = loaded.index;
         state.sorted = ArticleList::from_sorted(loaded.order);
@@ -292,6 +340,7 @@ impl AppState {
                 reordered: false,
             });
         }
+        state.views_ready();
         state.rebuild_list(false);
         state
     }
@@ -313,7 +362,33 @@ impl AppState {
                 entries[i].apply_state(s);
             }
         }
+        let pane = FeedsPane::new(
+            config.views.len(),
+            entries.iter().map(|f| f.tags.as_slice()),
+        );
+        let ids: Vec<FeedId> = entries.iter().map(|f| f.id).collect();
+        let ranks = pane.ranks(&ids);
+        let ctx = query_context(&entries, &highlighter, config.highlight.len(), Utc::now());
+        let views = Views::new(
+            config
+                .views
+                .iter()
+                .map(|v| QueryView::new(sanitize_inline(&v.name), v.query.clone(), &ctx))
+                .collect(),
+        );
         AppState {
+            sort: config.sort,
+            ranks,
+            pane,
+            views,
+            prompt: None,
+            history: History::default(),
+            search_back: None,
+            picker: None,
+            subscribing: None,
+            undo: UndoStack::default(),
+            jobs: Vec::new(),
+            titles_changed: false,
             config,
             highlighter,
             cleaner,
@@ -365,6 +440,7 @@ impl AppState {
         if a.read {
             return;
         }
+        self.views.count(a, add);
         let highlighted = !a.highlights.is_empty();
         let feed = self.feed_index.get(&a.feed).copied();
         let step = |n: &mut usize| *n = if add { *n + 1 } else { n.saturating_sub(1) };
@@ -393,7 +469,21 @@ impl AppState {
     /// Whether the current list holds all its rows. While start-up loads, only "All articles"
     /// has rows (its first ones); other views wait.
     pub fn list_complete(&self) -> bool {
-        self.loading.is_none() || self.view == ListView::All
+        match self.view {
+            ListView::All => true,
+            ListView::View(v) => self.loading.is_none() && self.views.ready(Which::Saved(v)),
+            ListView::Search => self.loading.is_none() && self.views.ready(Which::Search),
+            _ => self.loading.is_none(),
+        }
+    }
+
+    /// Whether the current list is a query's whose word hits are still on their way.
+    pub fn query_pending(&self) -> bool {
+        match self.view {
+            ListView::Search => !self.views.ready(Which::Search),
+            ListView::View(v) => !self.views.ready(Which::Saved(v)),
+            _ => false,
+        }
     }
 
     /// How many articles the current list has, counting those still loading.
@@ -406,8 +496,31 @@ impl AppState {
         }
     }
 
+    /// The order of "All articles" (the current sort).
     fn order(&self) -> Order<'_> {
-        Order::new(self.config.sort, &self.articles, &self.highlighter)
+        self.order_for(self.sort)
+    }
+
+    fn order_for(&self, sort: SortOrder) -> Order<'_> {
+        Order::new(sort, &self.articles, &self.highlighter, &self.ranks)
+    }
+
+    /// Whether `view` lists an article: decided by the article, its feed's tags, or a query.
+    fn admitter(&self, view: ListView) -> Box<dyn Fn(&ArticleMeta) -> bool + '_> {
+        match view {
+            ListView::Tag(t) => {
+                let feeds: std::collections::HashSet<FeedId> = self
+                    .pane
+                    .tag_feeds(t)
+                    .iter()
+                    .filter_map(|&f| self.feeds.get(f).map(|f| f.id))
+                    .collect();
+                Box::new(move |a| feeds.contains(&a.feed))
+            }
+            ListView::View(v) => Box::new(move |a| self.views.matches(Which::Saved(v), a)),
+            ListView::Search => Box::new(move |a| self.views.matches(Which::Search, a)),
+            simple => Box::new(move |a| simple.admits(a).unwrap_or(false)),
+        }
     }
 
     /// Rebuilds the articles pane's list for the current view (one pass over the sorted
@@ -416,7 +529,7 @@ impl AppState {
     /// the selection goes to the top.
     pub(crate) fn rebuild_list(&mut self, keep: bool) {
         let screen_row = self.screen_row();
-        let sort = self.config.sort;
+        let sort = self.sort;
         self.list = if !self.list_complete() {
             ArticleList::default()
         } else if self.view == ListView::All {
@@ -424,10 +537,11 @@ impl AppState {
         } else {
             let view = self.view;
             let articles = &self.articles;
-            let mut list = ArticleList::filtered(&self.sorted, |i| view.admits(&articles[i]));
+            let admits = self.admitter(view);
+            let mut list = ArticleList::filtered(&self.sorted, |i| admits(&articles[i]));
             if view.sort(sort) != sort {
                 let mut rows = list.to_vec();
-                Order::new(view.sort(sort), articles, &self.highlighter).sort(&mut rows);
+                self.order_for(view.sort(sort)).sort(&mut rows);
                 list = ArticleList::from_sorted(rows);
             }
             list
@@ -451,11 +565,7 @@ impl AppState {
         let height = self.article_list_height();
         let len = self.list.len();
         let found = if keep {
-            let order = Order::new(
-                self.view.sort(self.config.sort),
-                &self.articles,
-                &self.highlighter,
-            );
+            let order = self.order_for(self.view.sort(self.sort));
             self.selected
                 .and_then(|id| self.article_index.get(&id))
                 .and_then(|&i| self.list.position(i, &order))
@@ -506,8 +616,8 @@ impl AppState {
             self.list.remove(&gone);
             add.extend(moved);
         }
-        let sort = self.config.sort;
-        let order = Order::new(sort, &self.articles, &self.highlighter);
+        let sort = self.sort;
+        let order = Order::new(sort, &self.articles, &self.highlighter, &self.ranks);
         order.sort(&mut add);
         if self.loading.is_some() {
             // Only rows before the last known one are surely in place; the others are placed
@@ -522,8 +632,15 @@ impl AppState {
         self.sorted.merge(&add, &order);
         if self.list_complete() {
             let view = self.view;
-            add.retain(|&i| view.admits(&self.articles[i]));
-            let view_order = Order::new(view.sort(sort), &self.articles, &self.highlighter);
+            let admits = self.admitter(view);
+            add.retain(|&i| admits(&self.articles[i]));
+            drop(admits);
+            let view_order = Order::new(
+                view.sort(sort),
+                &self.articles,
+                &self.highlighter,
+                &self.ranks,
+            );
             if view.sort(sort) != sort {
                 view_order.sort(&mut add);
             }
@@ -547,6 +664,7 @@ impl AppState {
             mut articles,
             mut index,
             order,
+            sort,
         } = loaded;
         let mut arrived = Vec::new();
         for a in std::mem::take(&mut self.articles) {
@@ -563,18 +681,19 @@ impl AppState {
         self.articles = articles;
         self.article_index = index;
         let mut order = order;
-        if loading.reordered {
+        if loading.reordered || sort != self.sort {
             self.order().sort(&mut order);
         }
-        self.sorted = ArticleList::from_sorted(order);
         let by = self.order();
         by.sort(&mut arrived);
-        let mut sorted = std::mem::take(&mut self.sorted);
-        sorted.merge(&arrived, &self.order());
+        let mut sorted = ArticleList::from_sorted(order);
+        sorted.merge(&arrived, &by);
         self.sorted = sorted;
         if loading.recount {
             self.recount();
         }
+        // Views count over every article: now they can.
+        self.views.recount(&self.articles);
         self.rebuild_list(true);
         for event in loading.deferred {
             self.apply(event);
@@ -593,6 +712,8 @@ impl AppState {
         for i in 0..self.articles.len() {
             self.count(i, true);
         }
+        // Absolute counts (the passes above only added to what the views had).
+        self.views.recount(&self.articles);
     }
 
     // ---- live config and reloads ----
@@ -612,11 +733,21 @@ impl AppState {
         self.highlighter = live.highlighter;
         self.cleaner = live.cleaner;
         self.welcome = None;
-        if old.feeds != self.config.feeds {
+        let feeds_changed = old.feeds != self.config.feeds;
+        let spot = self.spot();
+        if feeds_changed {
             self.rebuild_feeds();
         }
+        if feeds_changed || old.views != self.config.views || rules_changed {
+            self.rebuild_pane(spot);
+        }
+        // A new `sort` in the file is where `S` starts again.
+        if old.sort != self.config.sort {
+            self.sort = self.config.sort;
+        }
         let reorder = old.sort != self.config.sort
-            || (rules_changed && self.config.sort == crate::config::SortOrder::HighlightFirst);
+            || (rules_changed && self.sort == SortOrder::HighlightFirst)
+            || (feeds_changed && self.sort == SortOrder::Feed);
         if reorder {
             let mut rows = self.sorted.to_vec();
             self.order().sort(&mut rows);
@@ -632,8 +763,87 @@ impl AppState {
         self.relayout_reader();
     }
 
+    /// What the feeds pane's cursor is on, by name (rows move when the pane is rebuilt).
+    fn spot(&self) -> Spot {
+        match self.selected_row() {
+            Row::All => Spot::All,
+            Row::View(v) => Spot::View(v),
+            Row::Tag(t) => self
+                .pane
+                .groups
+                .get(t)
+                .map_or(Spot::All, |g| Spot::Tag(g.name.to_lowercase())),
+            Row::Feed { feed, .. } => self.feeds.get(feed).map_or(Spot::All, |f| Spot::Feed(f.id)),
+        }
+    }
+
+    /// Builds the feeds pane's rows, the feed ranks and the saved views again after the
+    /// feeds, their tags or the views changed (a reloaded config, a subscription the sync
+    /// server gained). Folded groups stay folded; the cursor stays on the feed, view or tag
+    /// it was on when that is still there, else goes to "All articles".
+    fn rebuild_pane(&mut self, spot: Spot) {
+        let folded: HashSet<String> = self
+            .pane
+            .groups
+            .iter()
+            .filter(|g| g.folded)
+            .map(|g| g.name.to_lowercase())
+            .collect();
+        let mut pane = FeedsPane::new(
+            self.config.views.len(),
+            self.feeds.iter().map(|f| f.tags.as_slice()),
+        );
+        for at in 0..pane.groups.len() {
+            if folded.contains(&pane.groups[at].name.to_lowercase()) {
+                if let Some(row) = pane.tag_row(at) {
+                    pane.toggle_fold(row);
+                }
+            }
+        }
+        let ids: Vec<FeedId> = self.feeds.iter().map(|f| f.id).collect();
+        self.ranks = pane.ranks(&ids);
+        self.pane = pane;
+
+        let ctx = self.query_context();
+        let names_or_queries_changed = self.views.saved.len() != self.config.views.len()
+            || self
+                .views
+                .saved
+                .iter()
+                .zip(&self.config.views)
+                .any(|(v, c)| v.name != sanitize_inline(&c.name) || v.query != c.query);
+        if names_or_queries_changed {
+            self.views.saved = self
+                .config
+                .views
+                .iter()
+                .map(|v| QueryView::new(sanitize_inline(&v.name), v.query.clone(), &ctx))
+                .collect();
+        }
+        self.views.reprepare(&ctx, &self.articles);
+        self.views_ready();
+
+        let row = match spot {
+            Spot::All => Some(0),
+            Spot::View(v) => (v < self.config.views.len()).then(|| 1 + v),
+            Spot::Tag(name) => self
+                .pane
+                .groups
+                .iter()
+                .position(|g| g.name.to_lowercase() == name)
+                .and_then(|t| self.pane.tag_row(t)),
+            Spot::Feed(id) => self
+                .feed_index
+                .get(&id)
+                .and_then(|&i| self.pane.reveal_feed(i)),
+        };
+        let (rows, height) = (self.feed_rows(), self.feed_list_height());
+        self.feed_cursor.select(row.unwrap_or(0), rows, height);
+        self.view = self.view_for_feed_row();
+    }
+
+    /// The feed entries again from the config (the cursor is `rebuild_pane`'s to place).
     fn rebuild_feeds(&mut self) {
-        let selected = self.selected_feed().map(|f| f.id);
         let mut old: HashMap<FeedId, FeedEntry> = std::mem::take(&mut self.feeds)
             .into_iter()
             .map(|f| (f.id, f))
@@ -665,10 +875,6 @@ impl AppState {
             Some(loading) => loading.recount = true,
             None => self.recount(),
         }
-        let row = selected
-            .and_then(|id| self.feed_index.get(&id))
-            .map(|&i| i + 1);
-        self.feed_cursor.selected = row.unwrap_or(0);
         if let ListView::Feed(id) = self.view {
             if !self.feed_index.contains_key(&id) {
                 self.view = ListView::All;
@@ -719,10 +925,12 @@ impl AppState {
             }
         };
         self.settle();
+        // Read in the current order (`sort` is the one it was asked for).
         let Loaded {
             mut articles,
             mut index,
             order,
+            sort: _,
         } = loaded;
         let mine = |id: &ArticleId| self.article_index.get(id).map(|&i| &self.articles[i]);
         for id in &reload.touched {
@@ -799,17 +1007,27 @@ impl AppState {
 
     // ---- lookups ----
 
-    /// Rows in the feeds pane list (the "All articles" row plus one per feed).
+    /// Rows in the feeds pane list ("All articles", views, tag groups, feeds).
     pub fn feed_rows(&self) -> usize {
-        self.feeds.len() + 1
+        self.pane.len()
     }
 
-    /// The feed on the feeds pane's selected row (`None` for "All articles").
+    /// Feeds in the feeds pane's order (for the by-feed sort of the background load).
+    pub fn feed_ranks(&self) -> FeedRanks {
+        self.ranks.clone()
+    }
+
+    /// The feeds pane's selected row.
+    pub fn selected_row(&self) -> Row {
+        self.pane.row(self.feed_cursor.selected).unwrap_or(Row::All)
+    }
+
+    /// The feed on the feeds pane's selected row (`None` for the other rows).
     pub fn selected_feed(&self) -> Option<&FeedEntry> {
-        self.feed_cursor
-            .selected
-            .checked_sub(1)
-            .and_then(|i| self.feeds.get(i))
+        match self.selected_row() {
+            Row::Feed { feed, .. } => self.feeds.get(feed),
+            _ => None,
+        }
     }
 
     pub fn feed(&self, id: FeedId) -> Option<&FeedEntry> {
@@ -834,10 +1052,194 @@ impl AppState {
 
     /// The view the feeds pane's selected row stands for.
     pub(crate) fn view_for_feed_row(&self) -> ListView {
-        match self.selected_feed() {
-            Some(f) => ListView::Feed(f.id),
-            None => ListView::All,
+        match self.selected_row() {
+            Row::All => ListView::All,
+            Row::View(v) => ListView::View(v),
+            Row::Tag(t) => ListView::Tag(t),
+            Row::Feed { feed, .. } => self
+                .feeds
+                .get(feed)
+                .map_or(ListView::All, |f| ListView::Feed(f.id)),
         }
+    }
+
+    /// What `feed:`, `tag:` and `hl:NAME` see: the feeds as the pane shows them (display
+    /// titles, tags), the rules' labels, and the state's clock.
+    pub fn query_context(&self) -> Context {
+        query_context(
+            &self.feeds,
+            &self.highlighter,
+            self.config.highlight.len(),
+            self.now,
+        )
+    }
+
+    /// Unread articles of a tag group (its feeds' counts summed; each article has one feed).
+    pub fn tag_unread(&self, t: usize) -> (usize, usize) {
+        self.pane.tag_feeds(t).iter().fold((0, 0), |(u, h), &f| {
+            let f = &self.feeds[f];
+            (u + f.unread, h + f.highlighted_unread)
+        })
+    }
+
+    // ---- views and searches ----
+
+    /// Asks for the saved views' word hits when some are missing, and counts the views that
+    /// can be counted (every article in memory).
+    fn views_ready(&mut self) {
+        let missing = self.views.missing_saved_terms();
+        if !missing.is_empty() {
+            self.jobs.push(WordJob::Terms(missing));
+        }
+        if self.loading.is_none() {
+            self.views.recount(&self.articles);
+        }
+    }
+
+    /// The store look-ups to start (taken by `update`, which hands them to the run loop).
+    pub(crate) fn take_jobs(&mut self) -> Vec<WordJob> {
+        std::mem::take(&mut self.jobs)
+    }
+
+    /// Takes the store's answer about word terms.
+    pub(crate) fn words_answered(&mut self, answer: WordAnswer) {
+        match answer {
+            WordAnswer::Terms(hits) => {
+                self.views.add_hits(hits);
+                if self.loading.is_none() {
+                    self.views.recount(&self.articles);
+                }
+                if matches!(self.view, ListView::View(_)) {
+                    self.rebuild_list(true);
+                }
+            }
+            WordAnswer::Search { seq, hits } => {
+                // An answer for an older query still holds good hits (a newer query may
+                // share its terms); the list changes for the newest query only.
+                let pending = self.query_pending();
+                self.views.add_hits(hits);
+                self.views.forget_unused();
+                let newest = seq == self.views.search_seq;
+                if self.view == ListView::Search && (newest || pending) && !self.query_pending() {
+                    self.rebuild_list(false);
+                }
+            }
+            WordAnswer::Classified { ids, hits } => {
+                // Each article's share comes out under the old answers and goes back under
+                // the new ones; its place in the list is looked at again.
+                let rows: Vec<usize> = ids
+                    .iter()
+                    .filter_map(|id| self.article_index.get(id).copied())
+                    .collect();
+                for &i in &rows {
+                    self.count(i, false);
+                }
+                self.views.add_hits(hits);
+                for &i in &rows {
+                    self.count(i, true);
+                }
+                if matches!(self.view, ListView::View(_) | ListView::Search) {
+                    self.moved.extend(rows);
+                }
+            }
+            WordAnswer::Failed(e) => {
+                self.push_notice(format!("{} {e}", super::strings::SEARCH_FAILED));
+            }
+        }
+    }
+
+    /// Sets the search's query (from the prompt) and asks for its word hits: a job for the
+    /// run loop, which answers at once when every term is cached.
+    pub(crate) fn set_search(&mut self, text: &str, query: crate::query::Query) {
+        let ctx = self.query_context();
+        let view = QueryView::new(text.trim().to_string(), query, &ctx);
+        let terms = self.views.cache().missing(view.terms());
+        self.views.search = Some(view);
+        self.views.search_seq += 1;
+        self.jobs.push(WordJob::Search {
+            seq: self.views.search_seq,
+            terms,
+        });
+    }
+
+    /// The run finished and is committed: asks which new articles the word terms match,
+    /// and resolves `feed:` terms again when feed titles changed.
+    fn run_finished(&mut self) {
+        let ids = self.views.take_unclassified();
+        if !ids.is_empty() {
+            let terms = self.views.terms_in_use();
+            self.jobs.push(WordJob::Classify { ids, terms });
+        }
+        if std::mem::take(&mut self.titles_changed) && self.loading.is_none() {
+            let ctx = self.query_context();
+            self.views.reprepare(&ctx, &self.articles);
+            if matches!(self.view, ListView::View(_) | ListView::Search) {
+                self.rebuild_list(true);
+            }
+        }
+    }
+
+    /// Resolves a saved view's feeds, tags and ages again (time passes) and counts it.
+    pub(crate) fn refresh_view(&mut self, v: usize) {
+        if self.loading.is_some() {
+            return;
+        }
+        let ctx = self.query_context();
+        if let Some(view) = self.views.saved.get_mut(v) {
+            view.prepare(&ctx);
+        }
+        self.views.recount_one(v, &self.articles);
+    }
+
+    /// Changes the order of every list (`S`): one sort of every article; the selected
+    /// article stays selected.
+    pub(crate) fn set_sort(&mut self, sort: SortOrder) {
+        self.settle();
+        self.sort = sort;
+        let mut rows = self.sorted.to_vec();
+        Order::new(sort, &self.articles, &self.highlighter, &self.ranks).sort(&mut rows);
+        self.sorted = ArticleList::from_sorted(rows);
+        if self.selected.is_some() {
+            self.list_touched = true;
+        }
+        self.rebuild_list(true);
+    }
+
+    /// Folds the tag group under the feeds cursor (`all`: every group); the cursor stays on
+    /// what it showed, or goes to the group's heading.
+    pub(crate) fn fold(&mut self, all: bool) -> bool {
+        let at = self.feed_cursor.selected;
+        let to = if all {
+            if self.pane.groups.is_empty() {
+                return false;
+            }
+            Some(self.pane.toggle_fold_all(at))
+        } else {
+            self.pane.toggle_fold(at)
+        };
+        let Some(to) = to else {
+            return false;
+        };
+        let height = self.feed_list_height();
+        let rows = self.feed_rows();
+        self.feed_cursor.select(to, rows, height);
+        true
+    }
+
+    /// Shows feed `i`'s row (unfolding its group when needed) and selects it.
+    pub(crate) fn select_feed_row(&mut self, i: usize) {
+        if let Some(row) = self.pane.reveal_feed(i) {
+            let height = self.feed_list_height();
+            let rows = self.feed_rows();
+            self.feed_cursor.select(row, rows, height);
+        }
+    }
+
+    /// The article's row in the current list (a binary search).
+    pub(crate) fn row_of(&self, id: ArticleId) -> Option<usize> {
+        let &i = self.article_index.get(&id)?;
+        self.list
+            .position(i, &self.order_for(self.view.sort(self.sort)))
     }
 
     /// The selected feed's problem (error, "moved to", "last ok"), wrapped to `width`.
@@ -907,10 +1309,8 @@ impl AppState {
             // The TUI forces its refreshes (nothing waits) and reads prefetched full text from
             // the store when the article is opened; `Progress` already says when a run ends.
             // `update` decides about notifications (`Event::Notify`) before events get here.
-            Event::FeedWaiting { .. }
-            | Event::FullTextPrefetched { .. }
-            | Event::Notify(_)
-            | Event::RunFinished(_) => {}
+            Event::FeedWaiting { .. } | Event::FullTextPrefetched { .. } | Event::Notify(_) => {}
+            Event::RunFinished(_) => self.run_finished(),
             // A reload of the articles, which needs effects: `update` handles them.
             Event::StoredArticlesChanged | Event::Flushed => {}
             Event::Sync(status) => self.sync_status(status),
@@ -920,12 +1320,27 @@ impl AppState {
         }
     }
 
+    /// Sets one article's star; returns whether it changed.
+    pub(crate) fn set_star(&mut self, id: ArticleId, starred: bool) -> bool {
+        let Some(&i) = self.article_index.get(&id) else {
+            return false;
+        };
+        if self.articles[i].starred == starred {
+            return false;
+        }
+        self.count(i, false);
+        self.articles[i].starred = starred;
+        self.count(i, true);
+        true
+    }
+
     /// Applies a polled feed's new state and articles: O(1) for the state (a 304), O(1) per
     /// new article until `settle` places them.
     pub(crate) fn feed_updated(&mut self, state: FeedState, new_articles: Vec<ArticleMeta>) {
         if let Some(&f) = self.feed_index.get(&state.id) {
             let id = state.id;
             if self.feeds[f].apply_state(state) {
+                self.titles_changed = true;
                 // The reader header shows the feed's title.
                 let shown = self
                     .reader
@@ -952,6 +1367,7 @@ impl AppState {
             }
             let i = self.articles.len();
             self.article_index.insert(a.id, i);
+            self.views.arrived(a.id);
             self.articles.push(a);
             self.count(i, true);
             self.fresh.push(i);
@@ -963,9 +1379,13 @@ impl AppState {
             loading.deferred.push(Event::HighlightsUpdated(items));
             return;
         }
-        // Highlights decide the place only in a highlight-first order and the highlights view.
-        let reorder = self.config.sort == crate::config::SortOrder::HighlightFirst
-            || self.view == ListView::Highlights;
+        // Highlights decide the place only in a highlight-first order, the highlights view,
+        // and query lists (`hl` terms).
+        let reorder = self.sort == SortOrder::HighlightFirst
+            || matches!(
+                self.view,
+                ListView::Highlights | ListView::View(_) | ListView::Search
+            );
         let mut changed = false;
         for (id, rules) in items {
             let Some(&i) = self.article_index.get(&id) else {
@@ -1056,12 +1476,9 @@ impl AppState {
     /// Flips the star of an article; returns the new value.
     pub(crate) fn toggle_star(&mut self, id: ArticleId) -> Option<bool> {
         let i = *self.article_index.get(&id)?;
-        if let Some(reload) = self.reload.as_mut() {
-            reload.touched.insert(id);
-        }
-        let a = &mut self.articles[i];
-        a.starred = !a.starred;
-        Some(a.starred)
+        let starred = !self.articles[i].starred;
+        self.set_star(id, starred);
+        Some(starred)
     }
 
     // ---- bodies and the reader ----
@@ -1215,10 +1632,45 @@ impl AppState {
         if feeds.is_empty() {
             return;
         }
+        let spot = self.spot();
         for f in &feeds {
             self.feed_index.insert(f.id(), self.feeds.len());
             self.feeds.push(FeedEntry::from_config(f));
         }
         Arc::make_mut(&mut self.config).feeds.extend(feeds);
+        self.rebuild_pane(spot);
+    }
+}
+
+/// A place in the feeds pane that outlives a rebuild of its rows.
+enum Spot {
+    All,
+    View(usize),
+    /// A tag group, by its lowercased name.
+    Tag(String),
+    Feed(FeedId),
+}
+
+/// [`AppState::query_context`] for these feeds.
+fn query_context(
+    feeds: &[FeedEntry],
+    highlighter: &Highlighter,
+    rules: usize,
+    now: DateTime<Utc>,
+) -> Context {
+    Context {
+        now,
+        rule_labels: (0..rules)
+            .map(|i| highlighter.label(i as u16).to_string())
+            .collect(),
+        feeds: feeds
+            .iter()
+            .map(|f| FeedInfo {
+                id: f.id,
+                title: f.title.clone(),
+                url: f.url.clone(),
+                tags: f.tags.clone(),
+            })
+            .collect(),
     }
 }

@@ -38,9 +38,27 @@ pub const CONFIG_FIXED: &str = "config fixed: the running config is the file's a
 pub const CONFIG_BROKEN: &str = "config not applied";
 pub const NOT_WATCHED: &str = "config changes are not watched this session (no thread for it)";
 pub const RELOAD_FAILED: &str = "could not read the articles again:";
+pub const SEARCH_TITLE: &str = "Search";
+pub const SEARCHING: &str = "searching…";
+pub const NO_MATCHES: &str = "No article matches the query.";
+pub const NO_TAGS: &str = "no tag groups here: give feeds `tags = [...]` in the config";
+pub const NOTHING_TO_UNDO: &str = "nothing to undo";
+pub const SUBSCRIBE_PROMPT: &str = "add feed: ";
+pub const PICK_FEED: &str = "names several feeds; pick one (j/k, Enter; Esc cancels):";
+pub const SUBSCRIBE_CANCELLED: &str = "nothing added";
+pub const SEARCH_FAILED: &str = "search failed:";
+pub const POLLED_NEXT_START: &str =
+    "the new feed is in the config; it is polled from the next start of tidings";
 pub const HELP_FOOTER: &str = "j/k scroll · any other key closes";
 
 pub const FEED_FAILED_MARK: &str = "✗";
+/// A feed read in part, or with a warning (`FeedState::warning`).
+pub const FEED_PARTIAL_MARK: &str = "◐";
+/// A saved view in the feeds pane.
+pub const VIEW_MARK: &str = "≡";
+/// A tag group, open / folded.
+pub const TAG_OPEN_MARK: &str = "▾";
+pub const TAG_FOLDED_MARK: &str = "▸";
 pub const STAR_MARK: &str = "★";
 pub const HIGHLIGHT_MARK: &str = "●";
 /// In the list: the article has an enclosure / one is downloaded.
@@ -97,6 +115,72 @@ pub fn marked_read(n: usize) -> String {
         1 => "marked 1 article read".to_string(),
         n => format!("marked {n} articles read"),
     }
+}
+
+/// "sorted: oldest first"
+pub fn sort_name(sort: crate::config::SortOrder) -> &'static str {
+    use crate::config::SortOrder;
+    match sort {
+        SortOrder::Date => "newest first",
+        SortOrder::OldestFirst => "oldest first",
+        SortOrder::Feed => "by feed",
+        SortOrder::HighlightFirst => "highlights first",
+    }
+}
+
+pub fn sorted(sort: crate::config::SortOrder) -> String {
+    format!("sorted: {}", sort_name(sort))
+}
+
+/// What `u` set back.
+pub fn undid_read(n: usize, read: bool, all: bool) -> String {
+    let what = if read { "read" } else { "unread" };
+    match (n, all) {
+        (1, false) => format!("undone: the article is {what} again"),
+        (n, true) => format!(
+            "undone: mark all read ({n} article{} {what} again)",
+            plural(n)
+        ),
+        (n, false) => format!("undone: {n} articles are {what} again"),
+    }
+}
+
+pub fn undid_star(starred: bool) -> String {
+    if starred {
+        "undone: the article is starred again".to_string()
+    } else {
+        "undone: the star is off again".to_string()
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// "looking up https://…"
+pub fn looking_up(url: &str) -> String {
+    format!("looking up {url}…")
+}
+
+/// After a feed was added to the config.
+pub fn subscribed(url: &str, title: Option<&str>, items: usize, path: &std::path::Path) -> String {
+    let name = title
+        .map(|t| format!("{t} ({url})"))
+        .unwrap_or(url.to_string());
+    format!(
+        "added {name}, {items} item{} now, to {}",
+        plural(items),
+        path.display()
+    )
+}
+
+/// "3 matches"
+pub fn matches(n: usize) -> String {
+    format!("{n} match{}", if n == 1 { "" } else { "es" })
 }
 
 /// The text shown in the reader when there is no config file yet.

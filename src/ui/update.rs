@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent,
 
 use crate::clean::sanitize_inline;
 use crate::config::FeedLocation;
-use crate::config_watch::Change;
+use crate::config_watch::Change as ConfigChange;
 use crate::engine::{Command, Event, NotifyArticle, RefreshMode, RefreshRequest};
 use crate::fetch::download::local_enclosure;
 use crate::model::{ArticleId, MediaMark};
@@ -23,6 +23,10 @@ use super::media::{MediaAction, Pending};
 use super::mouse::{self, Target};
 use super::state::{AppState, BodyState, Click, FullState, ListView, Pane, Reader};
 use super::strings;
+use super::subscriber;
+use super::triage;
+use super::undo::Change;
+use super::views::{WordAnswer, WordJob};
 
 /// Something that happened. (Engine events are large but each is moved once: no boxing.)
 #[allow(clippy::large_enum_variant)]
@@ -36,6 +40,10 @@ pub enum Msg {
     Events(Vec<Event>),
     /// Every stored article, read in the background after the first frame.
     Loaded(Box<Loaded>),
+    /// The store's answer about word terms (searches, views, new articles).
+    Words(WordAnswer),
+    /// The answer to subscribing (`a`).
+    Subscribe(subscriber::Answer),
     /// The terminal window gained (true) or lost (false) focus.
     Focus(bool),
     /// A mouse event, and when it happened (two clicks close together are a double click).
@@ -56,7 +64,7 @@ pub enum Msg {
 impl Msg {
     /// What the config watcher saw, as a message: the new config with everything built from
     /// it (rules compiled, keys checked: work for the watcher's thread), or the error.
-    pub fn from_config_change(change: Change) -> Msg {
+    pub fn from_config_change(change: ConfigChange) -> Msg {
         match LiveConfig::from_change(change) {
             Ok(live) => Msg::Config(Box::new(live)),
             Err(e) => Msg::ConfigError(e.status_line()),
@@ -70,6 +78,16 @@ pub enum Effect {
     Send(Command),
     /// Open this http(s) url in the browser.
     OpenUrl(String),
+    /// Look word terms up in the store's full-text index; answered by `Msg::Words`. A
+    /// search without terms to look up is answered by the run loop at once.
+    Words(WordJob),
+    /// Write the search history (this text) to its file.
+    SaveHistory(String),
+    /// Subscribe (`a`); answered by `Msg::Subscribe`.
+    Subscribe(subscriber::Job),
+    /// The reader changed the config file (a feed was added): read it again and let the
+    /// engine poll what is new.
+    ConfigChanged,
     /// Send this desktop notification (`notify_command`, the terminal's escape sequence).
     Notify(Notification),
     /// Play an enclosure with the `player`: `file` when it is given and still exists (a
@@ -135,12 +153,15 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             load_reader_body(state, &mut fx);
         }
         Msg::Focus(focused) => state.terminal_focus = Some(focused),
+        Msg::Words(answer) => state.words_answered(answer),
+        Msg::Subscribe(answer) => triage::subscribe_answered(state, answer, &mut fx),
     }
     state.settle();
     if !to_notify.is_empty() {
         // After `settle`: the new articles are in the lists, where the user may see them.
         notify(state, to_notify, &mut fx);
     }
+    fx.extend(state.take_jobs().into_iter().map(Effect::Words));
     fx
 }
 
@@ -258,7 +279,7 @@ fn on_mouse(state: &mut AppState, event: MouseEvent, at: Instant, fx: &mut Vec<E
     match mouse::target(state, column, row) {
         Some(Target::FeedRow(row)) => {
             set_focus(state, Pane::Feeds);
-            select_feed_row(state, row);
+            select_pane_row(state, row);
             if double {
                 set_focus(state, Pane::Articles);
             }
@@ -327,7 +348,7 @@ fn visible_articles(state: &AppState) -> HashSet<ArticleId> {
         .collect()
 }
 
-fn resized(state: &mut AppState) {
+pub(crate) fn resized(state: &mut AppState) {
     let h = state.article_list_height();
     state.article_cursor.scroll_into_view(state.list.len(), h);
     let h = state.feed_list_height();
@@ -354,6 +375,14 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
             }
             _ => None,
         };
+        return;
+    }
+    if state.picker.is_some() {
+        triage::picker_key(state, key, fx);
+        return;
+    }
+    if state.prompt.is_some() {
+        triage::prompt_key(state, key, fx);
         return;
     }
     let Some(action) = action else {
@@ -420,6 +449,11 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
                 let read = !state.article(id).is_some_and(|a| a.read);
                 let ids = state.set_read(&[id], read);
                 if !ids.is_empty() {
+                    state.undo.push(Change::Read {
+                        ids: ids.clone(),
+                        read,
+                        all: false,
+                    });
                     fx.push(Effect::Send(Command::SetRead { ids, read }));
                 }
             }
@@ -427,6 +461,7 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
         Action::ToggleStar => {
             if let Some(id) = target_article(state) {
                 if let Some(starred) = state.toggle_star(id) {
+                    state.undo.push(Change::Star { id, starred });
                     fx.push(Effect::Send(Command::SetStarred { id, starred }));
                 }
             }
@@ -447,6 +482,11 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
             let ids = state.set_read(&ids, true);
             state.push_notice(strings::marked_read(ids.len()));
             if !ids.is_empty() {
+                state.undo.push(Change::Read {
+                    ids: ids.clone(),
+                    read: true,
+                    all: true,
+                });
                 fx.push(Effect::Send(Command::SetRead { ids, read: true }));
             }
         }
@@ -484,6 +524,12 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
                 set_focus(state, Pane::Articles);
             }
         }
+        Action::Search => triage::open_search(state),
+        Action::Subscribe => triage::open_subscribe(state),
+        Action::CycleSort => triage::cycle_sort(state),
+        Action::Undo => triage::undo(state, fx),
+        Action::ToggleFold => triage::fold(state, false),
+        Action::ToggleFoldAll => triage::fold(state, true),
         Action::PlayEnclosure => media_key(state, MediaAction::Play, fx),
         Action::DownloadEnclosure => media_key(state, MediaAction::Download, fx),
         Action::OpenLink(n) => open_link(state, usize::from(n), fx),
@@ -652,7 +698,7 @@ fn move_by(state: &mut AppState, delta: isize, fx: &mut Vec<Effect>) {
 }
 
 /// Selects row `row` of the feeds pane (and lists its articles).
-fn select_feed_row(state: &mut AppState, row: usize) {
+fn select_pane_row(state: &mut AppState, row: usize) {
     let len = state.feed_rows();
     let to = row.min(len - 1);
     if to == state.feed_cursor.selected {
@@ -661,6 +707,7 @@ fn select_feed_row(state: &mut AppState, row: usize) {
     let height = state.feed_list_height();
     state.feed_cursor.select(to, len, height);
     state.view = state.view_for_feed_row();
+    triage::refresh_view_for_row(state);
     state.rebuild_list(false);
     // The details of a failing feed take rows from the list.
     let height = state.feed_list_height();
@@ -672,7 +719,7 @@ fn move_in(state: &mut AppState, pane: Pane, delta: isize, fx: &mut Vec<Effect>)
     match pane {
         Pane::Feeds => {
             let to = state.feed_cursor.selected.saturating_add_signed(delta);
-            select_feed_row(state, to);
+            select_pane_row(state, to);
         }
         Pane::Articles => {
             let len = state.list.len();
@@ -740,6 +787,11 @@ pub(crate) fn open_article(state: &mut AppState, id: ArticleId, fx: &mut Vec<Eff
     });
     if !was_read {
         let ids = state.set_read(&[id], true);
+        state.undo.push(Change::Read {
+            ids: ids.clone(),
+            read: true,
+            all: false,
+        });
         fx.push(Effect::Send(Command::SetRead { ids, read: true }));
     }
     if !matches!(
@@ -852,8 +904,7 @@ fn next_unread(state: &mut AppState, fx: &mut Vec<Effect>) {
             if state.feeds[i].unread == 0 {
                 continue;
             }
-            let height = state.feed_list_height();
-            state.feed_cursor.select(i + 1, state.feed_rows(), height);
+            state.select_feed_row(i);
             state.view = ListView::Feed(state.feeds[i].id);
             state.rebuild_list(false);
             if let Some(pos) = state.list.iter().position(|&i| is_candidate(state, i)) {

@@ -12,8 +12,10 @@ use crate::clean::sanitize_inline;
 use crate::model::{ArticleMeta, MediaMark};
 use crate::styled::{self, StyledLine};
 
+use super::feeds_pane::Row;
 use super::keys::Action;
 use super::layout::{self, Areas};
+use super::prompt::Prompt;
 use super::state::{AppState, ListView, Pane};
 use super::strings;
 use super::text;
@@ -29,7 +31,13 @@ pub fn view(state: &AppState, frame: &mut Frame) {
     }
     draw_panes(state, frame, &areas);
     if let Some(status) = areas.status {
-        draw_status(state, frame, status);
+        if let Some(picker) = &state.picker {
+            draw_picker(state, picker, frame, area, status);
+        } else if let Some(prompt) = &state.prompt {
+            draw_prompt(state, prompt, frame, status);
+        } else {
+            draw_status(state, frame, status);
+        }
     }
     if state.help.is_some() {
         draw_help(state, frame, area);
@@ -131,33 +139,19 @@ fn draw_feeds(state: &AppState, frame: &mut Frame, area: Rect) {
     cursor.scroll_into_view(rows, height);
     for (screen, row) in (cursor.offset..rows.min(cursor.offset + height)).enumerate() {
         let r = Rect::new(list.x, list.y + screen as u16, list.width, 1);
-        let (mark, title, unread, hl, failing) = if row == 0 {
-            (
-                "",
-                strings::ALL_FEEDS,
-                state.total_unread,
-                state.highlighted_unread(),
-                false,
-            )
-        } else {
-            let f = &state.feeds[row - 1];
-            let failing = f.is_failing();
-            let mark = if failing {
-                strings::FEED_FAILED_MARK
-            } else {
-                ""
-            };
-            (
-                mark,
-                f.title.as_str(),
-                f.unread,
-                f.highlighted_unread,
-                failing,
-            )
-        };
+        let FeedRow {
+            indent,
+            mark,
+            title,
+            unread,
+            hl,
+        } = feed_row(state, state.pane.row(row).unwrap_or(Row::All));
         let mut right: Vec<Span> = Vec::new();
-        if unread > 0 {
-            right.push(Span::styled(format!(" {unread}"), t.count));
+        match unread {
+            Some(0) => {}
+            Some(unread) => right.push(Span::styled(format!(" {unread}"), t.count)),
+            // A view still being counted.
+            None => right.push(Span::styled(" …", t.muted)),
         }
         if hl > 0 {
             right.push(Span::styled(
@@ -166,20 +160,36 @@ fn draw_feeds(state: &AppState, frame: &mut Frame, area: Rect) {
             ));
         }
         let right_w: usize = right.iter().map(|s| s.content.width()).sum();
-        let mark_span = if failing {
-            Span::styled(format!("{mark} "), t.error)
-        } else {
-            Span::raw("  ")
+        let mark_span = match mark {
+            Mark::None => Span::raw(format!("{indent}  ")),
+            Mark::Failing => {
+                Span::styled(format!("{indent}{} ", strings::FEED_FAILED_MARK), t.error)
+            }
+            Mark::Partial => {
+                Span::styled(format!("{indent}{} ", strings::FEED_PARTIAL_MARK), t.count)
+            }
+            Mark::View => Span::styled(format!("{indent}{} ", strings::VIEW_MARK), t.title),
+            Mark::Tag(open) => Span::styled(
+                format!(
+                    "{indent}{} ",
+                    if open {
+                        strings::TAG_OPEN_MARK
+                    } else {
+                        strings::TAG_FOLDED_MARK
+                    }
+                ),
+                t.title,
+            ),
         };
-        let title_w = usize::from(r.width).saturating_sub(2 + right_w);
-        let title_style = if row == 0 || unread > 0 {
+        let title_w = usize::from(r.width).saturating_sub(mark_span.content.width() + right_w);
+        let title_style = if row == 0 || unread.unwrap_or(0) > 0 {
             t.unread
         } else {
             t.read
         };
         let mut spans = vec![
             mark_span,
-            Span::styled(text::truncate(title, title_w), title_style),
+            Span::styled(text::truncate(&title, title_w), title_style),
         ];
         let used: usize = spans.iter().map(|s| s.content.width()).sum();
         let pad = usize::from(r.width).saturating_sub(used + right_w);
@@ -212,12 +222,81 @@ fn draw_feeds(state: &AppState, frame: &mut Frame, area: Rect) {
             .enumerate()
         {
             let r = Rect::new(d.x, d.y + 1 + i as u16, d.width, 1);
-            let style = if l.spans.first().is_some_and(|s| s.style.bold) {
-                t.error
-            } else {
-                t.muted
+            let style = match l.spans.first().map(|s| s.style) {
+                Some(s) if s.bold => t.error,
+                Some(s) if s.italic => t.count,
+                _ => t.muted,
             };
             frame.render_widget(Line::styled(l.plain_text(), style), r);
+        }
+    }
+}
+
+/// How a row of the feeds pane starts.
+enum Mark {
+    None,
+    Failing,
+    Partial,
+    View,
+    /// A tag group, open or folded.
+    Tag(bool),
+}
+
+struct FeedRow<'a> {
+    indent: &'static str,
+    mark: Mark,
+    title: std::borrow::Cow<'a, str>,
+    /// `None`: not counted yet (a view waiting for its articles or word hits).
+    unread: Option<usize>,
+    hl: usize,
+}
+
+fn feed_row(state: &AppState, row: Row) -> FeedRow<'_> {
+    match row {
+        Row::All => FeedRow {
+            indent: "",
+            mark: Mark::None,
+            title: strings::ALL_FEEDS.into(),
+            unread: Some(state.total_unread),
+            hl: state.highlighted_unread(),
+        },
+        Row::View(v) => {
+            let view = &state.views.saved[v];
+            FeedRow {
+                indent: "",
+                mark: Mark::View,
+                title: view.name.as_str().into(),
+                unread: view.unread,
+                hl: 0,
+            }
+        }
+        Row::Tag(t) => {
+            let (unread, hl) = state.tag_unread(t);
+            let group = &state.pane.groups[t];
+            FeedRow {
+                indent: "",
+                mark: Mark::Tag(!group.folded),
+                title: sanitize_inline(&group.name).into(),
+                unread: Some(unread),
+                hl,
+            }
+        }
+        Row::Feed { feed, tag } => {
+            let f = &state.feeds[feed];
+            let mark = if f.is_failing() {
+                Mark::Failing
+            } else if f.has_warning() {
+                Mark::Partial
+            } else {
+                Mark::None
+            };
+            FeedRow {
+                indent: if tag.is_some() { "  " } else { "" },
+                mark,
+                title: f.title.as_str().into(),
+                unread: Some(f.unread),
+                hl: f.highlighted_unread,
+            }
         }
     }
 }
@@ -229,6 +308,22 @@ fn articles_title(state: &AppState) -> String {
         ListView::All => strings::ALL_FEEDS.to_string(),
         ListView::Highlights => strings::HIGHLIGHTS_VIEW.to_string(),
         ListView::Feed(id) => state.feed_title(id).to_string(),
+        ListView::Tag(t) => state
+            .pane
+            .groups
+            .get(t)
+            .map(|g| format!("#{}", sanitize_inline(&g.name)))
+            .unwrap_or_default(),
+        ListView::View(v) => state
+            .views
+            .saved
+            .get(v)
+            .map(|v| format!("{} {}", strings::VIEW_MARK, v.name))
+            .unwrap_or_default(),
+        ListView::Search => match &state.views.search {
+            Some(q) => format!("{}: {}", strings::SEARCH_TITLE, sanitize_inline(&q.name)),
+            None => strings::SEARCH_TITLE.to_string(),
+        },
     }
 }
 
@@ -245,6 +340,13 @@ fn draw_articles(state: &AppState, frame: &mut Frame, area: Rect) {
         );
         block =
             block.title_bottom(Line::styled(pos, state.theme.muted).alignment(Alignment::Right));
+    }
+    // The order, when it is not the usual newest first.
+    let sort = state.view.sort(state.sort);
+    if sort != crate::config::SortOrder::Date && area.width > 30 {
+        let label = format!(" {} ", strings::sort_name(sort));
+        block =
+            block.title_bottom(Line::styled(label, state.theme.muted).alignment(Alignment::Left));
     }
     frame.render_widget(block, area);
     let inner = layout::inner(area);
@@ -275,10 +377,14 @@ fn draw_articles(state: &AppState, frame: &mut Frame, area: Rect) {
 fn draw_empty_list(state: &AppState, frame: &mut Frame, inner: Rect) {
     let t = &state.theme;
     let mut lines = vec![Line::styled(
-        if !state.list_complete() {
+        if state.query_pending() {
+            strings::SEARCHING
+        } else if !state.list_complete() {
             strings::LOADING_LIST
         } else if state.view == ListView::Highlights {
             strings::NO_HIGHLIGHTS
+        } else if matches!(state.view, ListView::Search | ListView::View(_)) {
+            strings::NO_MATCHES
         } else {
             strings::NO_ARTICLES
         },
@@ -446,6 +552,13 @@ fn draw_status(state: &AppState, frame: &mut Frame, area: Rect) {
     if let Some(sync) = &state.sync {
         spans.push(Span::styled(format!(" · {}", sync.status_line()), t.status));
     }
+    if let Some(url) = &state.subscribing {
+        spans.push(Span::styled(" · ", t.status));
+        spans.push(Span::styled(
+            strings::looking_up(&sanitize_inline(url)),
+            t.status_key,
+        ));
+    }
     if state.view == ListView::Highlights {
         spans.push(Span::styled(
             format!(
@@ -474,6 +587,108 @@ fn draw_status(state: &AppState, frame: &mut Frame, area: Rect) {
     if area.width >= 50 {
         frame.render_widget(Line::from(right), rr);
     }
+}
+
+// ---------------------------------------------------------------- prompt
+
+/// The prompt on the status row; a search's syntax error on the row above it, with a caret
+/// under the column and the message.
+fn draw_prompt(state: &AppState, prompt: &Prompt, frame: &mut Frame, area: Rect) {
+    let t = &state.theme;
+    frame.buffer_mut().set_style(area, t.status);
+    let label = prompt.label();
+    let width = usize::from(area.width);
+    let label_w = label.width();
+    // Scroll the text so the cursor stays visible.
+    let chars: Vec<char> = prompt.text.chars().collect();
+    let room = width.saturating_sub(label_w + 1).max(1);
+    let before: String = chars[..prompt.cursor.min(chars.len())].iter().collect();
+    let skip_w = before.width().saturating_sub(room.saturating_sub(1));
+    let mut skipped = 0;
+    let mut start = 0;
+    while skipped < skip_w && start < chars.len() {
+        skipped += unicode_width::UnicodeWidthChar::width(chars[start]).unwrap_or(0);
+        start += 1;
+    }
+    let shown: String = chars[start..].iter().collect();
+    let shown = sanitize_inline(&shown);
+    let line = Line::from(vec![
+        Span::styled(label, t.status_key),
+        Span::styled(text::truncate(&shown, room), t.status),
+    ]);
+    frame.render_widget(line, area);
+    let cursor_x: String = chars[start..prompt.cursor.min(chars.len())]
+        .iter()
+        .collect();
+    let x = area.x + (label_w + cursor_x.width()).min(width.saturating_sub(1)) as u16;
+    frame.set_cursor_position((x, area.y));
+    let status = if let Some(e) = &prompt.error {
+        // Column of the caret on screen: the label, then the text before the error.
+        let upto: String = chars
+            .get(start..e.column.saturating_sub(1).min(chars.len()).max(start))
+            .map(|c| c.iter().collect())
+            .unwrap_or_default();
+        let at = label_w + upto.width();
+        let message = format!("^ column {}: {}", e.column, e.kind);
+        let message = text::truncate(&message, width.saturating_sub(at).max(1));
+        Some(Line::from(vec![
+            Span::raw(" ".repeat(at.min(width.saturating_sub(1)))),
+            Span::styled(message, t.error),
+        ]))
+    } else if state.view == ListView::Search && state.query_pending() {
+        Some(Line::styled(format!(" {}", strings::SEARCHING), t.muted))
+    } else if state.view == ListView::Search && state.list_complete() {
+        Some(Line::styled(
+            format!(" {}", strings::matches(state.list.len())),
+            t.muted,
+        ))
+    } else {
+        None
+    };
+    if let Some(line) = status {
+        if area.y > 0 {
+            let r = Rect::new(area.x, area.y - 1, area.width, 1);
+            frame.render_widget(Clear, r);
+            frame.render_widget(line, r);
+        }
+    }
+}
+
+/// The feeds a page offers, above the status row: one per line, the chosen one marked.
+fn draw_picker(
+    state: &AppState,
+    picker: &super::prompt::Picker,
+    frame: &mut Frame,
+    area: Rect,
+    status: Rect,
+) {
+    let t = &state.theme;
+    let rows = (picker.feeds.len() as u16 + 1).min(status.y.saturating_sub(area.y));
+    if rows == 0 {
+        return;
+    }
+    let top = status.y - rows;
+    let width = usize::from(area.width);
+    let r = Rect::new(area.x, top, area.width, rows);
+    frame.render_widget(Clear, r);
+    frame.buffer_mut().set_style(r, t.status);
+    let head = format!(" {} {}", sanitize_inline(&picker.page), strings::PICK_FEED);
+    frame.render_widget(
+        Line::styled(text::truncate(&head, width), t.status_key),
+        Rect::new(area.x, top, area.width, 1),
+    );
+    for (i, feed) in picker.feeds.iter().take(usize::from(rows) - 1).enumerate() {
+        let mut text = format!(" {}. {}", i + 1, sanitize_inline(&feed.url));
+        if let Some(title) = &feed.title {
+            text.push_str(&format!("  ({})", sanitize_inline(title)));
+        }
+        let line_r = Rect::new(area.x, top + 1 + i as u16, area.width, 1);
+        frame.render_widget(Line::styled(text::truncate(&text, width), t.status), line_r);
+        if i == picker.selected {
+            frame.buffer_mut().set_style(line_r, t.selected);
+        }
+    }
+    draw_status(state, frame, status);
 }
 
 // ---------------------------------------------------------------- help overlay
