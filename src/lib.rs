@@ -12,6 +12,7 @@ pub mod engine;
 pub mod fetch;
 pub mod headless;
 pub mod highlight;
+pub mod images;
 pub mod model;
 pub mod opml;
 pub mod parse;

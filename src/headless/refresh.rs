@@ -123,6 +123,7 @@ impl Printer {
                 }
                 Event::BodyLoaded { .. }
                 | Event::FullTextLoaded { .. }
+                | Event::ImageLoaded { .. }
                 | Event::StoredArticlesChanged => {}
             }
             if self.progress_on_tty && !progress.is_empty() {

@@ -3,8 +3,9 @@
 //!
 //! Modules, each importing only those above it: `strings`, `theme`, `text`, `keys`,
 //! `layout` (geometry), `details` (a feed's problem as lines), `list` (ordered article
-//! lists), `reader` (body cache, reader layout), `load` (start-up reads), `state`, `update`,
-//! `view`, `inbox` and `run` (the loop).
+//! lists), `picture` (graphics protocol, image encoding and drawing), `reader` (body cache,
+//! reader layout, image slots), `load` (start-up reads), `state`, `update`, `view`, `inbox`
+//! and `run` (the loop).
 
 pub mod details;
 pub mod inbox;
@@ -12,6 +13,7 @@ pub mod keys;
 pub mod layout;
 pub mod list;
 pub mod load;
+pub mod picture;
 pub mod reader;
 mod run;
 pub mod state;

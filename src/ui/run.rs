@@ -9,7 +9,7 @@
 use std::io;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -27,6 +27,8 @@ use crate::store::{Snapshot, Store};
 use super::inbox::Inbox;
 use super::keys::Keymap;
 use super::load::{Loaded, Startup};
+use super::picture::{EncodeJob, Pictures};
+use super::reader::ReaderImages;
 use super::state::AppState;
 use super::update::{self, update, Effect, Msg};
 use super::view::view;
@@ -73,6 +75,9 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     state.tz = *Local::now().offset();
 
     let mut terminal = Terminal::start()?;
+    // Which graphics protocol the terminal speaks: asked in raw mode, before the first frame
+    // and before the input thread reads anything (its answers must not reach the keys).
+    state.images = ReaderImages::new(Pictures::detect(config.images));
     let size = terminal.inner.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     terminal.inner.draw(|f| view(&state, f))?;
@@ -95,9 +100,14 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     // flushed) after the terminal is restored.
     thread::scope(|scope| {
         let commands = engine.start_in(scope, inbox.clone())?;
+        let encoder = encode_in_background(&state.images.pictures, inbox.clone())?;
         let stop = Arc::new(AtomicBool::new(false));
         read_input(stop.clone(), inbox.clone())?;
-        let result = main_loop(&mut state, &mut terminal, &inbox, &commands);
+        let out = Outlets {
+            commands: &commands,
+            encoder: encoder.as_ref(),
+        };
+        let result = main_loop(&mut state, &mut terminal, &inbox, &out);
         stop.store(true, Ordering::Relaxed);
         let _ = commands.send(Command::Shutdown);
         drop(terminal);
@@ -207,6 +217,29 @@ fn load_in_background(
     Ok(())
 }
 
+/// The picture encoder: a thread (at the engine's priority) that turns decoded images into
+/// pictures for the terminal's protocol and hands them to the loop as `Msg::Picture`. None
+/// while images are off. It ends when the loop drops its sender.
+fn encode_in_background(
+    pictures: &Pictures,
+    inbox: Arc<Inbox>,
+) -> io::Result<Option<mpsc::Sender<EncodeJob>>> {
+    if !pictures.enabled() {
+        return Ok(None);
+    }
+    let pictures = pictures.clone();
+    let (jobs, queue) = mpsc::channel::<EncodeJob>();
+    thread::Builder::new()
+        .name("tidings-ui-pictures".into())
+        .spawn(move || {
+            lower_priority();
+            while let Ok(job) = queue.recv() {
+                inbox.push_input(Msg::Picture(pictures.encode(&job)));
+            }
+        })?;
+    Ok(Some(jobs))
+}
+
 /// The input thread: keys and resizes into the inbox until `stop`.
 fn read_input(stop: Arc<AtomicBool>, inbox: Arc<Inbox>) -> io::Result<()> {
     thread::Builder::new()
@@ -251,11 +284,17 @@ impl Drop for Terminal {
     }
 }
 
+/// Where effects go: the engine's commands and the picture encoder's jobs.
+struct Outlets<'a> {
+    commands: &'a UnboundedSender<Command>,
+    encoder: Option<&'a mpsc::Sender<EncodeJob>>,
+}
+
 fn main_loop(
     state: &mut AppState,
     terminal: &mut Terminal,
     inbox: &Inbox,
-    commands: &UnboundedSender<Command>,
+    out: &Outlets<'_>,
 ) -> Result<(), UiError> {
     let mut last_draw = Instant::now();
     // The state changed since the last frame (engine news not drawn yet).
@@ -273,7 +312,7 @@ fn main_loop(
         let input = inbox.take_input();
         let keyed = !input.is_empty();
         for msg in input {
-            if dispatch(state, msg, commands) {
+            if dispatch(state, msg, out) {
                 return Ok(());
             }
         }
@@ -285,7 +324,7 @@ fn main_loop(
             if events.is_empty() {
                 break;
             }
-            dispatch(state, Msg::Events(events), commands);
+            dispatch(state, Msg::Events(events), out);
             stale = true;
         }
 
@@ -299,13 +338,18 @@ fn main_loop(
 }
 
 /// Applies a message and carries out its effects; returns whether to quit.
-fn dispatch(state: &mut AppState, msg: Msg, commands: &UnboundedSender<Command>) -> bool {
+fn dispatch(state: &mut AppState, msg: Msg, out: &Outlets<'_>) -> bool {
     let mut quit = false;
     for effect in update(state, msg) {
         match effect {
             Effect::Send(c) => {
                 // A closed engine is reported once by the lead; keys keep working.
-                let _ = commands.send(c);
+                let _ = out.commands.send(c);
+            }
+            Effect::Encode(job) => {
+                if let Some(encoder) = out.encoder {
+                    let _ = encoder.send(job);
+                }
             }
             Effect::OpenUrl(url) => {
                 if let Err(e) = open_in_browser(&state.config, &url) {

@@ -21,7 +21,7 @@ use super::keys::Keymap;
 use super::layout;
 use super::list::{ArticleList, Order};
 use super::load::{Loaded, Startup};
-use super::reader::{self, Bodies, Page};
+use super::reader::{self, Bodies, Page, ReaderImages};
 use super::theme::Theme;
 
 pub use super::layout::Pane;
@@ -138,6 +138,8 @@ pub struct AppState {
     /// What `reader_lines` were laid out for: article, full text or not, width.
     reader_key: Option<(ArticleId, bool, u16)>,
     bodies: Bodies,
+    /// The open article's image slots and pictures (nothing while images are off).
+    pub images: ReaderImages,
 
     pub progress: Progress,
     /// Every notice of the session; the last one shows in the status bar until a key press.
@@ -287,6 +289,7 @@ impl AppState {
             reader_lines: Vec::new(),
             reader_key: None,
             bodies: Bodies::default(),
+            images: ReaderImages::default(),
             progress: Progress::default(),
             notices: Vec::new(),
             notice: None,
@@ -613,6 +616,7 @@ impl AppState {
                 self.full_text_loaded(id, result.map_err(|e| e.to_string()))
             }
             Event::HighlightsUpdated(items) => self.highlights_updated(items),
+            Event::ImageLoaded { key, result } => self.images.loaded(key, result),
             Event::Notice(text) => self.push_notice(text),
             // The TUI forces its refreshes (nothing waits) and reads prefetched full text from
             // the store when the article is opened; `Progress` already says when a run ends.
@@ -761,6 +765,17 @@ impl AppState {
         }
     }
 
+    /// The directory of a feed that is a local file (its articles' relative images are
+    /// files there); `None` for feeds from the web.
+    fn local_feed_dir(&self, feed: FeedId) -> Option<std::path::PathBuf> {
+        let url = &self.feed(feed)?.url;
+        let config = self.config.feeds.iter().find(|f| &f.url == url)?;
+        match &config.location {
+            crate::config::FeedLocation::File(path) => path.parent().map(|p| p.to_path_buf()),
+            crate::config::FeedLocation::Http(_) => None,
+        }
+    }
+
     /// The document the reader shows (feed text or full text), when it is ready.
     pub fn reader_document(&self) -> Option<&Arc<Document>> {
         self.reader.and_then(|r| self.bodies.document(r))
@@ -795,7 +810,15 @@ impl AppState {
                 highlighter: &self.highlighter,
                 tz: self.tz,
             };
-            self.reader_lines = reader::lay_out(&page, width);
+            let (lines, placed) = reader::lay_out_anchored(&page, width);
+            let local_dir = if self.images.enabled() && !placed.is_empty() {
+                self.local_feed_dir(article.feed)
+            } else {
+                None
+            };
+            self.reader_lines = self
+                .images
+                .place(r, width, lines, placed, local_dir.as_deref());
             self.reader_key = Some(key);
         }
         let max = self.reader_lines.len().saturating_sub(usize::from(height));

@@ -9,6 +9,7 @@ use crate::model::ArticleId;
 
 use super::keys::Action;
 use super::load::Loaded;
+use super::picture::{EncodeJob, PictureReady};
 use super::state::{AppState, BodyState, FullState, ListView, Pane, Reader};
 use super::strings;
 
@@ -24,6 +25,8 @@ pub enum Msg {
     Events(Vec<Event>),
     /// Every stored article, read in the background after the first frame.
     Loaded(Box<Loaded>),
+    /// A picture the encoder made for the reader (see `Effect::Encode`).
+    Picture(PictureReady),
 }
 
 /// Something the run loop must do.
@@ -32,6 +35,9 @@ pub enum Effect {
     Send(Command),
     /// Open this http(s) url in the browser.
     OpenUrl(String),
+    /// Turn decoded pixels into a picture for the terminal, off the UI thread; answered by
+    /// `Msg::Picture`.
+    Encode(EncodeJob),
     Quit,
 }
 
@@ -57,9 +63,31 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Loaded(loaded) => state.articles_loaded(*loaded),
+        Msg::Picture(ready) => state.images.picture_ready(ready),
     }
     state.settle();
+    image_work(state, &mut fx);
     fx
+}
+
+/// Loads for the image slots in or near the reader's visible rows, pictures to encode, and
+/// loads the reader no longer needs (nothing at all while images are off).
+fn image_work(state: &mut AppState, fx: &mut Vec<Effect>) {
+    if !state.images.enabled() {
+        return;
+    }
+    let height = state.reader_height();
+    let view = state.reader.map(|r| (r.scroll, height));
+    let work = state.images.work(view);
+    if !work.cancel.is_empty() {
+        fx.push(Effect::Send(Command::CancelImages(work.cancel)));
+    }
+    fx.extend(
+        work.fetch
+            .into_iter()
+            .map(|key| Effect::Send(Command::FetchImage(key))),
+    );
+    fx.extend(work.encode.into_iter().map(Effect::Encode));
 }
 
 fn resized(state: &mut AppState) {
