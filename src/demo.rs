@@ -30,6 +30,16 @@ const DEMO_FILES: &[(&str, &str)] = demo_files![
     "rust-gazette.atom",
 ];
 
+/// The demo's images, referenced by articles of its local feeds (shown inline where the
+/// terminal can draw them).
+const DEMO_IMAGES: &[(&str, &[u8])] = &[
+    (
+        "aurora-lake.png",
+        include_bytes!("../assets/demo/aurora-lake.png"),
+    ),
+    ("kp-index.png", include_bytes!("../assets/demo/kp-index.png")),
+];
+
 /// A temporary directory holding the demo feeds, its config and its data dir; removed on drop.
 pub struct DemoDir {
     root: PathBuf,
@@ -42,8 +52,8 @@ impl DemoDir {
             .map_or(0, |d| d.subsec_nanos());
         let root =
             std::env::temp_dir().join(format!("tidings-demo-{}-{nanos:08x}", std::process::id()));
-        let write = |path: &Path, text: &str| {
-            std::fs::write(path, text).map_err(|source| DemoError {
+        let write = |path: &Path, bytes: &[u8]| {
+            std::fs::write(path, bytes).map_err(|source| DemoError {
                 action: "write",
                 path: path.to_path_buf(),
                 source,
@@ -56,7 +66,10 @@ impl DemoDir {
         })?;
         let dir = DemoDir { root };
         for (name, text) in DEMO_FILES {
-            write(&dir.root.join(name), text)?;
+            write(&dir.root.join(name), text.as_bytes())?;
+        }
+        for (name, bytes) in DEMO_IMAGES {
+            write(&dir.root.join(name), bytes)?;
         }
         Ok(dir)
     }
