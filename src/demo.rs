@@ -37,7 +37,10 @@ const DEMO_IMAGES: &[(&str, &[u8])] = &[
         "aurora-lake.png",
         include_bytes!("../assets/demo/aurora-lake.png"),
     ),
-    ("kp-index.png", include_bytes!("../assets/demo/kp-index.png")),
+    (
+        "kp-index.png",
+        include_bytes!("../assets/demo/kp-index.png"),
+    ),
 ];
 
 /// A temporary directory holding the demo feeds, its config and its data dir; removed on drop.

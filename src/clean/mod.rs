@@ -438,4 +438,88 @@ mod tests {
     fn default_rules_compile() {
         let _ = Cleaner::default();
     }
+
+    fn clean(html: &str) -> Document {
+        let body = ArticleBody {
+            kind: BodyKind::Html,
+            content: html.to_string(),
+        };
+        Cleaner::default().clean(&body, Some("https://news.example/2024/post/"))
+    }
+
+    #[test]
+    fn images_keep_their_reference_size_and_alt() {
+        let doc = clean(
+            "<p><img src=\"a.png\" width=\"640px\" height=\"360\" alt=\"A &amp; B\"></p>\
+             <img data-src=\"/lazy.jpg\" src=\"data:image/gif;base64,R0lGOD\">\
+             <img srcset=\"small.webp 480w, big.webp 1080w\">\
+             <img src=\"https://t.example/p.gif\" width=\"1\" height=\"1\">\
+             <img src=\"javascript:alert(1)\" alt=\"x\">",
+        );
+        let refs: Vec<(&str, Option<&str>)> = doc
+            .images
+            .iter()
+            .map(|i| (i.src.as_str(), i.url.as_deref()))
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                ("a.png", Some("https://news.example/2024/post/a.png")),
+                ("/lazy.jpg", Some("https://news.example/lazy.jpg")),
+                (
+                    "small.webp",
+                    Some("https://news.example/2024/post/small.webp")
+                ),
+                ("javascript:alert(1)", None),
+            ]
+        );
+        assert_eq!(doc.images[0].alt, "A & B");
+        assert_eq!(
+            (doc.images[0].width, doc.images[0].height),
+            (Some(640), Some(360))
+        );
+        assert_eq!((doc.images[1].width, doc.images[1].height), (None, None));
+    }
+
+    #[test]
+    fn anchors_follow_the_block_that_holds_the_image() {
+        let doc = clean(
+            "<img src=\"first.png\">\
+             <p>One <img src=\"inline.png\" alt=\"inline\"> two.</p>\
+             <p><img src=\"alone.png\"></p>\
+             <p>Three.</p>",
+        );
+        let (lines, anchors) = doc.layout_anchored(40);
+        // The same lines as without images.
+        assert_eq!(lines, doc.layout(40));
+        let text: Vec<String> = lines.iter().map(StyledLine::plain_text).collect();
+        assert_eq!(text, ["One [image: inline] two.", "", "Three."]);
+        let placed: Vec<(usize, &str)> = anchors
+            .iter()
+            .map(|a| (a.line, doc.images[a.image].src.as_str()))
+            .collect();
+        // Before everything; after the paragraph holding it; an image alone in an otherwise
+        // empty paragraph goes where that paragraph was (after "One ... two.").
+        assert_eq!(
+            placed,
+            [(0, "first.png"), (1, "inline.png"), (1, "alone.png")]
+        );
+    }
+
+    #[test]
+    fn images_of_dropped_boilerplate_stay_in_place() {
+        let doc = clean(
+            "<p>Story.</p>\
+             <p>Share this article <img src=\"share.png\" alt=\"share\"></p>\
+             <p>More story.</p>",
+        );
+        let (lines, anchors) = doc.layout_anchored(60);
+        let text: Vec<String> = lines.iter().map(StyledLine::plain_text).collect();
+        assert_eq!(text, ["Story.", "", "More story."]);
+        assert_eq!(anchors.len(), 1);
+        assert_eq!(
+            anchors[0].line, 1,
+            "after \"Story.\", where the dropped block was"
+        );
+    }
 }
