@@ -388,7 +388,7 @@ fn only_images_near_the_visible_rows_load() {
 fn leaving_the_article_cancels_its_loads() {
     let body = "<p>Text.</p><img src=\"https://img.example/a.png\" alt=\"A\">";
     let (mut s, fx) = open_with((100, 40), config(), Pictures::halfblocks(), body);
-    let key = fetches(&fx).pop().unwrap();
+    let image = fetches(&fx).pop().unwrap();
     // Back to the list and on to the next article.
     update(&mut s, code(KeyCode::Esc));
     update(&mut s, key('j'));
@@ -401,18 +401,18 @@ fn leaving_the_article_cancels_its_loads() {
         })
         .flatten()
         .collect();
-    assert_eq!(cancelled, vec![key.clone()]);
+    assert_eq!(cancelled, vec![image.clone()]);
     // Its answer arriving late is ignored.
     let late = decode(&two_colour_png(10, 10), 10, 10).unwrap();
     let fx = update(
         &mut s,
         Msg::Engine(Event::ImageLoaded {
-            key: key.clone(),
+            key: image.clone(),
             result: Ok(late),
         }),
     );
     assert!(!fx.iter().any(|e| matches!(e, Effect::Encode(_))), "{fx:?}");
-    assert_eq!(s.images.load(&key), None);
+    assert_eq!(s.images.load(&image), None);
 }
 
 #[test]
