@@ -218,8 +218,9 @@ fn load_in_background(
 }
 
 /// The picture encoder: a thread (at the engine's priority) that turns decoded images into
-/// pictures for the terminal's protocol and hands them to the loop as `Msg::Picture`. None
-/// while images are off. It ends when the loop drops its sender.
+/// pictures for the terminal's protocol and hands them to the loop as `Msg::Picture`, through
+/// the input queue (a picture is drawn at once, like a key's answer). None while images are
+/// off. It ends when the loop drops its sender.
 fn encode_in_background(
     pictures: &Pictures,
     inbox: Arc<Inbox>,
