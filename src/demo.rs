@@ -43,6 +43,19 @@ const DEMO_MEDIA: &[(&str, &[u8])] = &[
     ),
 ];
 
+/// The demo's images, referenced by articles of its local feeds (shown inline where the
+/// terminal can draw them).
+const DEMO_IMAGES: &[(&str, &[u8])] = &[
+    (
+        "aurora-lake.png",
+        include_bytes!("../assets/demo/aurora-lake.png"),
+    ),
+    (
+        "kp-index.png",
+        include_bytes!("../assets/demo/kp-index.png"),
+    ),
+];
+
 /// A temporary directory holding the demo feeds, its config and its data dir; removed on drop.
 pub struct DemoDir {
     root: PathBuf,
@@ -71,7 +84,7 @@ impl DemoDir {
         for (name, text) in DEMO_FILES {
             write(&dir.root.join(name), text.as_bytes())?;
         }
-        for (name, bytes) in DEMO_MEDIA {
+        for (name, bytes) in DEMO_MEDIA.iter().chain(DEMO_IMAGES) {
             write(&dir.root.join(name), bytes)?;
         }
         Ok(dir)

@@ -1,7 +1,7 @@
 //! tidings: a terminal newsreader for RSS, Atom and JSON Feed.
 //!
-//! The domain (config, fetch, parse, clean, highlight, store) knows nothing of the terminal;
-//! the headless CLI and the TUI are two front ends on the same engine.
+//! The domain (config, fetch, parse, clean, highlight, images, store) knows nothing of the
+//! terminal; the headless CLI and the TUI are two front ends on the same engine.
 
 pub mod app;
 pub mod clean;
@@ -13,6 +13,7 @@ pub mod engine;
 pub mod fetch;
 pub mod headless;
 pub mod highlight;
+pub mod images;
 pub mod model;
 pub mod notify;
 pub mod opml;

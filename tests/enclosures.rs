@@ -613,7 +613,7 @@ fn the_demo_podcast_downloads_and_plays_in_the_reader() {
         data.to_str().unwrap(),
     ];
     let mut s = support::pty::Session::start(&args, home.path());
-    let screen = s.wait_for(&["Night Shift Radio", "61 unread"]);
+    let screen = s.wait_for(&["Night Shift Radio", "62 unread"]);
     // The feeds pane, down to the podcast's row (under its tag group), then its list.
     let row = |name: &str| {
         screen

@@ -13,12 +13,22 @@ const DECO: SpanStyle = SpanStyle::DECORATION;
 const CLIP_MARK: &str = "›";
 
 pub(crate) fn layout_blocks(blocks: &[Block], width: usize) -> Vec<StyledLine> {
+    layout_blocks_with(blocks, width, |_, _| {})
+}
+
+/// [`layout_blocks`], calling `block_end(i, lines so far)` after block `i`'s lines.
+pub(crate) fn layout_blocks_with(
+    blocks: &[Block],
+    width: usize,
+    mut block_end: impl FnMut(usize, usize),
+) -> Vec<StyledLine> {
     let mut lines = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
         if i > 0 && gap_between(&blocks[i - 1], block) {
             lines.push(gap_line(&blocks[i - 1].ctx, &block.ctx, width));
         }
         layout_block(block, width, &mut lines);
+        block_end(i, lines.len());
     }
     lines
 }

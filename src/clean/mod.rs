@@ -70,6 +70,36 @@ pub struct Document {
     /// Link targets: footnote `[n]` in the text refers to `links[n - 1]`. Absolute http,
     /// https or mailto URLs only, each listed once.
     pub links: Vec<String>,
+    /// The article's images in document order (tracking pixels left out). The text shows
+    /// each as its `[image: alt]` label; a reader that draws pictures places them with
+    /// [`Document::layout_anchored`].
+    pub images: Vec<ImageRef>,
+    /// Images before the first block.
+    pub(crate) lead_images: Vec<usize>,
+}
+
+/// An `<img>` of the article.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageRef {
+    /// The reference as written (`src`, else a lazy-loading `data-src`, else the first
+    /// `srcset` candidate), trimmed; never a `data:` url and never holding a control character.
+    pub src: String,
+    /// `src` resolved against the article's link (or the document's `<base>`), when that gives
+    /// an http(s) url.
+    pub url: Option<String>,
+    /// The alt text, sanitised (empty when there is none).
+    pub alt: String,
+    /// The `width` and `height` attributes, in CSS pixels, when given as numbers.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+}
+
+/// Where a picture goes in laid-out lines: before line `line` (right after the block that
+/// holds the image), for `Document::images[image]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImageAnchor {
+    pub line: usize,
+    pub image: usize,
 }
 
 impl Document {
@@ -96,9 +126,27 @@ impl Document {
         lines
     }
 
+    /// The same lines as [`Document::layout`], and where each image belongs in them: after
+    /// the last line of the block that holds it, in document order.
+    pub fn layout_anchored(&self, width: u16) -> (Vec<StyledLine>, Vec<ImageAnchor>) {
+        let width = usize::from(width.max(1));
+        let mut anchors: Vec<ImageAnchor> = self
+            .lead_images
+            .iter()
+            .map(|&image| ImageAnchor { line: 0, image })
+            .collect();
+        let mut lines = layout::layout_blocks_with(&self.blocks, width, |block, line| {
+            for &image in &self.blocks[block].images {
+                anchors.push(ImageAnchor { line, image });
+            }
+        });
+        layout::link_list(&self.links, width, &mut lines);
+        (lines, anchors)
+    }
+
     /// True when cleaning left nothing to show.
     pub fn is_empty(&self) -> bool {
-        self.blocks.is_empty()
+        self.blocks.is_empty() && self.images.is_empty()
     }
 
     /// Every independent run of text (paragraph, heading, list item, table cell, code line),
@@ -158,6 +206,8 @@ impl Container {
 pub(crate) struct Block {
     pub(crate) kind: BlockKind,
     pub(crate) ctx: Vec<Container>,
+    /// Images (indices into `Document::images`) shown after this block.
+    pub(crate) images: Vec<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -209,6 +259,8 @@ pub(crate) struct RawRow {
 pub(crate) struct RawBlock {
     pub(crate) kind: RawKind,
     pub(crate) ctx: Vec<Container>,
+    /// Images seen in or right after this block (indices into `RawDoc::images`).
+    pub(crate) images: Vec<usize>,
 }
 
 /// Renderer output: blocks plus the resolved targets of every link seen (used or not).
@@ -216,6 +268,9 @@ pub(crate) struct RawBlock {
 pub(crate) struct RawDoc {
     pub(crate) blocks: Vec<RawBlock>,
     pub(crate) links: Vec<String>,
+    pub(crate) images: Vec<ImageRef>,
+    /// Images before the first block.
+    pub(crate) lead_images: Vec<usize>,
 }
 
 /// Visible text of inline content, decoration (image labels) excluded: what boilerplate
@@ -238,8 +293,14 @@ fn finish(raw: RawDoc, rules: &boilerplate::Rules) -> Document {
     let mut numbers: HashMap<usize, usize> = HashMap::new();
     let mut by_url: HashMap<&str, usize> = HashMap::new();
     let mut links: Vec<String> = Vec::new();
-    let mut blocks = Vec::with_capacity(raw.blocks.len());
+    let mut blocks: Vec<Block> = Vec::with_capacity(raw.blocks.len());
+    let mut lead_images = raw.lead_images;
     let mut dropped_markers: Vec<Container> = Vec::new();
+    // A dropped block's images stay where they were: after the block before it.
+    let mut keep_images = |blocks: &mut Vec<Block>, images: Vec<usize>| match blocks.last_mut() {
+        Some(b) => b.images.extend(images),
+        None => lead_images.extend(images),
+    };
     for block in raw.blocks {
         let text = match &block.kind {
             RawKind::Para(items) | RawKind::Heading(_, items) => Some(inline_text(items)),
@@ -250,10 +311,12 @@ fn finish(raw: RawDoc, rules: &boilerplate::Rules) -> Document {
                 // A removed first block of a list item hands its marker to the next block of
                 // the same item, so the item keeps its bullet.
                 dropped_markers.extend(block.ctx.iter().filter(|c| has_marker(c)).cloned());
+                keep_images(&mut blocks, block.images);
                 continue;
             }
             let key = boilerplate::normalize(&text);
             if key.split(' ').count() >= 4 && !seen.insert(key) {
+                keep_images(&mut blocks, block.images);
                 continue;
             }
         }
@@ -329,9 +392,18 @@ fn finish(raw: RawDoc, rules: &boilerplate::Rules) -> Document {
             ),
             RawKind::Rule => BlockKind::Rule,
         };
-        blocks.push(Block { kind, ctx });
+        blocks.push(Block {
+            kind,
+            ctx,
+            images: block.images,
+        });
     }
-    Document { blocks, links }
+    Document {
+        blocks,
+        links,
+        images: raw.images,
+        lead_images,
+    }
 }
 
 fn has_marker(c: &Container) -> bool {
@@ -365,5 +437,89 @@ mod tests {
     #[test]
     fn default_rules_compile() {
         let _ = Cleaner::default();
+    }
+
+    fn clean(html: &str) -> Document {
+        let body = ArticleBody {
+            kind: BodyKind::Html,
+            content: html.to_string(),
+        };
+        Cleaner::default().clean(&body, Some("https://news.example/2024/post/"))
+    }
+
+    #[test]
+    fn images_keep_their_reference_size_and_alt() {
+        let doc = clean(
+            "<p><img src=\"a.png\" width=\"640px\" height=\"360\" alt=\"A &amp; B\"></p>\
+             <img data-src=\"/lazy.jpg\" src=\"data:image/gif;base64,R0lGOD\">\
+             <img srcset=\"small.webp 480w, big.webp 1080w\">\
+             <img src=\"https://t.example/p.gif\" width=\"1\" height=\"1\">\
+             <img src=\"javascript:alert(1)\" alt=\"x\">",
+        );
+        let refs: Vec<(&str, Option<&str>)> = doc
+            .images
+            .iter()
+            .map(|i| (i.src.as_str(), i.url.as_deref()))
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                ("a.png", Some("https://news.example/2024/post/a.png")),
+                ("/lazy.jpg", Some("https://news.example/lazy.jpg")),
+                (
+                    "small.webp",
+                    Some("https://news.example/2024/post/small.webp")
+                ),
+                ("javascript:alert(1)", None),
+            ]
+        );
+        assert_eq!(doc.images[0].alt, "A & B");
+        assert_eq!(
+            (doc.images[0].width, doc.images[0].height),
+            (Some(640), Some(360))
+        );
+        assert_eq!((doc.images[1].width, doc.images[1].height), (None, None));
+    }
+
+    #[test]
+    fn anchors_follow_the_block_that_holds_the_image() {
+        let doc = clean(
+            "<img src=\"first.png\">\
+             <p>One <img src=\"inline.png\" alt=\"inline\"> two.</p>\
+             <p><img src=\"alone.png\"></p>\
+             <p>Three.</p>",
+        );
+        let (lines, anchors) = doc.layout_anchored(40);
+        // The same lines as without images.
+        assert_eq!(lines, doc.layout(40));
+        let text: Vec<String> = lines.iter().map(StyledLine::plain_text).collect();
+        assert_eq!(text, ["One [image: inline] two.", "", "Three."]);
+        let placed: Vec<(usize, &str)> = anchors
+            .iter()
+            .map(|a| (a.line, doc.images[a.image].src.as_str()))
+            .collect();
+        // Before everything; after the paragraph holding it; an image alone in an otherwise
+        // empty paragraph goes where that paragraph was (after "One ... two.").
+        assert_eq!(
+            placed,
+            [(0, "first.png"), (1, "inline.png"), (1, "alone.png")]
+        );
+    }
+
+    #[test]
+    fn images_of_dropped_boilerplate_stay_in_place() {
+        let doc = clean(
+            "<p>Story.</p>\
+             <p>Share this article <img src=\"share.png\" alt=\"share\"></p>\
+             <p>More story.</p>",
+        );
+        let (lines, anchors) = doc.layout_anchored(60);
+        let text: Vec<String> = lines.iter().map(StyledLine::plain_text).collect();
+        assert_eq!(text, ["Story.", "", "More story."]);
+        assert_eq!(anchors.len(), 1);
+        assert_eq!(
+            anchors[0].line, 1,
+            "after \"Story.\", where the dropped block was"
+        );
     }
 }

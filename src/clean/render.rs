@@ -7,7 +7,7 @@ use dom_query::{Document as DomDocument, NodeData, NodeRef};
 use super::boilerplate::Rules;
 use super::links;
 use super::sanitize::{self, classify, decode_extra_level, CharClass};
-use super::{inline_text, Container, Inline, RawBlock, RawDoc, RawKind, RawRow};
+use super::{inline_text, Container, ImageRef, Inline, RawBlock, RawDoc, RawKind, RawRow};
 use crate::styled::{Span, SpanStyle};
 
 /// Elements whose whole subtree is dropped.
@@ -66,7 +66,33 @@ pub(crate) fn render_html(html: &str, base_url: Option<&str>, rules: &Rules) -> 
     let mut w = Walker::new(document_base.as_deref().or(base_url), rules);
     w.walk_children(&doc.root());
     w.flush();
+    w.place_pending_images();
     w.out
+}
+
+/// Where an `<img>` points: `src`, else what lazy-loading scripts would put there, else the
+/// first `srcset` candidate. Never a `data:` url or one with control characters.
+fn image_src(node: &NodeRef) -> Option<String> {
+    let usable = |v: &str| {
+        let v = v.trim();
+        (!v.is_empty()
+            && !v.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:"))
+            && !v.chars().any(char::is_control))
+        .then(|| v.to_string())
+    };
+    for name in ["src", "data-src", "data-original", "data-lazy-src"] {
+        if let Some(v) = node.attr(name).and_then(|v| usable(&v)) {
+            return Some(v);
+        }
+    }
+    node.attr("srcset")
+        .and_then(|set| {
+            set.split(',')
+                .next()
+                .and_then(|c| c.split_whitespace().next())
+                .map(str::to_string)
+        })
+        .and_then(|v| usable(&v))
 }
 
 fn looks_escaped_html(s: &str) -> bool {
@@ -156,6 +182,9 @@ struct Walker<'a> {
     last_link: Option<(usize, usize)>,
     /// Blocks emitted so far; a link that spans a block boundary is not trimmed.
     flushes: usize,
+    /// Images seen since the last block was emitted: they go with the next block emitted,
+    /// or after the last one if the current paragraph turns out empty.
+    pending_images: Vec<usize>,
 }
 
 impl<'a> Walker<'a> {
@@ -177,6 +206,7 @@ impl<'a> Walker<'a> {
             ul_depth: 0,
             last_link: None,
             flushes: 0,
+            pending_images: Vec::new(),
         }
     }
 
@@ -318,6 +348,7 @@ impl<'a> Walker<'a> {
         });
         self.last_link = None;
         if !has_text {
+            self.place_pending_images();
             return;
         }
         let kind = match self.heading {
@@ -355,7 +386,20 @@ impl<'a> Walker<'a> {
             }
         }
         self.flushes += 1;
-        self.out.blocks.push(RawBlock { kind, ctx });
+        let images = std::mem::take(&mut self.pending_images);
+        self.out.blocks.push(RawBlock { kind, ctx, images });
+    }
+
+    /// Images whose paragraph had no text: after the last block so far (or first of all).
+    fn place_pending_images(&mut self) {
+        if self.pending_images.is_empty() {
+            return;
+        }
+        let images = std::mem::take(&mut self.pending_images);
+        match self.out.blocks.last_mut() {
+            Some(b) => b.images.extend(images),
+            None => self.out.lead_images.extend(images),
+        }
     }
 
     fn walk_children(&mut self, node: &NodeRef) {
@@ -634,6 +678,24 @@ impl<'a> Walker<'a> {
             .attr("alt")
             .map(|a| sanitize::sanitize_inline(&a))
             .unwrap_or_default();
+        if let Some(src) = image_src(node) {
+            let url = links::resolve(self.base.as_deref(), &src).filter(|u| {
+                let lower = u.get(..8).unwrap_or(u).to_ascii_lowercase();
+                lower.starts_with("http://") || lower.starts_with("https://")
+            });
+            let px = |v: Option<f32>| {
+                v.filter(|v| v.is_finite() && *v >= 1.0 && *v <= 100_000.0)
+                    .map(|v| v.round() as u32)
+            };
+            self.out.images.push(ImageRef {
+                src,
+                url,
+                alt: alt.clone(),
+                width: px(dim("width")),
+                height: px(dim("height")),
+            });
+            self.pending_images.push(self.out.images.len() - 1);
+        }
         if !alt.is_empty() {
             self.decoration(&format!("[image: {alt}]"));
         } else if self.link > 0 {

@@ -42,6 +42,23 @@ pub const DEFAULT_MAX_REDIRECTS: usize = 10;
 pub const DEFAULT_MAX_DOWNLOADS: usize = 2;
 /// Default `max_download_size`: 2 GiB.
 pub const DEFAULT_MAX_DOWNLOAD_SIZE: u64 = 2 * 1024 * 1024 * 1024;
+/// Default `image_cache_mb`: the on-disk cache of article images, in MiB.
+pub const DEFAULT_IMAGE_CACHE_MB: u64 = 200;
+/// Default `max_image_size`: 10 MiB per image.
+pub const DEFAULT_MAX_IMAGE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// How the reader shows an article's images (`images` in the config).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ImagesMode {
+    /// Drawn with the terminal's graphics protocol (kitty, sixel, iTerm2) when it has one,
+    /// detected at start; elsewhere `[image: alt]` lines.
+    #[default]
+    Auto,
+    /// Always `[image: alt]` lines; nothing is fetched.
+    Off,
+    /// Drawn with Unicode half blocks on any terminal with colours.
+    Halfblocks,
+}
 
 /// Everything the config file can set. `Config::default()` is what a missing file means.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,6 +113,12 @@ pub struct Config {
     pub ignore: Vec<IgnoreRule>,
     /// Mouse support in the reader (default true).
     pub mouse: bool,
+    /// Inline images in the reader.
+    pub images: ImagesMode,
+    /// Bound of the on-disk image cache, in MiB (0: nothing is kept on disk).
+    pub image_cache_mb: u64,
+    /// Largest image accepted, in bytes (after decompression of the transfer).
+    pub max_image_size: u64,
     /// The file the config was loaded from; None for defaults.
     pub path: Option<PathBuf>,
 }
@@ -127,6 +150,9 @@ impl Default for Config {
             views: Vec::new(),
             ignore: Vec::new(),
             mouse: true,
+            images: ImagesMode::Auto,
+            image_cache_mb: DEFAULT_IMAGE_CACHE_MB,
+            max_image_size: DEFAULT_MAX_IMAGE_SIZE,
             path: None,
         }
     }

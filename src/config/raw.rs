@@ -16,8 +16,8 @@ use super::color::{Color, COLOR_EXPECTED};
 use super::sync::{is_loopback_url, PasswordSource, Secret, SyncBackend, SyncConfig};
 use super::units::{self, DURATION_EXPECTED, SIZE_EXPECTED};
 use super::{
-    Config, ConfigError, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, KeyOverride,
-    NotifyConfig, Retention, SortOrder, ThemeName, View,
+    Config, ConfigError, FeedConfig, FeedLocation, HighlightRule, HighlightStyle, ImagesMode,
+    KeyOverride, NotifyConfig, Retention, SortOrder, ThemeName, View,
 };
 use crate::query::{parse as parse_query, IgnoreAction, IgnoreRule, Query};
 
@@ -57,6 +57,9 @@ struct RawConfig {
     notify: Option<Spanned<String>>,
     notify_command: Option<Spanned<Vec<String>>>,
     notify_terminal: Option<Spanned<bool>>,
+    images: Option<RawImages>,
+    image_cache_mb: Option<u64>,
+    max_image_size: Option<Spanned<IntOrStr<SizeKind>>>,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +68,14 @@ enum RawTheme {
     Dark,
     Light,
     Mono,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RawImages {
+    Auto,
+    Off,
+    Halfblocks,
 }
 
 #[derive(Deserialize)]
@@ -385,6 +396,16 @@ impl Converter<'_> {
             views: Vec::with_capacity(raw.views.len()),
             ignore: Vec::with_capacity(raw.ignore.len()),
             mouse: raw.mouse.unwrap_or(defaults.mouse),
+            images: match raw.images {
+                Some(RawImages::Auto) | None => ImagesMode::Auto,
+                Some(RawImages::Off) => ImagesMode::Off,
+                Some(RawImages::Halfblocks) => ImagesMode::Halfblocks,
+            },
+            image_cache_mb: raw.image_cache_mb.unwrap_or(defaults.image_cache_mb),
+            max_image_size: match raw.max_image_size {
+                Some(v) => self.size(v, "max_image_size")?,
+                None => defaults.max_image_size,
+            },
             path: Some(self.path.to_path_buf()),
         };
         config.notify = self.notify(raw.notify, raw.notify_command, raw.notify_terminal)?;

@@ -47,6 +47,31 @@ fn empty_file_gives_defaults() {
     assert_eq!(d.retention, Retention::default());
     assert!(d.browser.is_none() && d.feeds.is_empty() && d.highlight.is_empty());
     assert!(d.path.is_none());
+    assert_eq!(d.images, ImagesMode::Auto);
+    assert_eq!(d.image_cache_mb, 200);
+    assert_eq!(d.max_image_size, 10 * 1024 * 1024);
+}
+
+#[test]
+fn image_keys() {
+    let c = parse("images = \"halfblocks\"\nimage_cache_mb = 0\nmax_image_size = \"2MiB\"\n");
+    assert_eq!(c.images, ImagesMode::Halfblocks);
+    assert_eq!(c.image_cache_mb, 0);
+    assert_eq!(c.max_image_size, 2 * 1024 * 1024);
+    assert_eq!(parse("images = \"off\"").images, ImagesMode::Off);
+    let (line, column, shown) = error("\nimages = \"sixel\"\n");
+    assert_eq!((line, column), (2, 10));
+    assert!(shown.contains("`auto`, `off`, `halfblocks`"), "{shown}");
+    let (line, _, shown) = error("max_image_size = \"big\"\n");
+    assert_eq!(line, 1);
+    assert!(shown.contains("invalid size \"big\""), "{shown}");
+    let (_, _, shown) = error("max_image_size = 0\n");
+    assert!(
+        shown.contains("max_image_size must be greater than zero"),
+        "{shown}"
+    );
+    let (_, _, shown) = error("image_cache_mb = -1\n");
+    assert!(shown.contains("image_cache_mb"), "{shown}");
 }
 
 #[test]
@@ -91,6 +116,9 @@ fn example_config_parses_and_shows_the_defaults() {
     assert!(!config.boilerplate.is_empty());
     assert!(config.retention.max_age_days.is_some());
     assert_eq!(config.mouse, d.mouse);
+    assert_eq!(config.images, d.images);
+    assert_eq!(config.image_cache_mb, d.image_cache_mb);
+    assert_eq!(config.max_image_size, d.max_image_size);
     assert!(config.views.len() >= 2);
     let actions: Vec<_> = config.ignore.iter().map(|r| r.action).collect();
     assert!(

@@ -10,6 +10,7 @@ use crate::model::{ArticleBody, ArticleId, ArticleMeta, FeedId, FeedState, Store
 use crate::store::FlagChange;
 
 use super::download::{DownloadDone, EnclosureError};
+use crate::images::{DecodedImage, ImageError, ImageKey};
 
 use super::fulltext::FullTextError;
 use super::poll::PollStatus;
@@ -69,6 +70,13 @@ pub enum Command {
     LoadBody(ArticleId),
     /// Fetch and extract the article's web page; answered by `Event::FullTextLoaded`.
     FetchFullText { id: ArticleId, url: String },
+    /// Load an article image (disk cache, network under the feeds' limits, or a file next to
+    /// a local feed), decoded and shrunk to the key's box; answered by `Event::ImageLoaded`.
+    /// A key already loading is not loaded twice.
+    FetchImage(ImageKey),
+    /// The reader left these images (another article, or scrolled far away): stop loading
+    /// them. No event answers a cancelled load.
+    CancelImages(Vec<ImageKey>),
     /// Persist read flags (the front end has already updated its own view).
     SetRead { ids: Vec<ArticleId>, read: bool },
     /// Persist a star (the front end has already updated its own view).
@@ -242,6 +250,11 @@ pub enum Event {
         id: ArticleId,
         index: usize,
         result: Result<DownloadDone, EnclosureError>,
+    },
+    /// Answer to `Command::FetchImage`.
+    ImageLoaded {
+        key: ImageKey,
+        result: Result<DecodedImage, ImageError>,
     },
     /// Highlight rule matches recomputed (after the rules changed).
     HighlightsUpdated(Vec<(ArticleId, Vec<u16>)>),

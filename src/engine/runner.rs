@@ -12,11 +12,12 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
-use tokio::task::JoinSet;
+use tokio::task::{AbortHandle, JoinSet};
 
 use crate::config::{Config, FeedConfig};
 use crate::fetch::{Fetcher, Limits};
 use crate::highlight::Highlighter;
+use crate::images::{ImageKey, Loader};
 use crate::model::{ArticleId, ArticleMeta, DueReason, FeedId, FeedState};
 use crate::query::Context;
 use crate::store::{Store, WriteOp, Writer};
@@ -166,7 +167,18 @@ struct Engine {
     download_queue: VecDeque<(ArticleId, usize)>,
     /// Downloads queued or running (a second request for one is refused).
     downloading: HashSet<(ArticleId, usize)>,
+    images: ImageJobs,
 }
+
+/// Image loads the reader asked for. Each is a task of its own (fetches wait for the
+/// fetcher's slots like polls do); a cancelled one is aborted.
+struct ImageJobs {
+    loader: Arc<Loader>,
+    running: HashMap<ImageKey, AbortHandle>,
+}
+
+/// Finished loads are forgotten once this many are tracked.
+const IMAGE_JOBS_PRUNE: usize = 64;
 
 async fn run(
     setup: EngineSetup,
@@ -174,6 +186,8 @@ async fn run(
     mut commands: UnboundedReceiver<Command>,
     events: UnboundedSender<Event>,
 ) {
+    // Images are cached next to the store, under its data-dir lock.
+    let image_cache = setup.reader.path().parent().map(|d| d.join("images"));
     let reader = Arc::new(Mutex::new(setup.reader));
     let Loaded {
         states,
@@ -215,6 +229,12 @@ async fn run(
             .entry(feed.id())
             .or_insert_with(|| FeedState::new(&feed.url));
     }
+    let loader = Loader::new(
+        setup.fetcher.clone(),
+        setup.config.max_image_size,
+        image_cache,
+        setup.config.image_cache_mb.saturating_mul(1024 * 1024),
+    );
     let mut engine = Engine {
         index: feed_index(&setup.config, &synced),
         states,
@@ -239,6 +259,10 @@ async fn run(
         latest_pass: Arc::new(AtomicU64::new(0)),
         download_queue: VecDeque::new(),
         downloading: HashSet::new(),
+        images: ImageJobs {
+            loader: Arc::new(loader),
+            running: HashMap::new(),
+        },
     };
     let sync_job = sync.map(|(start, store)| {
         SyncJob::spawn(
@@ -897,6 +921,14 @@ impl Engine {
                     let _ = events.send(Event::FullTextLoaded { id, result });
                 });
             }
+            Command::FetchImage(key) => self.fetch_image(key),
+            Command::CancelImages(keys) => {
+                for key in keys {
+                    if let Some(job) = self.images.running.remove(&key) {
+                        job.abort();
+                    }
+                }
+            }
             Command::SetRead { ids, read } => {
                 self.ingest.writer().send(WriteOp::SetRead(ids, read));
             }
@@ -940,6 +972,35 @@ impl Engine {
             // The loop handles these itself.
             Command::Reconfigure(_) | Command::Shutdown => {}
         }
+    }
+}
+
+impl Engine {
+    /// Starts loading an image, unless it is loading already.
+    fn fetch_image(&mut self, key: ImageKey) {
+        let jobs = &mut self.images;
+        if jobs.running.get(&key).is_some_and(|j| !j.is_finished()) {
+            return;
+        }
+        if jobs.running.len() >= IMAGE_JOBS_PRUNE {
+            jobs.running.retain(|_, j| !j.is_finished());
+        }
+        let loader = jobs.loader.clone();
+        let events = self.events.clone();
+        let task_key = key.clone();
+        let job = tokio::spawn(async move {
+            let result = loader.load(&task_key).await;
+            if let Some(problem) = loader.take_cache_problem() {
+                let _ = events.send(Event::Notice(format!(
+                    "images are not cached on disk: {problem}"
+                )));
+            }
+            let _ = events.send(Event::ImageLoaded {
+                key: task_key,
+                result,
+            });
+        });
+        jobs.running.insert(key, job.abort_handle());
     }
 }
 

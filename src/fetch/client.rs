@@ -31,6 +31,8 @@ const ACCEPT_FEED: &str = "application/rss+xml, application/atom+xml, applicatio
      application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, \
      */*;q=0.5";
 const ACCEPT_PAGE: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5";
+/// The formats the reader decodes first; anything else is tried by its content.
+const ACCEPT_IMAGE: &str = "image/png, image/jpeg, image/gif, image/webp, image/*;q=0.8, */*;q=0.5";
 
 /// Fetches feeds and pages within [`Limits`]. Cheap to clone: clones share the connection
 /// pool and the concurrency limits.
@@ -54,6 +56,10 @@ enum Want<'a> {
         last_modified: Option<&'a str>,
     },
     Page,
+    /// An article image, with its own body cap (`max_image_size`).
+    Image {
+        max: u64,
+    },
 }
 
 /// A successful response after redirects.
@@ -196,6 +202,28 @@ impl Fetcher {
         }
     }
 
+    /// Fetches an article image: the body as it came, at most `max` bytes, under the same
+    /// limits as feeds (global and per-host slots, timeout, redirects). An HTML page instead of
+    /// an image (a login wall, an error page served with 200) is an error.
+    pub async fn fetch_image(&self, url: &str, max: u64) -> Result<Vec<u8>, FetchFailure> {
+        match self.get(url, Want::Image { max }).await? {
+            Answer::Body(got) => {
+                let html = got.content_type.as_deref().is_some_and(|ct| {
+                    let mime = ct.split(';').next().unwrap_or("").trim();
+                    mime.eq_ignore_ascii_case("text/html")
+                });
+                if html {
+                    return Err(FetchFailure::new(
+                        ErrorKind::Other,
+                        "not an image (the server sent a web page)",
+                    ));
+                }
+                Ok(got.body)
+            }
+            Answer::NotModified { .. } => Err(FetchFailure::http_status(304, None)),
+        }
+    }
+
     /// GET with redirects followed by hand. Each hop takes a per-host slot, then a global
     /// slot (in that order, so feeds queued behind one busy host do not hold global slots),
     /// and releases both before the next hop (so no task waits while holding a slot).
@@ -281,6 +309,7 @@ impl Fetcher {
                 }
             }
             Want::Page => request = request.header(header::ACCEPT, ACCEPT_PAGE),
+            Want::Image { .. } => request = request.header(header::ACCEPT, ACCEPT_IMAGE),
         }
         let mut response = request.send().await.map_err(|e| self.classify(&e, url))?;
         let status = response.status();
@@ -319,9 +348,11 @@ impl Fetcher {
         let etag = text(headers, header::ETAG).map(str::to_string);
         let last_modified = text(headers, header::LAST_MODIFIED).map(str::to_string);
         let final_url = response.url().clone();
-        let body = self
-            .read_body(&mut response, url, limits.max_body_size)
-            .await?;
+        let max = match want {
+            Want::Image { max } => max,
+            Want::Feed { .. } | Want::Page => limits.max_body_size,
+        };
+        let body = self.read_body(&mut response, url, max).await?;
         Ok(Hop::Done(Answer::Body(Got {
             body,
             content_type,

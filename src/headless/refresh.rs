@@ -135,6 +135,7 @@ impl Printer {
                 | Event::FullTextLoaded { .. }
                 | Event::Flushed
                 | Event::StoredArticlesChanged
+                | Event::ImageLoaded { .. }
                 | Event::EnclosuresLoaded { .. }
                 | Event::DownloadProgress { .. }
                 | Event::DownloadFinished { .. } => {}

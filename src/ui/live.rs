@@ -140,8 +140,15 @@ impl LiveConfig {
             old.mouse != new.mouse,
             if new.mouse { "mouse on" } else { "mouse off" },
         );
-        // The reader does not sync: `tidings sync` reads `[sync]` each time it runs.
-        part(old.sync != new.sync, "[sync] (for `tidings sync`)");
+        // The sync job and the image loader keep what they started with; `tidings sync`
+        // reads `[sync]` each time it runs.
+        part(old.sync != new.sync, "[sync] (from the next start)");
+        part(
+            old.images != new.images
+                || old.image_cache_mb != new.image_cache_mb
+                || old.max_image_size != new.max_image_size,
+            "images (from the next start)",
+        );
         if parts.is_empty() {
             parts.push("settings".into());
         }

@@ -4,11 +4,12 @@
 //! Modules, each importing only those above it: `strings`, `theme`, `text`, `keys`,
 //! `layout` (geometry), `details` (a feed's problem as lines), `list` (ordered article
 //! lists), `feeds_pane` (rows, tag groups), `views` (saved views, the search, word hits),
-//! `prompt` (the bottom prompt, search history), `undo`, `reader` (body cache, reader
-//! layout), `load` (start-up reads), `live` (a config reloaded while running), `media`
-//! (enclosures and downloads), `state`, `mouse` (what is under the pointer), `update` with
-//! `triage` (the triage keys), `view`, and the face: `inbox`, `worker` (store look-ups),
-//! `subscriber` (`a`) and `run` (the loop).
+//! `prompt` (the bottom prompt, search history), `undo`, `picture` (graphics protocol, image
+//! encoding and drawing), `reader` (body cache, reader layout, image slots), `load` (start-up
+//! reads), `live` (a config reloaded while running), `media` (enclosures and downloads),
+//! `state`, `mouse` (what is under the pointer), `update` with `triage` (the triage keys),
+//! `view`, and the face: `inbox`, `worker` (store look-ups), `subscriber` (`a`) and `run`
+//! (the loop).
 
 pub mod details;
 pub mod feeds_pane;
@@ -20,6 +21,7 @@ pub mod live;
 pub mod load;
 pub mod media;
 pub mod mouse;
+pub mod picture;
 pub mod prompt;
 pub mod reader;
 mod run;

@@ -12,7 +12,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -37,7 +37,9 @@ use super::keys::Keymap;
 use super::list::FeedRanks;
 use super::live;
 use super::load::{Loaded, Startup};
+use super::picture::{EncodeJob, Pictures};
 use super::prompt::History;
+use super::reader::ReaderImages;
 use super::state::AppState;
 use super::update::{self, update, Effect, Msg};
 use super::view::view;
@@ -92,8 +94,14 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     env.prepare_sync();
     let inbox = Inbox::new();
     let worker = Worker::start(env.data_dir.clone(), inbox.clone())?;
+    let mut terminal = Terminal::start(false, false)?;
+    // Which graphics protocol the terminal speaks: asked in raw mode, before the first frame,
+    // before mouse and focus reports are on and before the input thread reads anything (its
+    // answers must not reach the keys).
+    state.images = ReaderImages::new(Pictures::detect(config.images));
+    terminal.set_mouse(config.mouse);
     // Focus reports tell notifications whether the user is looking (see `update::notify`).
-    let mut terminal = Terminal::start(config.mouse, config.notify.is_some())?;
+    terminal.set_focus_reports(config.notify.is_some());
     let size = terminal.inner.size()?;
     // The saved views' word terms are asked for now; their counts follow.
     let first = update(&mut state, Msg::Resize(size.width, size.height));
@@ -126,6 +134,7 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
     // flushed) after the terminal is restored.
     thread::scope(|scope| {
         let commands = engine.start_in(scope, inbox.clone())?;
+        let encoder = encode_in_background(&state.images.pictures, inbox.clone())?;
         let stop = Arc::new(AtomicBool::new(false));
         read_input(stop.clone(), inbox.clone())?;
         let mut face = Face {
@@ -135,6 +144,7 @@ pub fn run_tui(args: &GlobalArgs) -> Result<(), UiError> {
             config_path: &env.config_path,
             data_dir: &env.data_dir,
             watcher: watcher.as_ref(),
+            encoder: encoder.as_ref(),
             search: None,
         };
         face.carry_out(&mut state, first, &mut terminal);
@@ -294,6 +304,30 @@ fn read_articles(
             strings::RELOAD_FAILED
         ))));
     }
+}
+
+/// The picture encoder: a thread (at the engine's priority) that turns decoded images into
+/// pictures for the terminal's protocol and hands them to the loop as `Msg::Picture`, through
+/// the input queue (a picture is drawn at once, like a key's answer). None while images are
+/// off. It ends when the loop drops its sender.
+fn encode_in_background(
+    pictures: &Pictures,
+    inbox: Arc<Inbox>,
+) -> io::Result<Option<mpsc::Sender<EncodeJob>>> {
+    if !pictures.enabled() {
+        return Ok(None);
+    }
+    let pictures = pictures.clone();
+    let (jobs, queue) = mpsc::channel::<EncodeJob>();
+    thread::Builder::new()
+        .name("tidings-ui-pictures".into())
+        .spawn(move || {
+            lower_priority();
+            while let Ok(job) = queue.recv() {
+                inbox.push_input(Msg::Picture(pictures.encode(&job)));
+            }
+        })?;
+    Ok(Some(jobs))
 }
 
 /// The input thread: keys, mouse and resizes into the inbox until `stop`.
@@ -461,6 +495,8 @@ struct Face<'a> {
     /// For reading the articles again.
     data_dir: &'a Path,
     watcher: Option<&'a ConfigWatcher>,
+    /// The picture encoder's jobs (none while images are off).
+    encoder: Option<&'a mpsc::Sender<EncodeJob>>,
     /// The newest search of the keys being handled, started once they all are.
     search: Option<WordJob>,
 }
@@ -484,6 +520,11 @@ impl Face<'_> {
                 Effect::Send(c) => {
                     // A closed engine is reported once by the lead; keys keep working.
                     let _ = self.commands.send(c);
+                }
+                Effect::Encode(job) => {
+                    if let Some(encoder) = self.encoder {
+                        let _ = encoder.send(job);
+                    }
                 }
                 Effect::ReadArticles => read_articles(
                     self.data_dir.to_path_buf(),

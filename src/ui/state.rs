@@ -28,7 +28,7 @@ use super::live::LiveConfig;
 use super::load::{Loaded, Startup};
 use super::media::Media;
 use super::prompt::{History, Picker, Prompt};
-use super::reader::{self, Bodies, Page};
+use super::reader::{self, Bodies, Page, ReaderImages};
 use super::theme::Theme;
 use super::undo::UndoStack;
 use super::views::{QueryView, Views, Which, WordAnswer, WordJob};
@@ -240,6 +240,8 @@ pub struct AppState {
     bodies: Bodies,
     /// Enclosures of the articles looked at, downloads in progress, a pending `e`/`E`.
     pub media: Media,
+    /// The open article's image slots and pictures (nothing while images are off).
+    pub images: ReaderImages,
 
     pub progress: Progress,
     /// The sync with the `[sync]` server, as the engine last reported it (`None`: no sync).
@@ -411,6 +413,7 @@ impl AppState {
             reader_key: None,
             bodies: Bodies::default(),
             media: Media::default(),
+            images: ReaderImages::default(),
             progress: Progress::default(),
             sync: None,
             notices: Vec::new(),
@@ -1291,6 +1294,7 @@ impl AppState {
                 self.full_text_loaded(id, result.map_err(|e| e.to_string()))
             }
             Event::HighlightsUpdated(items) => self.highlights_updated(items),
+            Event::ImageLoaded { key, result } => self.images.loaded(key, result),
             Event::Notice(text) => self.push_notice(text),
             Event::EnclosuresLoaded { id, enclosures } => {
                 let open = self.reader.map(|r| r.id);
@@ -1533,6 +1537,17 @@ impl AppState {
         }
     }
 
+    /// The directory of a feed that is a local file (its articles' relative images are
+    /// files there); `None` for feeds from the web.
+    fn local_feed_dir(&self, feed: FeedId) -> Option<std::path::PathBuf> {
+        let url = &self.feed(feed)?.url;
+        let config = self.config.feeds.iter().find(|f| &f.url == url)?;
+        match &config.location {
+            crate::config::FeedLocation::File(path) => path.parent().map(|p| p.to_path_buf()),
+            crate::config::FeedLocation::Http(_) => None,
+        }
+    }
+
     /// The document the reader shows (feed text or full text), when it is ready.
     pub fn reader_document(&self) -> Option<&Arc<Document>> {
         self.reader.and_then(|r| self.bodies.document(r))
@@ -1568,7 +1583,15 @@ impl AppState {
                 tz: self.tz,
                 enclosures: self.media.enclosures(r.id).unwrap_or_default(),
             };
-            self.reader_lines = reader::lay_out(&page, width);
+            let (lines, placed) = reader::lay_out_anchored(&page, width);
+            let local_dir = if self.images.enabled() && !placed.is_empty() {
+                self.local_feed_dir(article.feed)
+            } else {
+                None
+            };
+            self.reader_lines = self
+                .images
+                .place(r, width, lines, placed, local_dir.as_deref());
             self.reader_key = Some(key);
         }
         let max = self.reader_lines.len().saturating_sub(usize::from(height));

@@ -15,6 +15,10 @@ pub const TOO_SMALL: &str = "terminal too small";
 pub const LOADING: &str = "loading…";
 pub const NO_BODY: &str = "(this article has no text; press o to open it in the browser)";
 pub const FETCHING_FULL: &str = "fetching full article…";
+/// Inside the reserved box of a picture on its way.
+pub const IMAGE_LOADING: &str = "loading image…";
+/// Inside the reserved box of a picture that could not be had, before the reason.
+pub const IMAGE_FAILED: &str = "image unavailable:";
 pub const FULL_FAILED: &str = "full article failed:";
 pub const SHOWING_FEED_TEXT: &str = "showing the feed's text instead; f to retry";
 pub const FULL_TEXT_TAG: &str = "full text";

@@ -21,6 +21,7 @@ use super::live::LiveConfig;
 use super::load::Loaded;
 use super::media::{MediaAction, Pending};
 use super::mouse::{self, Target};
+use super::picture::{EncodeJob, PictureReady};
 use super::state::{AppState, BodyState, Click, FullState, ListView, Pane, Reader};
 use super::strings;
 use super::subscriber;
@@ -59,6 +60,8 @@ pub enum Msg {
     /// Every stored article, read again after kill rules changed them (`Effect::ReadArticles`),
     /// or why they could not be read.
     Reloaded(Result<Box<Loaded>, String>),
+    /// A picture the encoder made for the reader (see `Effect::Encode`).
+    Picture(PictureReady),
 }
 
 impl Msg {
@@ -104,6 +107,9 @@ pub enum Effect {
     SetFocusReports(bool),
     /// Look at the config file now rather than within a second (after tidings wrote it).
     CheckConfig,
+    /// Turn decoded pixels into a picture for the terminal, off the UI thread; answered by
+    /// `Msg::Picture`.
+    Encode(EncodeJob),
     Quit,
 }
 
@@ -155,8 +161,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Focus(focused) => state.terminal_focus = Some(focused),
         Msg::Words(answer) => state.words_answered(answer),
         Msg::Subscribe(answer) => triage::subscribe_answered(state, answer, &mut fx),
+        Msg::Picture(ready) => state.images.picture_ready(ready),
     }
     state.settle();
+    image_work(state, &mut fx);
     if !to_notify.is_empty() {
         // After `settle`: the new articles are in the lists, where the user may see them.
         notify(state, to_notify, &mut fx);
@@ -346,6 +354,26 @@ fn visible_articles(state: &AppState) -> HashSet<ArticleId> {
     (cursor.offset..end)
         .map(|pos| state.articles[state.list[pos]].id)
         .collect()
+}
+
+/// Loads for the image slots in or near the reader's visible rows, pictures to encode, and
+/// loads the reader no longer needs (nothing at all while images are off).
+fn image_work(state: &mut AppState, fx: &mut Vec<Effect>) {
+    if !state.images.enabled() {
+        return;
+    }
+    let height = state.reader_height();
+    let view = state.reader.map(|r| (r.scroll, height));
+    let work = state.images.work(view);
+    if !work.cancel.is_empty() {
+        fx.push(Effect::Send(Command::CancelImages(work.cancel)));
+    }
+    fx.extend(
+        work.fetch
+            .into_iter()
+            .map(|key| Effect::Send(Command::FetchImage(key))),
+    );
+    fx.extend(work.encode.into_iter().map(Effect::Encode));
 }
 
 pub(crate) fn resized(state: &mut AppState) {

@@ -15,7 +15,9 @@ use crate::styled::{self, StyledLine};
 use super::feeds_pane::Row;
 use super::keys::Action;
 use super::layout::{self, Areas};
+use super::picture;
 use super::prompt::Prompt;
+use super::reader::Load;
 use super::state::{AppState, ListView, Pane};
 use super::strings;
 use super::text;
@@ -516,6 +518,31 @@ fn draw_reader(state: &AppState, frame: &mut Frame, area: Rect) {
     {
         let r = Rect::new(text_area.x, text_area.y + screen as u16, text_area.width, 1);
         frame.render_widget(text::line(l, &state.theme, &state.highlighter), r);
+    }
+    draw_image_slots(state, frame, text_area, scroll);
+}
+
+/// Pictures over their reserved rows, or the reserved box with what is happening to the
+/// image. Pictures give way to the help overlay (a graphics protocol would draw over it).
+fn draw_image_slots(state: &AppState, frame: &mut Frame, area: Rect, scroll: usize) {
+    let images = &state.images;
+    let height = usize::from(area.height);
+    let buf = frame.buffer_mut();
+    for slot in images.slots() {
+        if !slot.overlaps(scroll, scroll + height) {
+            continue;
+        }
+        let top = slot.line as i32 - scroll as i32;
+        let label = match images.load(&slot.key) {
+            Some(Load::Ready(p)) if state.help.is_none() => {
+                picture::draw_picture(buf, area, top, p);
+                continue;
+            }
+            Some(Load::Failed(e)) => format!("{} {e}", strings::IMAGE_FAILED),
+            _ => strings::IMAGE_LOADING.to_string(),
+        };
+        let size = (slot.cols, slot.rows);
+        picture::draw_placeholder(buf, area, top, size, &label, state.theme.muted);
     }
 }
 
