@@ -1,4 +1,5 @@
-//! Build script: the version `tidings --version` prints. Built from a git checkout it is the
+//! Build script (`build` in Cargo.toml; kept under src/ so the top of the repo stays as
+//! README describes it): the version `tidings --version` prints. Built from a git checkout it is the
 //! package version followed by the commit (`0.1.0 (9b99779)`, `0.1.0 (9b99779-dirty)` when
 //! tracked files differ from it); from a crates.io tarball, or without git, just `0.1.0`.
 //! It reruns only when the commit, the index or the sources change, never on every build.
@@ -9,7 +10,7 @@ use std::process::Command;
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let version = std::env::var("CARGO_PKG_VERSION").expect("set by cargo");
-    println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/build.rs");
     let full = match git_revision(&manifest_dir) {
         Some(revision) => {
             println!("cargo:rustc-env=TIDINGS_GIT_REVISION={revision}");
@@ -22,7 +23,7 @@ fn main() {
 
 /// What the binary is built from, as paths relative to the package: watched for changes, and
 /// what `-dirty` looks at.
-const SOURCES: [&str; 5] = ["src", "assets", "Cargo.toml", "Cargo.lock", "build.rs"];
+const SOURCES: [&str; 4] = ["src", "assets", "Cargo.toml", "Cargo.lock"];
 
 /// `9b99779` or `9b99779-dirty`, when `dir` is the top of a git checkout and git runs.
 /// Prints the rerun-if-changed lines that keep it current.
