@@ -2,7 +2,8 @@
 //! list, open, help, quit with status 0; with no config at the default path, the welcome
 //! screen; read state surviving a restart; keys answered while 1,000 feeds refresh, and no
 //! key waiting a second or more for its frame while thousands of articles arrive; the
-//! config file edited while the reader runs.
+//! config file edited while the reader runs; a feed added with `a` polled at once; the search
+//! prompt on the demo.
 
 mod support;
 
@@ -337,6 +338,53 @@ fn search_prompt_filters_the_list_and_remembers_the_query() {
     s.wait_for(&["/zürich", "5 matches"]);
     s.press("\x1b"); // Esc: back to the whole list
     s.wait_for(&["Articles · All articles"]);
+    s.press("q");
+    assert_eq!(s.wait_exit(), 0);
+}
+
+/// `a` in the reader: a feed url typed in the prompt is checked, written to the config file,
+/// and (the config being watched) polled at once: its row and its item appear without a
+/// restart, and the file has its `[[feeds]]` table.
+#[test]
+fn a_feed_added_with_a_is_polled_at_once() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(TestServer::start(|_| {
+        Response::ok(
+            "<rss version=\"2.0\"><channel><title>Loopback Weekly</title>\
+             <item><guid>lw-1</guid><title>Fresh from the loopback</title></item>\
+             </channel></rss>",
+        )
+        .header("Content-Type", "application/rss+xml")
+    }));
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    std::fs::write(dir.join("one.xml"), local_feed("One", "First item of one")).unwrap();
+    let config = dir.join("tidings.toml");
+    std::fs::write(&config, "# my feeds\n[[feeds]]\nurl = \"one.xml\"\n").unwrap();
+    let data = dir.join("data");
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ];
+    let mut s = Session::start(&args, dir);
+    s.wait_for(&["First item of one"]);
+    s.press("a");
+    s.wait_for(&["add feed: "]);
+    s.press(&server.url("/weekly.xml"));
+    s.press("\r");
+    s.wait_for(&["Loopback Weekly", "Fresh from the loopback"]);
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(written.starts_with("# my feeds\n"), "{written}");
+    assert!(
+        written.contains(&format!("url = \"{}\"", server.url("/weekly.xml"))),
+        "{written}"
+    );
     s.press("q");
     assert_eq!(s.wait_exit(), 0);
 }
