@@ -656,6 +656,10 @@ pub fn default_run(ctx: &Context, args: &Args, machine: &Machine) -> Result<()> 
     });
 
     let newsboat = newsboat_suite(ctx, &refresh, args.newsboat_repeat)?;
+    let newsraft = match &args.newsraft {
+        Some(path) => newsraft_suite(ctx, &refresh, path)?,
+        None => None,
+    };
     let mut notes = refresh.notes.clone();
     drop(refresh);
 
@@ -807,6 +811,14 @@ pub fn default_run(ctx: &Context, args: &Args, machine: &Machine) -> Result<()> 
             &rows_summary(&rows, 0),
             &rows_summary(&rows, 1),
             &list_after_refresh,
+            args.feeds * args.items,
+        ),
+    }
+    match newsraft {
+        None => println!("\nnewsraft not given (--newsraft PATH) or not found: skipped"),
+        Some(nr) => nr.print(
+            &rows_summary(&rows, 0),
+            &rows_summary(&rows, 1),
             args.feeds * args.items,
         ),
     }
@@ -969,6 +981,144 @@ fn newsboat_suite(ctx: &Context, refresh: &RefreshRun, runs: usize) -> Result<Op
         says,
         runs,
     }))
+}
+
+/// newsraft on the same corpus and server, when `--newsraft PATH` names its binary.
+pub struct Newsraft {
+    cold: Outcome,
+    warm: Outcome,
+    /// What `print-unread-items-count` says after the runs.
+    says: String,
+}
+
+impl Newsraft {
+    fn print(&self, cold: &Outcome, warm: &Outcome, expected: usize) {
+        println!();
+        println!(
+            "newsraft on the same corpus (`download-max-connections {CONCURRENCY}`, \
+             `download-max-host-connections {CONCURRENCY}`; `print-unread-items-count` says: {}):",
+            self.says
+        );
+        println!();
+        println!("| scenario | newsraft wall median (min) | newsraft CPU | newsraft peak RSS | tidings wall median (min) | tidings CPU | tidings peak RSS | tidings / newsraft |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (name, nr, ours) in [
+            ("cold `reload-all` / `refresh`", &self.cold, cold),
+            ("warm `reload-all` / `refresh` (all 304)", &self.warm, warm),
+        ] {
+            match (nr, ours) {
+                (Ok(nr), Ok(ours)) => println!(
+                    "| {name} | {} ({}) | {} | {} | {} ({}) | {} | {} | {:.2}x |",
+                    report::duration(nr.wall_median),
+                    report::duration(nr.wall_min),
+                    report::duration(nr.cpu_median),
+                    report::rss(nr.max_rss_kib),
+                    report::duration(ours.wall_median),
+                    report::duration(ours.wall_min),
+                    report::duration(ours.cpu_median),
+                    report::rss(ours.max_rss_kib),
+                    ours.wall_median.as_secs_f64() / nr.wall_median.as_secs_f64().max(1e-9)
+                ),
+                (Err(e), _) | (_, Err(e)) => println!("| {name} | — | — | — | — | — | — | {e} |"),
+            }
+        }
+        if let (Ok(nr), Ok(ours)) = (&self.cold, cold) {
+            let x = ours.wall_median.as_secs_f64() / nr.wall_median.as_secs_f64().max(1e-9);
+            println!();
+            println!(
+                "Target (issue 11): cold refresh at most 0.7x newsraft's time: {x:.2}x: {}",
+                if x <= 0.7 { "pass" } else { "**MISS**" }
+            );
+        }
+        let stored = self
+            .says
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<usize>().ok());
+        if let Some(stored) = stored.filter(|&n| n != expected) {
+            println!();
+            println!(
+                "newsraft reports {} unread items of the {} (tidings: all).",
+                thousands(stored),
+                thousands(expected)
+            );
+        }
+    }
+}
+
+/// Times newsraft's cold `reload-all` (a new database each run) and a warm one on the
+/// corpus the refresh suite served. `None` (with a note on stderr) when `path` is no file.
+fn newsraft_suite(ctx: &Context, refresh: &RefreshRun, path: &Path) -> Result<Option<Newsraft>> {
+    if !path.is_file() {
+        eprintln!("newsraft not found at {}: skipped", path.display());
+        return Ok(None);
+    }
+    let dir = ctx.tmp.join("newsraft");
+    let home = dir.join("home");
+    create_dir(&home)?;
+    let feeds = dir.join("feeds");
+    write_file(&feeds, &(refresh.urls.join("\n") + "\n"))?;
+    let config = dir.join("config");
+    // The same concurrency as tidings' generated config.
+    write_file(
+        &config,
+        &format!(
+            "download-max-connections {CONCURRENCY}\ndownload-max-host-connections {CONCURRENCY}\n"
+        ),
+    )?;
+    let db = dir.join("newsraft.sqlite3");
+    let err = dir.join("newsraft.err");
+    let command = |action: &str| -> Result<Command> {
+        let mut cmd = Command::new(path);
+        cmd.arg("-f")
+            .arg(&feeds)
+            .arg("-c")
+            .arg(&config)
+            .arg("-d")
+            .arg(&db)
+            .args(["-e", action])
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&err).map_err(io_err("could not create the stderr file"))?);
+        Ok(cmd)
+    };
+    let clear_db = || -> Result<()> {
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", db.display()));
+            if p.exists() {
+                std::fs::remove_file(&p)
+                    .map_err(io_err(format!("could not remove {}", p.display())))?;
+            }
+        }
+        Ok(())
+    };
+    eprintln!("newsraft cold reload-all:");
+    let cold = repeat(
+        ctx,
+        "newsraft cold",
+        || {
+            clear_db()?;
+            command("reload-all")
+        },
+        Some(&err),
+    )?;
+    let warm = if cold.is_ok() {
+        eprintln!("newsraft warm reload-all:");
+        repeat(ctx, "newsraft warm", || command("reload-all"), Some(&err))?
+    } else {
+        Err("skipped: the cold reload failed".to_string())
+    };
+    let says = command("print-unread-items-count")?
+        .stdout(Stdio::piped())
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    remove_dir(&dir)?;
+    Ok(Some(Newsraft { cold, warm, says }))
 }
 
 /// The linearity curve: 100 x 500, 1,000 x 50 and 10,000 x 5 hold the same 50,000 items;
