@@ -95,7 +95,10 @@ fn fetches_hold_at_most_the_budget_and_a_larger_body_goes_through_alone() {
             }
             assert!(bytes >= len, "the body's bytes were held: {bytes} < {len}");
         }
-        assert!(most.load(Ordering::SeqCst) <= 2, "at most two bodies held at once");
+        assert!(
+            most.load(Ordering::SeqCst) <= 2,
+            "at most two bodies held at once"
+        );
         assert_eq!(fetcher.byte_budget().available(), len * 2 + len / 2);
 
         // A budget smaller than one body: each goes through alone, none fails.
@@ -150,7 +153,10 @@ fn a_refresh_of_many_large_feeds_with_a_small_budget_stores_everything() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("max_concurrent_fetches = 16\nmax_per_host = 16\n");
     for i in 0..FEEDS {
-        text.push_str(&format!("[[feeds]]\nurl = \"{}\"\n", server.url(&format!("/f{i}.xml"))));
+        text.push_str(&format!(
+            "[[feeds]]\nurl = \"{}\"\n",
+            server.url(&format!("/f{i}.xml"))
+        ));
     }
     let config = Config::parse(&text, &dir.path().join("config.toml")).unwrap();
     let store = Store::open(&dir.path().join("data"), OpenMode::ReadWrite)

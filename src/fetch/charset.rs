@@ -44,12 +44,14 @@ pub fn decode_document(bytes: &[u8], content_type: Option<&str>) -> String {
 pub fn decode_document_owned(bytes: Vec<u8>, content_type: Option<&str>) -> String {
     let utf8 = match Encoding::for_bom(&bytes) {
         Some(_) => false,
-        None => content_type
-            .and_then(charset_param)
-            .and_then(|label| Encoding::for_label(label.as_bytes()))
-            .or_else(|| sniff(&bytes))
-            .unwrap_or(UTF_8)
-            == UTF_8,
+        None => {
+            content_type
+                .and_then(charset_param)
+                .and_then(|label| Encoding::for_label(label.as_bytes()))
+                .or_else(|| sniff(&bytes))
+                .unwrap_or(UTF_8)
+                == UTF_8
+        }
     };
     if !utf8 {
         return decode_document(&bytes, content_type);
@@ -138,11 +140,20 @@ mod tests {
     #[test]
     fn the_owned_decoder_gives_the_same_text() {
         let cases: [(&[u8], Option<&str>); 6] = [
-            (b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xC3\xA9</a>", None),
-            (b"<?xml version='1.0' encoding='ISO-8859-1'?><a>\xE9</a>", None),
+            (
+                b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xC3\xA9</a>",
+                None,
+            ),
+            (
+                b"<?xml version='1.0' encoding='ISO-8859-1'?><a>\xE9</a>",
+                None,
+            ),
             (b"<a>\xE9</a>", Some("text/xml; charset=windows-1252")),
             (b"<a>bad \xFF utf-8</a>", None),
-            (b"\xEF\xBB\xBF<a>\xC3\xA9</a>", Some("text/xml; charset=koi8-r")),
+            (
+                b"\xEF\xBB\xBF<a>\xC3\xA9</a>",
+                Some("text/xml; charset=koi8-r"),
+            ),
             (b"<a>plain</a>", Some("application/rss+xml")),
         ];
         for (bytes, ct) in cases {

@@ -177,14 +177,14 @@ impl Fetcher {
                     Ok(Answer::Body(got)) => {
                         return (
                             FetchOutcome::Modified(Fetched {
-                        bytes: got.body.len() as u64,
-                        body: got.body,
-                        content_type: got.content_type,
-                        etag: got.etag,
-                        last_modified: got.last_modified,
-                        permanent_redirect: got
-                            .moved_permanently
-                            .then(|| got.final_url.to_string()),
+                                bytes: got.body.len() as u64,
+                                body: got.body,
+                                content_type: got.content_type,
+                                etag: got.etag,
+                                last_modified: got.last_modified,
+                                permanent_redirect: got
+                                    .moved_permanently
+                                    .then(|| got.final_url.to_string()),
                                 not_before: got.not_before,
                             }),
                             got.held,

@@ -16,10 +16,10 @@ use chrono::{DateTime, Utc};
 
 use crate::config::FeedLocation;
 
+pub use budget::{ByteBudget, Held, Waited};
 pub use client::{Fetcher, USER_AGENT};
 pub use download::{DownloadError, DownloadRequest, DownloadSource, Downloaded};
 pub use error::{classify, FetchError, FetchFailure};
-pub use budget::{ByteBudget, Held, Waited};
 pub use limits::{format_duration, format_size, Limits, MAX_BYTES_IN_FLIGHT};
 
 /// One feed to fetch, with the validators from its last successful fetch.

@@ -33,7 +33,12 @@ fn settled(tui: &Tui, since: Instant) -> Result<(u64, u64)> {
         .ok_or_else(|| BenchError::Failed("could not read the TUI's /proc status".into()))
 }
 
-fn one_run(ctx: &Context, dir: &std::path::Path, config: &std::path::Path, r: usize) -> Result<Run> {
+fn one_run(
+    ctx: &Context,
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    r: usize,
+) -> Result<Run> {
     let data = dir.join(format!("data-{r}"));
     let tui = Tui::start(&ctx.tidings, config, &data, dir)?;
     first_frame(&tui)?;
