@@ -75,7 +75,7 @@ struct Got {
 
 enum Answer {
     NotModified { not_before: Option<DateTime<Utc>> },
-    Body(Got),
+    Body(Box<Got>),
 }
 
 enum Hop {
@@ -175,6 +175,7 @@ impl Fetcher {
                         FetchOutcome::NotModified { not_before }
                     }
                     Ok(Answer::Body(got)) => {
+                        let got = *got;
                         return (
                             FetchOutcome::Modified(Fetched {
                                 bytes: got.body.len() as u64,
@@ -188,7 +189,7 @@ impl Fetcher {
                                 not_before: got.not_before,
                             }),
                             got.held,
-                        )
+                        );
                     }
                     Err(failure) => FetchOutcome::Failed(failure),
                 }
@@ -350,7 +351,7 @@ impl Fetcher {
         let (body, held) = self
             .read_body(&mut response, url, limits.max_body_size, waited)
             .await?;
-        Ok(Hop::Done(Answer::Body(Got {
+        Ok(Hop::Done(Answer::Body(Box::new(Got {
             body,
             held,
             content_type,
@@ -359,7 +360,7 @@ impl Fetcher {
             final_url,
             moved_permanently: false,
             not_before,
-        })))
+        }))))
     }
 
     /// Reads the (already decompressed) body, stopping as soon as it passes `max`: a
