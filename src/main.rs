@@ -38,5 +38,12 @@ fn limit_malloc_arenas() {
     // a tunable of the allocator.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 4);
+        // Blocks of 64 KiB and more (feed bodies, decoded documents, batches) get their own
+        // mapping, given back to the system when freed. glibc's default threshold grows up
+        // to 32 MiB once such a block is freed, after which bodies came from the arenas and
+        // the small allocations living between them kept freed pages resident (measured on
+        // a cold 1,000 x 50 refresh: peak 118 MB -> 84 MB; the TUI 5 s after that refresh
+        // 78 MB -> 63 MB, against 51 MB for a fresh start on the same store).
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 64 << 10);
     }
 }

@@ -167,6 +167,11 @@ impl Ingest {
         {
             self.writer.send(WriteOp::Retention(feed, self.retention));
         }
+        // The document's share of the byte budget is given back once the writer has
+        // committed its articles: parsed feeds waiting for the writer count against it too.
+        if result.held.bytes() > 0 {
+            self.writer.send(WriteOp::Release(Box::new(result.held)));
+        }
         (result.state, metas)
     }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::FeedConfig;
 use crate::fetch::{
-    self, charset, discover, schedule, FeedRequest, FetchFailure, FetchOutcome, Fetched,
+    self, charset, discover, schedule, FeedRequest, FetchFailure, FetchOutcome, Fetched, Held,
 };
 use crate::highlight::Highlighter;
 use crate::model::{DueReason, ErrorKind, FeedState, NewArticle};
@@ -46,6 +46,10 @@ pub(super) struct PollResult {
     /// Fingerprint of the highlight rules the articles were matched with (the rules may
     /// change while the poll is in flight: see `Engine::finish`).
     pub matched_with: u64,
+    /// The document's share of the fetcher's byte budget, held until the writer has
+    /// committed its articles (`Ingest::apply` sends it as `WriteOp::Release`), so that
+    /// parsed feeds waiting to be applied or written count against it too.
+    pub held: Held,
 }
 
 /// Everything a poll needs besides the feed. Cheap to clone.
@@ -68,7 +72,7 @@ pub(super) async fn poll_feed(
         etag: state.etag.clone(),
         last_modified: state.last_modified.clone(),
     };
-    let outcome = ctx.fetcher.fetch_feed(&request).await;
+    let (outcome, held) = ctx.fetcher.fetch_feed_held(&request).await;
     let interval = feed.refresh_interval.unwrap_or(ctx.default_interval);
     let feed_url = feed.url.clone();
     let retry_after = match &outcome {
@@ -116,6 +120,7 @@ pub(super) async fn poll_feed(
         articles,
         took: started.elapsed(),
         matched_with: ctx.highlighter.fingerprint(),
+        held,
     }
 }
 
@@ -160,8 +165,7 @@ pub fn process_outcome(
             not_before,
             bytes,
         }) => {
-            let text = charset::decode_document(&body, content_type.as_deref());
-            drop(body);
+            let text = charset::decode_document_owned(body, content_type.as_deref());
             match parse_feed(feed_url, &text, now) {
                 Ok(parsed) => {
                     state.etag = etag;

@@ -876,6 +876,8 @@ impl Engine {
                 let _ = events.send(Event::Notify(run.notify));
             }
             let _ = events.send(Event::RunFinished(totals));
+            // What the run freed goes back to the system (see `memory`).
+            super::memory::give_back();
         });
     }
 

@@ -39,6 +39,32 @@ pub fn decode_document(bytes: &[u8], content_type: Option<&str>) -> String {
     text
 }
 
+/// [`decode_document`] for a body the caller gives up: a UTF-8 body (the usual case) becomes
+/// the text without a copy.
+pub fn decode_document_owned(bytes: Vec<u8>, content_type: Option<&str>) -> String {
+    let utf8 = match Encoding::for_bom(&bytes) {
+        Some(_) => false,
+        None => {
+            content_type
+                .and_then(charset_param)
+                .and_then(|label| Encoding::for_label(label.as_bytes()))
+                .or_else(|| sniff(&bytes))
+                .unwrap_or(UTF_8)
+                == UTF_8
+        }
+    };
+    if !utf8 {
+        return decode_document(&bytes, content_type);
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            rewrite_xml_declaration(&mut text);
+            text
+        }
+        Err(e) => decode_document(e.as_bytes(), content_type),
+    }
+}
+
 /// The `charset` parameter of a `Content-Type` value, unquoted.
 pub fn charset_param(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|param| {
@@ -110,6 +136,34 @@ fn rewrite_xml_declaration(text: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_owned_decoder_gives_the_same_text() {
+        let cases: [(&[u8], Option<&str>); 6] = [
+            (
+                b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xC3\xA9</a>",
+                None,
+            ),
+            (
+                b"<?xml version='1.0' encoding='ISO-8859-1'?><a>\xE9</a>",
+                None,
+            ),
+            (b"<a>\xE9</a>", Some("text/xml; charset=windows-1252")),
+            (b"<a>bad \xFF utf-8</a>", None),
+            (
+                b"\xEF\xBB\xBF<a>\xC3\xA9</a>",
+                Some("text/xml; charset=koi8-r"),
+            ),
+            (b"<a>plain</a>", Some("application/rss+xml")),
+        ];
+        for (bytes, ct) in cases {
+            assert_eq!(
+                decode_document_owned(bytes.to_vec(), ct),
+                decode_document(bytes, ct),
+                "{bytes:?}"
+            );
+        }
+    }
 
     #[test]
     fn bom_wins_over_everything() {

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 use std::sync::{Arc, Once};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -15,6 +15,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::config::FeedLocation;
 use crate::model::ErrorKind;
 
+use super::budget::{ByteBudget, Held, Waited};
 use super::error::{classify, FetchError, FetchFailure};
 use super::hosts::HostLimiter;
 use super::limits::Limits;
@@ -46,6 +47,8 @@ struct Inner {
     limits: Limits,
     global: Arc<Semaphore>,
     hosts: HostLimiter,
+    /// Bytes of bodies held at once (see `budget`).
+    bytes: ByteBudget,
 }
 
 /// What the caller sends with a request.
@@ -65,6 +68,8 @@ enum Want<'a> {
 /// A successful response after redirects.
 struct Got {
     body: Vec<u8>,
+    /// The body's share of the byte budget.
+    held: Held,
     content_type: Option<String>,
     etag: Option<String>,
     last_modified: Option<String>,
@@ -76,7 +81,7 @@ struct Got {
 
 enum Answer {
     NotModified { not_before: Option<DateTime<Utc>> },
-    Body(Got),
+    Body(Box<Got>),
 }
 
 enum Hop {
@@ -115,6 +120,7 @@ impl Fetcher {
                 client,
                 global: Arc::new(Semaphore::new(limits.max_concurrent.max(1))),
                 hosts: HostLimiter::new(limits.max_per_host),
+                bytes: ByteBudget::new(limits.max_bytes_in_flight),
                 limits,
             }),
         })
@@ -152,7 +158,19 @@ impl Fetcher {
     /// Fetches a feed, sending the request's validators. Waits for a global and a per-host
     /// slot first; never fails outside the returned outcome.
     pub async fn fetch_feed(&self, req: &FeedRequest) -> FetchOutcome {
-        match &req.location {
+        self.fetch_feed_held(req).await.0
+    }
+
+    /// The byte budget shared by this fetcher's fetches (`Limits::max_bytes_in_flight`).
+    pub fn byte_budget(&self) -> &ByteBudget {
+        &self.inner.bytes
+    }
+
+    /// [`Fetcher::fetch_feed`], also returning the body's share of the byte budget: keep it
+    /// as long as the document (or what is parsed from it) is held, so that the next bodies
+    /// wait. Local files are not counted (empty `Held`).
+    pub async fn fetch_feed_held(&self, req: &FeedRequest) -> (FetchOutcome, Held) {
+        let outcome = match &req.location {
             FeedLocation::Http(url) => {
                 let want = Want::Feed {
                     etag: req.etag.as_deref(),
@@ -162,22 +180,29 @@ impl Fetcher {
                     Ok(Answer::NotModified { not_before }) => {
                         FetchOutcome::NotModified { not_before }
                     }
-                    Ok(Answer::Body(got)) => FetchOutcome::Modified(Fetched {
-                        bytes: got.body.len() as u64,
-                        body: got.body,
-                        content_type: got.content_type,
-                        etag: got.etag,
-                        last_modified: got.last_modified,
-                        permanent_redirect: got
-                            .moved_permanently
-                            .then(|| got.final_url.to_string()),
-                        not_before: got.not_before,
-                    }),
+                    Ok(Answer::Body(got)) => {
+                        let got = *got;
+                        return (
+                            FetchOutcome::Modified(Fetched {
+                                bytes: got.body.len() as u64,
+                                body: got.body,
+                                content_type: got.content_type,
+                                etag: got.etag,
+                                last_modified: got.last_modified,
+                                permanent_redirect: got
+                                    .moved_permanently
+                                    .then(|| got.final_url.to_string()),
+                                not_before: got.not_before,
+                            }),
+                            got.held,
+                        );
+                    }
                     Err(failure) => FetchOutcome::Failed(failure),
                 }
             }
             FeedLocation::File(path) => self.fetch_file(path, req.last_modified.as_deref()).await,
-        }
+        };
+        (outcome, Held::default())
     }
 
     /// Fetches a web page (for full-text extraction) and decodes it to UTF-8, under the same
@@ -237,6 +262,8 @@ impl Fetcher {
         let mut redirects = 0usize;
         let mut all_permanent = true;
         let mut budget = limits.timeout;
+        // Time spent waiting for the byte budget: not counted against the timeout.
+        let waited = Waited::default();
         loop {
             let _host = self.inner.hosts.acquire(&host_key(&url)).await;
             let _global = Arc::clone(&self.inner.global)
@@ -244,11 +271,13 @@ impl Fetcher {
                 .await
                 .expect("the global semaphore is never closed");
             let started = Instant::now();
-            let hop = match tokio::time::timeout(budget, self.hop(&url, want)).await {
-                Ok(hop) => hop?,
-                Err(_) => return Err(FetchFailure::timeout(limits.timeout)),
+            let waited_before = waited.so_far();
+            let hop = match within(budget, &waited, self.hop(&url, want, &waited)).await {
+                Some(hop) => hop?,
+                None => return Err(FetchFailure::timeout(limits.timeout)),
             };
-            budget = budget.saturating_sub(started.elapsed());
+            let waited_now = waited.so_far().saturating_sub(waited_before);
+            budget = budget.saturating_sub(started.elapsed().saturating_sub(waited_now));
             let (status, to) = match hop {
                 Hop::Done(Answer::Body(mut got)) => {
                     got.moved_permanently = redirects > 0 && all_permanent;
@@ -290,7 +319,7 @@ impl Fetcher {
     }
 
     /// One request: a redirect to follow, or the final answer with its body read.
-    async fn hop(&self, url: &Url, want: Want<'_>) -> Result<Hop, FetchFailure> {
+    async fn hop(&self, url: &Url, want: Want<'_>, waited: &Waited) -> Result<Hop, FetchFailure> {
         let limits = &self.inner.limits;
         let mut request = self.inner.client.get(url.clone());
         match want {
@@ -352,40 +381,51 @@ impl Fetcher {
             Want::Image { max } => max,
             Want::Feed { .. } | Want::Page => limits.max_body_size,
         };
-        let body = self.read_body(&mut response, url, max).await?;
-        Ok(Hop::Done(Answer::Body(Got {
+        let (body, held) = self.read_body(&mut response, url, max, waited).await?;
+        Ok(Hop::Done(Answer::Body(Box::new(Got {
             body,
+            held,
             content_type,
             etag,
             last_modified,
             final_url,
             moved_permanently: false,
             not_before,
-        })))
+        }))))
     }
 
     /// Reads the (already decompressed) body, stopping as soon as it passes `max`: a
     /// compression bomb costs at most `max` bytes of memory and the time to inflate them.
+    /// Reserves the body's bytes from the byte budget first (its `Content-Length`), or as it
+    /// grows when the length is unknown; time spent waiting for them goes to `waited`.
     async fn read_body(
         &self,
         response: &mut reqwest::Response,
         url: &Url,
         max: u64,
-    ) -> Result<Vec<u8>, FetchFailure> {
+        waited: &Waited,
+    ) -> Result<(Vec<u8>, Held), FetchFailure> {
         // Only known without compression (reqwest drops the length of what it inflates).
         let declared = response.content_length();
         if declared.is_some_and(|len| len > max) {
             return Err(FetchFailure::too_large(max));
         }
+        let budget = &self.inner.bytes;
+        let mut held = Held::default();
+        if let Some(len) = declared {
+            budget.reserve(&mut held, len, waited).await;
+        }
         let initial = declared.unwrap_or(0).min(max).min(1 << 20);
         let mut body = Vec::with_capacity(initial as usize);
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e, url))? {
-            if (body.len() + chunk.len()) as u64 > max {
+            let len = (body.len() + chunk.len()) as u64;
+            if len > max {
                 return Err(FetchFailure::too_large(max));
             }
+            budget.grow(&mut held, len, waited).await;
             body.extend_from_slice(&chunk);
         }
-        Ok(body)
+        Ok((body, held))
     }
 
     fn classify(&self, err: &reqwest::Error, url: &Url) -> FetchFailure {
@@ -416,6 +456,31 @@ impl Fetcher {
                 ErrorKind::Other,
                 format!("reading the file failed: {e}"),
             )),
+        }
+    }
+}
+
+/// Runs `fut` for at most `limit`, plus the time it spends waiting for the byte budget
+/// (counted in `waited`). `None` when it ran out of time.
+async fn within<F: std::future::Future>(
+    limit: Duration,
+    waited: &Waited,
+    fut: F,
+) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    let started = tokio::time::Instant::now();
+    let before = waited.so_far();
+    let mut excused = Duration::ZERO;
+    loop {
+        match tokio::time::timeout_at(started + limit + excused, fut.as_mut()).await {
+            Ok(output) => return Some(output),
+            Err(_) => {
+                let now = waited.so_far().saturating_sub(before);
+                if now <= excused {
+                    return None;
+                }
+                excused = now;
+            }
         }
     }
 }

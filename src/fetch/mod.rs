@@ -2,6 +2,7 @@
 //! files, character sets, feed discovery and polling-time rules. Never parses feeds and never
 //! touches the store.
 
+pub mod budget;
 pub mod charset;
 mod client;
 pub mod discover;
@@ -15,10 +16,11 @@ use chrono::{DateTime, Utc};
 
 use crate::config::FeedLocation;
 
+pub use budget::{ByteBudget, Held, Waited};
 pub use client::{Fetcher, USER_AGENT};
 pub use download::{DownloadError, DownloadRequest, DownloadSource, Downloaded};
 pub use error::{classify, FetchError, FetchFailure};
-pub use limits::{format_duration, format_size, Limits};
+pub use limits::{format_duration, format_size, Limits, MAX_BYTES_IN_FLIGHT};
 
 /// One feed to fetch, with the validators from its last successful fetch.
 #[derive(Clone, Debug, PartialEq)]

@@ -36,7 +36,7 @@ const HELP_MARK: &str = "any other key closes";
 const REFRESHING: &str = "refreshing";
 
 /// What the reader thread shares with the driver.
-struct Watch {
+pub(crate) struct Watch {
     parser: vt100::Parser,
     /// A key in flight: whether the overlay should be open once it is answered, and when the
     /// key was written.
@@ -63,7 +63,7 @@ impl Watch {
 }
 
 /// tidings in a pseudo-terminal.
-struct Tui {
+pub(crate) struct Tui {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     watch: Arc<(Mutex<Watch>, Condvar)>,
@@ -71,7 +71,7 @@ struct Tui {
 }
 
 impl Tui {
-    fn start(tidings: &Path, config: &Path, data: &Path, cwd: &Path) -> Result<Tui> {
+    pub(crate) fn start(tidings: &Path, config: &Path, data: &Path, cwd: &Path) -> Result<Tui> {
         // portable-pty reports `anyhow` errors: only their text is kept.
         let pty_err = |e: String| BenchError::Failed(format!("pseudo-terminal: {e}"));
         let pair = native_pty_system()
@@ -159,7 +159,7 @@ impl Tui {
     }
 
     /// Waits until `ready` holds for the screen, or `timeout`; returns whether it held.
-    fn wait_until(&self, timeout: Duration, ready: impl Fn(&Watch) -> bool) -> bool {
+    pub(crate) fn wait_until(&self, timeout: Duration, ready: impl Fn(&Watch) -> bool) -> bool {
         let deadline = Instant::now() + timeout;
         let mut w = self.lock();
         loop {
@@ -202,12 +202,12 @@ impl Tui {
         Ok(if answered { w.answered.take() } else { None })
     }
 
-    fn status(&self) -> String {
+    pub(crate) fn status(&self) -> String {
         self.lock().status()
     }
 
     /// Resident set now and at its peak (VmRSS, VmHWM, KiB), from /proc.
-    fn memory(&self) -> Option<(u64, u64)> {
+    pub(crate) fn memory(&self) -> Option<(u64, u64)> {
         let pid = self.child.process_id()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
         let field = |name: &str| {
@@ -263,7 +263,7 @@ impl Tui {
     }
 
     /// Closes the overlay if open, presses `q`, waits for the exit (killing it after 60 s).
-    fn quit(mut self) -> Result<()> {
+    pub(crate) fn quit(mut self) -> Result<()> {
         if self.lock().help_open() {
             self.toggle_help()?;
         }
@@ -355,13 +355,13 @@ fn keys_until(tui: &mut Tui, keys: &mut Keys, done: impl Fn(&Tui) -> bool) -> Re
 }
 
 /// The refresh the status bar showed is over.
-fn refresh_over(tui: &Tui) -> bool {
+pub(crate) fn refresh_over(tui: &Tui) -> bool {
     let w = tui.lock();
     w.seen_refreshing && !w.status().contains(REFRESHING)
 }
 
 /// Waits for the first frame (the status bar's key hints).
-fn first_frame(tui: &Tui) -> Result<()> {
+pub(crate) fn first_frame(tui: &Tui) -> Result<()> {
     if tui.wait_until(Duration::from_secs(30), |w| w.status().contains("quit")) {
         Ok(())
     } else {

@@ -5,6 +5,7 @@
 mod corpus;
 mod latency;
 mod measure;
+mod memory;
 mod report;
 mod server;
 mod suites;
@@ -40,6 +41,10 @@ pub struct Args {
     /// 10,000 x 10 inside the TUI, and during `R` on the 10,000-feed store (all 304)
     #[arg(long, conflicts_with = "scaling")]
     pub latency: bool,
+    /// Only run the memory scenario: RSS of the TUI a few seconds after it refreshed
+    /// --feeds x --items into an empty store, against a fresh TUI on that store
+    #[arg(long, conflicts_with_all = ["scaling", "latency"])]
+    pub memory: bool,
     /// Corpora of the latency scenarios, as FEEDSxITEMS; `R` runs on the last one's store
     #[arg(
         long,
@@ -62,6 +67,10 @@ pub struct Args {
         value_name = "N,N"
     )]
     pub store_articles: Vec<usize>,
+    /// A newsraft binary: also time its cold and warm `reload-all` on the same corpus and
+    /// server (default run only; skipped when not given or not a file)
+    #[arg(long, value_name = "PATH")]
+    pub newsraft: Option<PathBuf>,
     /// The tidings binary to time [default: `tidings` next to this executable]
     #[arg(long, value_name = "PATH")]
     pub tidings: Option<PathBuf>,
@@ -296,6 +305,8 @@ fn run(args: &Args) -> Result<()> {
     let machine = report::Machine::probe(&ctx.tidings);
     if args.scaling {
         suites::scaling(&ctx, &machine)
+    } else if args.memory {
+        memory::run(&ctx, &machine, args.feeds, args.items)
     } else if args.latency {
         latency::run(&ctx, &machine, &latency_corpora(args)?)
     } else {

@@ -599,7 +599,7 @@ fn path_str(p: &Path) -> String {
 /// and `list --unread` on stores of each requested size.
 pub fn default_run(ctx: &Context, args: &Args, machine: &Machine) -> Result<()> {
     let mut rows = Vec::new();
-    let refresh = refresh_suite(ctx, args.feeds, args.items)?;
+    let mut refresh = refresh_suite(ctx, args.feeds, args.items)?;
     let label = format!(
         "{} x {} ({} items, {})",
         thousands(args.feeds),
@@ -656,6 +656,10 @@ pub fn default_run(ctx: &Context, args: &Args, machine: &Machine) -> Result<()> 
     });
 
     let newsboat = newsboat_suite(ctx, &refresh, args.newsboat_repeat)?;
+    let newsraft = match &args.newsraft {
+        Some(path) => newsraft_suite(ctx, &mut refresh, path)?,
+        None => None,
+    };
     let mut notes = refresh.notes.clone();
     drop(refresh);
 
@@ -809,6 +813,10 @@ pub fn default_run(ctx: &Context, args: &Args, machine: &Machine) -> Result<()> 
             &list_after_refresh,
             args.feeds * args.items,
         ),
+    }
+    match newsraft {
+        None => println!("\nnewsraft not given (--newsraft PATH) or not found: skipped"),
+        Some(nr) => nr.print(&rows_summary(&rows, 0), &rows_summary(&rows, 1), args.feeds),
     }
     for note in notes {
         println!();
@@ -968,6 +976,144 @@ fn newsboat_suite(ctx: &Context, refresh: &RefreshRun, runs: usize) -> Result<Op
         print_unread,
         says,
         runs,
+    }))
+}
+
+/// newsraft on the same corpus and server, when `--newsraft PATH` names its binary.
+pub struct Newsraft {
+    cold: Outcome,
+    warm: Outcome,
+    /// Documents the server sent (200) per cold run, and per warm run.
+    served: (u64, u64),
+    runs: usize,
+}
+
+impl Newsraft {
+    fn print(&self, cold: &Outcome, warm: &Outcome, feeds: usize) {
+        println!();
+        println!(
+            "newsraft on the same corpus and server, with its default settings (at most 500 \
+             connections, none per host), {} run(s) each; the server sent {} of the {} feeds \
+             per cold run and {} per warm run:",
+            self.runs,
+            thousands(self.served.0 as usize),
+            thousands(feeds),
+            thousands(self.served.1 as usize)
+        );
+        println!();
+        println!("| scenario | newsraft wall median (min) | newsraft CPU | newsraft peak RSS | tidings wall median (min) | tidings CPU | tidings peak RSS | tidings / newsraft |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+        for (name, nr, ours) in [
+            ("cold `reload-all` / `refresh`", &self.cold, cold),
+            ("warm `reload-all` / `refresh` (all 304)", &self.warm, warm),
+        ] {
+            match (nr, ours) {
+                (Ok(nr), Ok(ours)) => println!(
+                    "| {name} | {} ({}) | {} | {} | {} ({}) | {} | {} | {:.2}x |",
+                    report::duration(nr.wall_median),
+                    report::duration(nr.wall_min),
+                    report::duration(nr.cpu_median),
+                    report::rss(nr.max_rss_kib),
+                    report::duration(ours.wall_median),
+                    report::duration(ours.wall_min),
+                    report::duration(ours.cpu_median),
+                    report::rss(ours.max_rss_kib),
+                    ours.wall_median.as_secs_f64() / nr.wall_median.as_secs_f64().max(1e-9)
+                ),
+                (Err(e), _) | (_, Err(e)) => println!("| {name} | — | — | — | — | — | — | {e} |"),
+            }
+        }
+        if let (Ok(nr), Ok(ours)) = (&self.cold, cold) {
+            let x = ours.wall_median.as_secs_f64() / nr.wall_median.as_secs_f64().max(1e-9);
+            println!();
+            println!(
+                "Target (issue 11): cold refresh at most 0.7x newsraft's time: {x:.2}x: {}",
+                if x <= 0.7 { "pass" } else { "**MISS**" }
+            );
+        }
+    }
+}
+
+/// Times newsraft's cold `reload-all` (a new database each run) and a warm one on the
+/// corpus the refresh suite served. `None` (with a note on stderr) when `path` is no file.
+fn newsraft_suite(
+    ctx: &Context,
+    refresh: &mut RefreshRun,
+    path: &Path,
+) -> Result<Option<Newsraft>> {
+    if !path.is_file() {
+        eprintln!("newsraft not found at {}: skipped", path.display());
+        return Ok(None);
+    }
+    let dir = ctx.tmp.join("newsraft");
+    let home = dir.join("home");
+    create_dir(&home)?;
+    let feeds = dir.join("feeds");
+    write_file(&feeds, &(refresh.urls.join("\n") + "\n"))?;
+    let config = dir.join("config");
+    // Its defaults (500 connections in all, no limit per host): measured faster here than
+    // tidings' 64 and 64.
+    write_file(&config, "")?;
+    let db = dir.join("newsraft.sqlite3");
+    let err = dir.join("newsraft.err");
+    let command = |action: &str| -> Result<Command> {
+        let mut cmd = Command::new(path);
+        cmd.arg("-f")
+            .arg(&feeds)
+            .arg("-c")
+            .arg(&config)
+            .arg("-d")
+            .arg(&db)
+            .args(["-e", action])
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("XDG_DATA_HOME", home.join(".local/share"))
+            .env("XDG_CACHE_HOME", home.join(".cache"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(File::create(&err).map_err(io_err("could not create the stderr file"))?);
+        Ok(cmd)
+    };
+    let clear_db = || -> Result<()> {
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", db.display()));
+            if p.exists() {
+                std::fs::remove_file(&p)
+                    .map_err(io_err(format!("could not remove {}", p.display())))?;
+            }
+        }
+        Ok(())
+    };
+    eprintln!("newsraft cold reload-all:");
+    let before = stats(&mut refresh._server)?;
+    let cold = repeat(
+        ctx,
+        "newsraft cold",
+        || {
+            clear_db()?;
+            command("reload-all")
+        },
+        Some(&err),
+    )?;
+    let after_cold = stats(&mut refresh._server)?;
+    let warm = if cold.is_ok() {
+        eprintln!("newsraft warm reload-all:");
+        repeat(ctx, "newsraft warm", || command("reload-all"), Some(&err))?
+    } else {
+        Err("skipped: the cold reload failed".to_string())
+    };
+    let after_warm = stats(&mut refresh._server)?;
+    let runs = ctx.repeat as u64;
+    let served = (
+        (after_cold - before).ok / runs,
+        (after_warm - after_cold).ok / runs,
+    );
+    remove_dir(&dir)?;
+    Ok(Some(Newsraft {
+        cold,
+        warm,
+        served,
+        runs: ctx.repeat,
     }))
 }
 
