@@ -66,6 +66,39 @@ fn new_store_gets_latest_version() {
     assert_eq!(user_version(&dir.path().join(DB_FILE)), SCHEMA_VERSION);
 }
 
+fn page_size(db: &Path) -> i64 {
+    Connection::open(db)
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A store made now has 16 KiB pages (faster bulk writes); one made with SQLite's default
+/// 4 KiB pages keeps them and works as before.
+#[test]
+fn new_stores_get_16_kib_pages_and_older_ones_keep_theirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_rw(dir.path());
+    store.insert_articles(&[article(FEED_A, 1)]).unwrap();
+    drop(store);
+    assert_eq!(page_size(&dir.path().join(DB_FILE)), 16384);
+
+    let old = tempfile::tempdir().unwrap();
+    let db = old.path().join(DB_FILE);
+    let sql = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/store_fixtures/v1.sql"),
+    )
+    .unwrap();
+    Connection::open(&db).unwrap().execute_batch(&sql).unwrap();
+    assert_eq!(page_size(&db), 4096);
+    let store = open_rw(old.path());
+    let before = store.load_articles().unwrap().len();
+    store.insert_articles(&[article(FEED_A, 2)]).unwrap();
+    assert_eq!(store.load_articles().unwrap().len(), before + 1);
+    drop(store);
+    assert_eq!(page_size(&db), 4096);
+}
+
 #[test]
 fn empty_v0_file_is_migrated() {
     let dir = tempfile::tempdir().unwrap();

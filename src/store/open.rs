@@ -81,6 +81,12 @@ pub fn lock_data_dir(data_dir: &Path) -> Result<Arc<DirLock>> {
 pub fn configure(conn: &Connection, read_write: bool) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     if read_write {
+        // 16 KiB pages for a store created now (a no-op on an existing file): a body of a
+        // few KB fits in its leaf page instead of spilling into overflow pages, and a b-tree
+        // of 50,000 articles has a quarter of the pages to split and rewrite. A cold refresh
+        // of 1,000 x 50 went from 2.6-2.8 s to 2.0 s with the same memory (the page cache
+        // is sized in bytes); flipping a flag writes one 16 KiB page to the WAL.
+        conn.execute_batch("PRAGMA page_size = 16384")?;
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.execute_batch("PRAGMA synchronous = NORMAL")?;
     }
