@@ -140,6 +140,14 @@ fn search_follows_typing_and_enter_keeps_the_result() {
     // The kept list moves like any other.
     press(&mut s, "j");
     assert_eq!(selected_title(&s), "Gamma two: weekly digest");
+    // Esc to the feeds pane, Esc again: the feeds pane's row lists again.
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.focus, Pane::Feeds);
+    assert_eq!(s.view, ListView::Search);
+    update(&mut s, code(KeyCode::Esc));
+    assert_eq!(s.view, ListView::All);
+    assert!(list_titles(&s).len() > 2);
+    assert!(!screen(&s).contains("Search: "));
 }
 
 #[test]

@@ -119,6 +119,21 @@ fn show_list(state: &mut AppState, view: ListView, selected: Option<ArticleId>) 
     state.rebuild_list(true);
 }
 
+/// `Esc` in the feeds pane while the list is a kept search: back to the list of the feeds
+/// pane's row (the search stays in the history). Returns whether there was one to leave.
+pub(crate) fn leave_kept_search(state: &mut AppState) -> bool {
+    if state.view != ListView::Search || state.prompt.is_some() {
+        return false;
+    }
+    state.views.search = None;
+    state.views.search_seq += 1;
+    state.views.forget_unused();
+    let view = state.view_for_feed_row();
+    show_list(state, view, None);
+    refresh_view_for_row(state);
+    true
+}
+
 fn search_cancelled(state: &mut AppState) {
     state.views.search_seq += 1;
     if let Some(back) = state.search_back.take() {

@@ -451,7 +451,9 @@ fn on_key(state: &mut AppState, key: &KeyEvent, fx: &mut Vec<Effect>) {
         Action::Back => match state.focus {
             Pane::Reader => set_focus(state, Pane::Articles),
             Pane::Articles => set_focus(state, Pane::Feeds),
-            Pane::Feeds => {}
+            Pane::Feeds => {
+                triage::leave_kept_search(state);
+            }
         },
         Action::NextPane => {
             let next = match state.focus {
