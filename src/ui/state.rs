@@ -371,13 +371,7 @@ impl AppState {
         let ids: Vec<FeedId> = entries.iter().map(|f| f.id).collect();
         let ranks = pane.ranks(&ids);
         let ctx = query_context(&entries, &highlighter, config.highlight.len(), Utc::now());
-        let views = Views::new(
-            config
-                .views
-                .iter()
-                .map(|v| QueryView::new(sanitize_inline(&v.name), v.query.clone(), &ctx))
-                .collect(),
-        );
+        let views = Views::new(saved_views(&config, &ctx));
         AppState {
             sort: config.sort,
             ranks,
@@ -816,12 +810,7 @@ impl AppState {
                 .zip(&self.config.views)
                 .any(|(v, c)| v.name != sanitize_inline(&c.name) || v.query != c.query);
         if names_or_queries_changed {
-            self.views.saved = self
-                .config
-                .views
-                .iter()
-                .map(|v| QueryView::new(sanitize_inline(&v.name), v.query.clone(), &ctx))
-                .collect();
+            self.views.saved = saved_views(&self.config, &ctx);
         }
         self.views.reprepare(&ctx, &self.articles);
         self.views_ready();
@@ -1663,6 +1652,15 @@ impl AppState {
         Arc::make_mut(&mut self.config).feeds.extend(feeds);
         self.rebuild_pane(spot);
     }
+}
+
+/// The config's `[[views]]`, resolved against `ctx` (not counted yet).
+fn saved_views(config: &Config, ctx: &Context) -> Vec<QueryView> {
+    config
+        .views
+        .iter()
+        .map(|v| QueryView::new(sanitize_inline(&v.name), v.query.clone(), ctx))
+        .collect()
 }
 
 /// A place in the feeds pane that outlives a rebuild of its rows.
