@@ -377,6 +377,28 @@ impl FeedConfig {
     }
 }
 
+/// Decodes `%XX` escapes in a url's path (a file url's path, a download's file name);
+/// invalid escapes are kept as written, invalid UTF-8 is replaced.
+pub(crate) fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+        if let (b'%', Some(hex)) = (bytes[i], hex) {
+            let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+            out.push(digit(hex[0]) << 4 | digit(hex[1]));
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Where a feed comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FeedLocation {

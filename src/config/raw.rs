@@ -707,7 +707,9 @@ impl Converter<'_> {
                         ),
                     ));
                 }
-                Ok(FeedLocation::File(PathBuf::from(percent_decode(path))))
+                Ok(FeedLocation::File(PathBuf::from(super::percent_decode(
+                    path,
+                ))))
             }
             other => Err(self.err(
                 span,
@@ -922,27 +924,6 @@ fn regex_problem(e: &regex::Error) -> String {
         .rev()
         .find_map(|l| l.trim().strip_prefix("error: "))
         .map_or_else(|| text.replace('\n', " "), str::to_string)
-}
-
-/// Decodes `%XX` escapes in a file url's path; invalid escapes are kept as written.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .filter(|h| h.iter().all(u8::is_ascii_hexdigit));
-        if let (b'%', Some(hex)) = (bytes[i], hex) {
-            let digit = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(digit(hex[0]) << 4 | digit(hex[1]));
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The byte offset in `text` of byte `at` of the value of the TOML string at `span`

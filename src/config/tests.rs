@@ -839,3 +839,13 @@ fn example_config_commented_theme_and_notify_lines_are_valid() {
     assert_eq!(notify.command.unwrap()[0], "notify-send");
     assert!(notify.terminal);
 }
+
+#[test]
+fn percent_decode_takes_only_two_hex_digits_and_keeps_the_rest() {
+    assert_eq!(percent_decode("My%20Feed%C3%A9.xml"), "My Feedé.xml");
+    // Not escapes: kept as written (`+f` is not two hex digits).
+    assert_eq!(percent_decode("a%+fb%2"), "a%+fb%2");
+    assert_eq!(percent_decode("100%"), "100%");
+    // Bytes that are no UTF-8 are replaced, never a panic.
+    assert_eq!(percent_decode("%FF"), "\u{FFFD}");
+}

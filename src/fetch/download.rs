@@ -16,7 +16,7 @@ use std::path::{Component, Path, PathBuf};
 use reqwest::header;
 use reqwest::{StatusCode, Url};
 
-use crate::config::FeedLocation;
+use crate::config::{percent_decode, FeedLocation};
 use crate::model::{fnv1a64, ErrorKind};
 
 use super::client::{check_scheme, text};
@@ -477,30 +477,6 @@ fn extension_for(mime: &str) -> Option<&'static str> {
         "application/pdf" => "pdf",
         _ => return None,
     })
-}
-
-/// `%XX` escapes decoded (invalid ones kept as written); invalid UTF-8 replaced.
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The partial file of `url`'s download: the file name plus a hash of the url, so that two
