@@ -4,6 +4,7 @@
 //! One read-write process per data dir (`OpenMode::ReadWrite` takes `<data_dir>/tidings.lock`);
 //! read-only opens need no lock and see the last committed state while a writer runs.
 
+mod checkpoint;
 mod error;
 mod ignore;
 mod media;

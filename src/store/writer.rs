@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use rusqlite::Connection;
 
+use super::checkpoint::{Checkpointer, CHECKPOINT_FRAMES};
 use super::error::{Result, StoreError};
 use super::open::{connect_rw, note_damage, DirLock};
 use super::queries::{self, write_tx};
@@ -119,9 +120,14 @@ impl Writer {
         let Some(lock) = store.lock.clone() else {
             return Err(StoreError::ReadOnly);
         };
-        let conn = connect_rw(&store.db_path)?;
+        let mut conn = connect_rw(&store.db_path)?;
         let (tx, rx) = mpsc::channel();
         let errors = Arc::new(Mutex::new(Vec::new()));
+        let checkpoint_errors = Arc::clone(&errors);
+        let checkpointer =
+            Checkpointer::spawn(&store.db_path, &mut conn, CHECKPOINT_FRAMES, move |e| {
+                push_error(&checkpoint_errors, e)
+            })?;
         let commits = Arc::new(AtomicU64::new(0));
         let backlog = Arc::new(AtomicU64::new(0));
         let shared = Shared {
@@ -133,7 +139,11 @@ impl Writer {
         };
         let thread = std::thread::Builder::new()
             .name("tidings-store-writer".to_string())
-            .spawn(move || run(conn, rx, shared))
+            .spawn(move || {
+                run(&conn, rx, &shared);
+                // Before the connection closes (and copies back what the WAL still holds).
+                drop(checkpointer);
+            })
             .map_err(|source| StoreError::Io {
                 action: "start the writer thread for",
                 path: store.db_path.clone(),
@@ -233,7 +243,7 @@ struct Shared {
     _lock: Arc<DirLock>,
 }
 
-fn run(conn: Connection, rx: Receiver<Msg>, shared: Shared) {
+fn run(conn: &Connection, rx: Receiver<Msg>, shared: &Shared) {
     let mut pending: Vec<WriteOp> = Vec::new();
     let mut waiters: Vec<SyncSender<()>> = Vec::new();
     // Whether the full-text index may lag behind the bodies (checked on the first idle turn).
@@ -248,7 +258,7 @@ fn run(conn: Connection, rx: Receiver<Msg>, shared: Shared) {
                     Some(msg)
                 }
                 Err(RecvTimeoutError::Timeout) => {
-                    unindexed = index_some(&conn, &shared);
+                    unindexed = index_some(conn, shared);
                     indexing = unindexed;
                     continue;
                 }
@@ -288,7 +298,7 @@ fn run(conn: Connection, rx: Receiver<Msg>, shared: Shared) {
             unindexed |= pending
                 .iter()
                 .any(|op| matches!(op, WriteOp::InsertArticles(_) | WriteOp::SaveFullText(..)));
-            commit(&conn, &pending, &shared);
+            commit(conn, &pending, shared);
             shared.backlog.fetch_sub(weight, Ordering::Relaxed);
             pending.clear();
         }
