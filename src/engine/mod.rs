@@ -9,6 +9,7 @@ mod messages;
 /// The parser lives in `crate::parse` (config -> fetch -> parse -> store); kept here by name.
 pub use crate::parse;
 pub mod poll;
+mod receive;
 pub mod rehighlight;
 mod runner;
 mod select;
@@ -22,6 +23,7 @@ pub use messages::{
     RunTotals, SyncState, SyncStatus,
 };
 pub use poll::PollStatus;
+pub use receive::next_event;
 pub use runner::{start, start_with_sync, EngineHandle, EngineSetup, Polling};
 pub use select::waits;
 pub use sync_job::SyncStart;

@@ -11,7 +11,7 @@ pub fn fill(env: &Environment) -> Result<(), AppError> {
     // Quiet: the command's own output follows. (The engine's notices, like the demo's kill
     // rule catching articles, are what `tidings --demo refresh` is for.)
     let mut finished = false;
-    while let Some(event) = events.blocking_recv() {
+    while let Some(event) = crate::engine::next_event(&mut events) {
         if let Event::RunFinished(totals) = event {
             if totals.write_errors > 0 {
                 eprintln!("tidings: the demo's articles could not all be stored");

@@ -43,7 +43,7 @@ pub fn run(env: &Environment, args: &DownloadArgs) -> Result<ExitCode, AppError>
     });
     let tty = std::io::stderr().is_terminal();
     let mut result = None;
-    while let Some(event) = events.blocking_recv() {
+    while let Some(event) = crate::engine::next_event(&mut events) {
         match event {
             Event::DownloadProgress { done, total, .. } if tty => {
                 let shown = match total.filter(|&t| t > 0) {

@@ -78,7 +78,7 @@ impl Printer {
         let mut titles: HashMap<FeedId, String> = HashMap::new();
         let mut full_text_done = 0;
         let mut progress = String::new();
-        while let Some(event) = events.blocking_recv() {
+        while let Some(event) = crate::engine::next_event(events) {
             match event {
                 Event::FeedUpdated {
                     state,

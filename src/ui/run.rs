@@ -200,7 +200,7 @@ impl<'a> Engine<'a> {
                     let _ = thread::Builder::new()
                         .name("tidings-ui-events".into())
                         .spawn(move || {
-                            while let Some(event) = events.blocking_recv() {
+                            while let Some(event) = crate::engine::next_event(&mut events) {
                                 inbox.push_event(event);
                             }
                         });
