@@ -28,8 +28,12 @@ pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
 /// this long more).
 const GATHER_TICK: Duration = Duration::from_millis(2);
 
-/// At most this many ops per transaction, so one huge burst does not hold the write lock long.
-const MAX_BATCH: usize = 1000;
+/// At most this many ops per transaction, so one huge burst does not hold the write lock
+/// long. Bytes ([`COMMIT_BYTES`]) and the window bound a refresh's batches first: a limit of
+/// 1,000 ops (three per polled feed) cut a 10,000-feed refresh into commits of 333 feeds,
+/// and every commit rewrote the pages of the feeds table and of the indexes keyed by feed
+/// (written by the cold 10,000 x 5 refresh: 551 -> 519 MB under strace, CPU 3.9 -> 3.6 s).
+const MAX_BATCH: usize = 10_000;
 
 /// A batch holding this many bytes of articles is committed without waiting out
 /// [`BATCH_WINDOW`]: a refresh waits for its writes to leave memory (the engine's byte
