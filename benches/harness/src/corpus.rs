@@ -526,14 +526,15 @@ mod tests {
             let text = String::from_utf8(grown.body).unwrap();
             let url = format!("http://127.0.0.1:1{}", grown.path);
             let parsed = tidings::engine::parse::parse_feed(&url, &text, now).unwrap();
-            let guids: Vec<_> = parsed
+            let links: Vec<_> = parsed
                 .articles
                 .iter()
-                .map(|a| a.meta.guid.clone().unwrap_or_default())
+                .map(|a| a.meta.link.clone().unwrap_or_default())
                 .collect();
-            assert_eq!(guids.len(), 5, "feed {feed}");
-            assert!(guids[0].ends_with(":new:1"), "{guids:?}");
-            assert!(guids[1].ends_with(":new:0"), "{guids:?}");
+            assert_eq!(links.len(), 5, "feed {feed}");
+            assert!(links[0].ends_with("/new/1"), "{links:?}");
+            assert!(links[1].ends_with("/new/0"), "{links:?}");
+            assert!(links[2].ends_with("/posts/0"), "{links:?}");
         }
         assert_eq!(super::feed_index("/feeds/3.rss"), None); // feed 3 is JSON
         assert_eq!(super::feed_index("/other/3.json"), None);
