@@ -295,10 +295,51 @@ pub fn feed_path(feed: usize) -> String {
     format!("/feeds/{feed}.{}", Format::of_feed(feed).extension())
 }
 
+/// The feed index a path of [`feed_path`] names (`None` for any other path).
+pub fn feed_index(path: &str) -> Option<usize> {
+    let (index, _) = path.strip_prefix("/feeds/")?.split_once('.')?;
+    let feed: usize = index.parse().ok()?;
+    (feed_path(feed) == path).then_some(feed)
+}
+
+/// Item `k` (from 0) of those feed `feed` gains after the corpus was generated (the soak's
+/// growing feeds): each newer than every item before it, by a minute, and its own seeded body,
+/// so that the same seed and `k` always give the same item.
+pub fn added_item(seed: u64, feed: usize, k: u64) -> Item {
+    let mut rng = Rng::new(
+        seed ^ (feed as u64).wrapping_mul(0x1000_0000_01B3) ^ (k + 1).wrapping_mul(0x9E37_79B9),
+    );
+    let published =
+        DateTime::from_timestamp(EPOCH, 0).expect("valid epoch") + Duration::minutes(k as i64 + 1);
+    Item {
+        guid: format!("urn:tidings-bench:{seed}:{feed}:new:{k}"),
+        link: format!("https://example.org/{feed}/new/{k}"),
+        title: format!("{} (new #{k})", sentence_between(&mut rng, 4, 11)),
+        author: rng.pick(AUTHORS).to_string(),
+        published,
+        html: html_body(&mut rng, feed),
+    }
+}
+
 /// Renders feed `feed` with `count` items in its rotating format.
 pub fn feed_doc(seed: u64, feed: usize, count: usize) -> FeedDoc {
+    render(seed, feed, &items(seed, feed, count))
+}
+
+/// Feed `feed` after it gained `added` items ([`added_item`]) on top of its `count`: the
+/// newest first, as a feed lists them. `added == 0` gives the same bytes as [`feed_doc`].
+pub fn grown_feed_doc(seed: u64, feed: usize, count: usize, added: u64) -> FeedDoc {
+    let mut all: Vec<Item> = (0..added)
+        .rev()
+        .map(|k| added_item(seed, feed, k))
+        .collect();
+    all.extend(items(seed, feed, count));
+    render(seed, feed, &all)
+}
+
+/// Renders `items` (newest first) as feed `feed` in its rotating format.
+fn render(seed: u64, feed: usize, items: &[Item]) -> FeedDoc {
     let format = Format::of_feed(feed);
-    let items = items(seed, feed, count);
     let title = format!("Bench feed {feed} ({})", format.name());
     let home = format!("https://example.org/{feed}/");
     let newest = items
@@ -313,7 +354,7 @@ pub fn feed_doc(seed: u64, feed: usize, count: usize) -> FeedDoc {
                 "<title>{title}</title>\n<link>{home}</link>\n<description>Generated feed {feed}</description>\n<lastBuildDate>{}</lastBuildDate>\n",
                 newest.to_rfc2822()
             ));
-            for i in &items {
+            for i in items {
                 out.push_str(&format!(
                     "<item>\n<title>{}</title>\n<link>{}</link>\n<guid isPermaLink=\"false\">{}</guid>\n<pubDate>{}</pubDate>\n<dc:creator>{}</dc:creator>\n<description><![CDATA[{}]]></description>\n</item>\n",
                     xml_escape(&i.title),
@@ -331,11 +372,11 @@ pub fn feed_doc(seed: u64, feed: usize, count: usize) -> FeedDoc {
             out.push_str(&format!(
                 "<channel rdf:about=\"{home}\">\n<title>{title}</title>\n<link>{home}</link>\n<description>Generated feed {feed}</description>\n<items><rdf:Seq>\n"
             ));
-            for i in &items {
+            for i in items {
                 out.push_str(&format!("<rdf:li rdf:resource=\"{}\"/>\n", i.link));
             }
             out.push_str("</rdf:Seq></items>\n</channel>\n");
-            for i in &items {
+            for i in items {
                 out.push_str(&format!(
                     "<item rdf:about=\"{}\">\n<title>{}</title>\n<link>{}</link>\n<dc:date>{}</dc:date>\n<dc:creator>{}</dc:creator>\n<description>{}</description>\n<content:encoded><![CDATA[{}]]></content:encoded>\n</item>\n",
                     i.link,
@@ -355,7 +396,7 @@ pub fn feed_doc(seed: u64, feed: usize, count: usize) -> FeedDoc {
                 "<title>{title}</title>\n<id>urn:tidings-bench:{seed}:{feed}</id>\n<link rel=\"alternate\" href=\"{home}\"/>\n<updated>{}</updated>\n",
                 newest.to_rfc3339()
             ));
-            for i in &items {
+            for i in items {
                 out.push_str(&format!(
                     "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" href=\"{}\"/>\n<published>{}</published>\n<updated>{}</updated>\n<author><name>{}</name></author>\n<content type=\"html\">{}</content>\n</entry>\n",
                     xml_escape(&i.title),
@@ -470,6 +511,33 @@ mod tests {
                 assert!(a.meta.author.is_some(), "feed {feed}: no author");
             }
         }
+    }
+
+    #[test]
+    fn a_grown_feed_lists_its_new_items_first() {
+        let now = chrono::DateTime::from_timestamp(super::EPOCH, 0).unwrap();
+        for feed in 0..4 {
+            let plain = super::feed_doc(5, feed, 3);
+            let same = super::grown_feed_doc(5, feed, 3, 0);
+            assert_eq!((plain.body, plain.etag), (same.body, same.etag));
+            let grown = super::grown_feed_doc(5, feed, 3, 2);
+            assert_eq!(grown.path, super::feed_path(feed));
+            assert_eq!(super::feed_index(&grown.path), Some(feed));
+            let text = String::from_utf8(grown.body).unwrap();
+            let url = format!("http://127.0.0.1:1{}", grown.path);
+            let parsed = tidings::engine::parse::parse_feed(&url, &text, now).unwrap();
+            let links: Vec<_> = parsed
+                .articles
+                .iter()
+                .map(|a| a.meta.link.clone().unwrap_or_default())
+                .collect();
+            assert_eq!(links.len(), 5, "feed {feed}");
+            assert!(links[0].ends_with("/new/1"), "{links:?}");
+            assert!(links[1].ends_with("/new/0"), "{links:?}");
+            assert!(links[2].ends_with("/posts/0"), "{links:?}");
+        }
+        assert_eq!(super::feed_index("/feeds/3.rss"), None); // feed 3 is JSON
+        assert_eq!(super::feed_index("/other/3.json"), None);
     }
 
     #[test]

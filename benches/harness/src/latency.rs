@@ -360,6 +360,20 @@ pub(crate) fn refresh_over(tui: &Tui) -> bool {
     w.seen_refreshing && !w.status().contains(REFRESHING)
 }
 
+/// Waits for the next refresh to be over: one the status bar shows from now on (or the one in
+/// progress, if it still draws), then leaves. Returns whether that happened within `timeout`.
+pub(crate) fn next_refresh_over(tui: &Tui, timeout: Duration) -> bool {
+    tui.lock().seen_refreshing = false;
+    tui.wait_until(timeout, |w| {
+        w.seen_refreshing && !w.status().contains(REFRESHING)
+    })
+}
+
+/// Whether the status bar says the engine refreshes now.
+pub(crate) fn refreshing(tui: &Tui) -> bool {
+    tui.status().contains(REFRESHING)
+}
+
 /// Waits for the first frame (the status bar's key hints).
 pub(crate) fn first_frame(tui: &Tui) -> Result<()> {
     if tui.wait_until(Duration::from_secs(30), |w| w.status().contains("quit")) {

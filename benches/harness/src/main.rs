@@ -8,12 +8,14 @@ mod measure;
 mod memory;
 mod report;
 mod server;
+mod soak;
 mod suites;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 /// Reproducible end-to-end benchmark of tidings on a generated corpus served from 127.0.0.1.
 ///
@@ -22,7 +24,7 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "tidings-bench")]
 pub struct Args {
-    /// Number of feeds in the corpus
+    /// Number of feeds in the corpus [--soak: 200 unless given]
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub feeds: usize,
     /// Items per feed
@@ -45,6 +47,14 @@ pub struct Args {
     /// --feeds x --items into an empty store, against a fresh TUI on that store
     #[arg(long, conflicts_with_all = ["scaling", "latency"])]
     pub memory: bool,
+    /// Only run the soak: the TUI polls every 10 s while each of --feeds feeds (200 unless
+    /// given; --items to start with) gains an item every 10 s, its RSS sampled for
+    /// --soak-minutes; then the same without new items; each against a fresh TUI on its store
+    #[arg(long, conflicts_with_all = ["scaling", "latency", "memory"])]
+    pub soak: bool,
+    /// Length of each of the two soaks, in minutes
+    #[arg(long, default_value_t = 4, value_name = "MIN")]
+    pub soak_minutes: u64,
     /// Corpora of the latency scenarios, as FEEDSxITEMS; `R` runs on the last one's store
     #[arg(
         long,
@@ -121,6 +131,9 @@ const MAX_ITEMS: usize = 10_000;
 const MAX_CORPUS_ITEMS: usize = 2_000_000;
 const MAX_STORE_ARTICLES: usize = 2_000_000;
 const MAX_REPEAT: usize = 100;
+const MAX_SOAK_MINUTES: u64 = 120;
+/// The soak's --feeds when not given (issue 11's soak).
+const SOAK_FEEDS: usize = 200;
 
 fn validate(args: &Args) -> Result<()> {
     let usage = |m: String| Err(BenchError::Usage(m));
@@ -152,6 +165,12 @@ fn validate(args: &Args) -> Result<()> {
         return usage(format!(
             "--newsboat-repeat must be between 1 and {MAX_REPEAT} (got {})",
             args.newsboat_repeat
+        ));
+    }
+    if !(1..=MAX_SOAK_MINUTES).contains(&args.soak_minutes) {
+        return usage(format!(
+            "--soak-minutes must be between 1 and {MAX_SOAK_MINUTES} (got {})",
+            args.soak_minutes
         ));
     }
     if !args.skip_tui {
@@ -270,7 +289,14 @@ pub fn remove_dir(path: &Path) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let matches = Args::command().get_matches();
+    let mut args = match Args::from_arg_matches(&matches) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
+    if args.soak && matches.value_source("feeds") == Some(ValueSource::DefaultValue) {
+        args.feeds = SOAK_FEEDS;
+    }
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -307,6 +333,8 @@ fn run(args: &Args) -> Result<()> {
         suites::scaling(&ctx, &machine)
     } else if args.memory {
         memory::run(&ctx, &machine, args.feeds, args.items)
+    } else if args.soak {
+        soak::run(&ctx, &machine, args.feeds, args.items, args.soak_minutes)
     } else if args.latency {
         latency::run(&ctx, &machine, &latency_corpora(args)?)
     } else {

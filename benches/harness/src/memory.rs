@@ -1,8 +1,10 @@
 //! Memory given back after a refresh (issue 11): the TUI refreshes a corpus into an empty
 //! data dir, and its resident set some seconds after the refresh ended is compared with that
 //! of a fresh TUI started on the store it left, read at the same time after its first frame.
-//! Reads /proc of the child only; never measures the harness.
+//! Also the yardsticks the soak shares (`wait_refresh`, `settled`, `fresh_start`). Reads
+//! /proc of the child only; never measures the harness.
 
+use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -15,17 +17,17 @@ use super::{remove_dir, BenchError, Result};
 
 /// How long after the refresh ends (or after the first frame of a fresh start) RSS is read:
 /// time for the store's background load and the writer's idle work to settle.
-const SETTLE: Duration = Duration::from_secs(5);
+pub(crate) const SETTLE: Duration = Duration::from_secs(5);
 /// Longest a refresh may take before the scenario is stopped.
 const LIMIT: Duration = Duration::from_secs(300);
 /// Target (issue 11): after a refresh, RSS within this factor of a fresh start.
-const TARGET: f64 = 1.3;
+pub(crate) const TARGET: f64 = 1.3;
 
 /// One run: (RSS after the refresh, peak during it, RSS of the fresh start, its peak), KiB.
 type Run = (u64, u64, u64, u64);
 
 /// RSS now and at peak, `SETTLE` after `since`.
-fn settled(tui: &Tui, since: Instant) -> Result<(u64, u64)> {
+pub(crate) fn settled(tui: &Tui, since: Instant) -> Result<(u64, u64)> {
     if let Some(rest) = SETTLE.checked_sub(since.elapsed()) {
         thread::sleep(rest);
     }
@@ -33,15 +35,28 @@ fn settled(tui: &Tui, since: Instant) -> Result<(u64, u64)> {
         .ok_or_else(|| BenchError::Failed("could not read the TUI's /proc status".into()))
 }
 
-fn one_run(
-    ctx: &Context,
-    dir: &std::path::Path,
-    config: &std::path::Path,
-    r: usize,
-) -> Result<Run> {
+fn one_run(ctx: &Context, dir: &Path, config: &Path, r: usize) -> Result<Run> {
     let data = dir.join(format!("data-{r}"));
     let tui = Tui::start(&ctx.tidings, config, &data, dir)?;
     first_frame(&tui)?;
+    let tui = wait_refresh(tui)?;
+    let (after, peak) = settled(&tui, Instant::now())?;
+    tui.quit()?;
+    let (fresh_rss, fresh_peak) = fresh_start(ctx, config, &data, dir, false)?;
+    remove_dir(&data)?;
+    eprintln!(
+        "  after the refresh {} (peak {}), fresh start on its store {} (peak {})",
+        report::rss(after),
+        report::rss(peak),
+        report::rss(fresh_rss),
+        report::rss(fresh_peak)
+    );
+    Ok((after, peak, fresh_rss, fresh_peak))
+}
+
+/// Waits until the refresh the TUI started with is over (at most `LIMIT`); on failure quits
+/// the TUI and says what the status bar showed.
+pub(crate) fn wait_refresh(tui: Tui) -> Result<Tui> {
     let started = Instant::now();
     while !refresh_over(&tui) {
         if started.elapsed() > LIMIT {
@@ -55,21 +70,24 @@ fn one_run(
         }
         thread::sleep(Duration::from_millis(20));
     }
-    let (after, peak) = settled(&tui, Instant::now())?;
-    tui.quit()?;
-    let fresh = Tui::start(&ctx.tidings, config, &data, dir)?;
+    Ok(tui)
+}
+
+/// A fresh TUI on the store in `data`: its RSS and peak `SETTLE` after its first frame, or,
+/// when `polls` (its feeds are due), `SETTLE` after the refresh it starts with is over.
+pub(crate) fn fresh_start(
+    ctx: &Context,
+    config: &Path,
+    data: &Path,
+    dir: &Path,
+    polls: bool,
+) -> Result<(u64, u64)> {
+    let fresh = Tui::start(&ctx.tidings, config, data, dir)?;
     first_frame(&fresh)?;
-    let (fresh_rss, fresh_peak) = settled(&fresh, Instant::now())?;
+    let fresh = if polls { wait_refresh(fresh)? } else { fresh };
+    let rss = settled(&fresh, Instant::now())?;
     fresh.quit()?;
-    remove_dir(&data)?;
-    eprintln!(
-        "  after the refresh {} (peak {}), fresh start on its store {} (peak {})",
-        report::rss(after),
-        report::rss(peak),
-        report::rss(fresh_rss),
-        report::rss(fresh_peak)
-    );
-    Ok((after, peak, fresh_rss, fresh_peak))
+    Ok(rss)
 }
 
 /// The scenario on `feeds` x `items`, `ctx.repeat` times; prints a table.

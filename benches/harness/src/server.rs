@@ -1,7 +1,9 @@
 //! A small HTTP/1.1 server for the corpus on 127.0.0.1: keep-alive with Content-Length, ETag
 //! and Last-Modified, 304 on a matching validator. Runs on its own thread and single-threaded
-//! tokio runtime; serves only pre-rendered bytes (no work per request). The harness runs it in
-//! a child process of its own (`ServerProcess`) so that the corpus never inflates the harness's
+//! tokio runtime; serves pre-rendered bytes (no work per request), except that once told to
+//! grow ([`Server::grow`]) every feed gains one item per interval: a feed is then rendered
+//! again once per new item, and its validators change with it. The harness runs it in a child
+//! process of its own (`ServerProcess`) so that the corpus never inflates the harness's
 //! memory: Linux carries a parent's peak RSS into the `ru_maxrss` of every child it spawns.
 
 use std::collections::HashMap;
@@ -10,8 +12,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use chrono::DateTime;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -64,10 +67,87 @@ impl std::ops::Sub for Snapshot {
     }
 }
 
+/// How the feeds grow once told to: from `since`, every feed of `items` items gains one item
+/// per `every` ([`corpus::added_item`](super::corpus::added_item)), so that what a feed holds
+/// depends only on the seed and the time elapsed.
+#[derive(Clone, Copy, Debug)]
+pub struct Growth {
+    pub seed: u64,
+    pub items: usize,
+    pub every: Duration,
+    pub since: Instant,
+    /// Stop at this many added items (`freeze`): the feeds stay as they are from then on.
+    pub frozen: Option<u64>,
+}
+
+impl Growth {
+    /// Items each feed has gained by `now`.
+    pub fn added(&self, now: Instant) -> u64 {
+        let elapsed = now.saturating_duration_since(self.since);
+        let steps = (elapsed.as_millis() / self.every.as_millis().max(1)) as u64;
+        self.frozen.map_or(steps, |f| f.min(steps))
+    }
+}
+
+/// The documents served: the generated corpus and, once growing, each feed as last rendered.
+struct Docs {
+    fixed: HashMap<String, FeedDoc>,
+    growth: Mutex<Option<Growth>>,
+    /// Path -> (items added, the feed rendered with them).
+    grown: Mutex<HashMap<String, (u64, Arc<FeedDoc>)>>,
+}
+
+/// One document to answer with.
+enum Served<'a> {
+    Fixed(&'a FeedDoc),
+    Grown(Arc<FeedDoc>),
+}
+
+impl std::ops::Deref for Served<'_> {
+    type Target = FeedDoc;
+    fn deref(&self) -> &FeedDoc {
+        match self {
+            Served::Fixed(d) => d,
+            Served::Grown(d) => d,
+        }
+    }
+}
+
+impl Docs {
+    /// The document at `path` as it is now.
+    fn get(&self, path: &str) -> Option<Served<'_>> {
+        let fixed = self.fixed.get(path)?;
+        let growth = *self.growth.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(growth) = growth else {
+            return Some(Served::Fixed(fixed));
+        };
+        let added = growth.added(Instant::now());
+        let feed = super::corpus::feed_index(path);
+        let (Some(feed), 1..) = (feed, added) else {
+            return Some(Served::Fixed(fixed));
+        };
+        let mut grown = self.grown.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((n, doc)) = grown.get(path) {
+            if *n == added {
+                return Some(Served::Grown(doc.clone()));
+            }
+        }
+        let doc = Arc::new(super::corpus::grown_feed_doc(
+            growth.seed,
+            feed,
+            growth.items,
+            added,
+        ));
+        grown.insert(path.to_string(), (added, doc.clone()));
+        Some(Served::Grown(doc))
+    }
+}
+
 /// A running server; stops when dropped.
 pub struct Server {
     pub addr: SocketAddr,
     pub stats: Arc<Stats>,
+    docs: Arc<Docs>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -75,8 +155,12 @@ pub struct Server {
 impl Server {
     /// Binds 127.0.0.1 on a free port and serves `docs` by path.
     pub fn start(docs: Vec<FeedDoc>) -> std::io::Result<Server> {
-        let docs: Arc<HashMap<String, FeedDoc>> =
-            Arc::new(docs.into_iter().map(|d| (d.path.clone(), d)).collect());
+        let docs = Arc::new(Docs {
+            fixed: docs.into_iter().map(|d| (d.path.clone(), d)).collect(),
+            growth: Mutex::new(None),
+            grown: Mutex::new(HashMap::new()),
+        });
+        let served = docs.clone();
         let stats = Arc::new(Stats::default());
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         std_listener.set_nonblocking(true)?;
@@ -104,7 +188,7 @@ impl Server {
                             accepted = listener.accept() => {
                                 let Ok((stream, _)) = accepted else { continue };
                                 thread_stats.connections.fetch_add(1, Ordering::Relaxed);
-                                let (docs, stats) = (docs.clone(), thread_stats.clone());
+                                let (docs, stats) = (served.clone(), thread_stats.clone());
                                 tokio::spawn(async move {
                                     let _ = serve_connection(stream, &docs, &stats).await;
                                 });
@@ -116,9 +200,31 @@ impl Server {
         Ok(Server {
             addr,
             stats,
+            docs,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
+    }
+}
+
+impl Server {
+    /// From now on every feed grows as `growth` says (the corpus must be `growth.items` per
+    /// feed, of `growth.seed`).
+    pub fn grow(&self, growth: Growth) {
+        *self.docs.growth.lock().unwrap_or_else(|e| e.into_inner()) = Some(growth);
+    }
+
+    /// Stops the growth where it is; returns how many items each feed has gained.
+    pub fn freeze(&self) -> u64 {
+        let mut growth = self.docs.growth.lock().unwrap_or_else(|e| e.into_inner());
+        match growth.as_mut() {
+            Some(g) => {
+                let added = g.added(Instant::now());
+                g.frozen = Some(added);
+                added
+            }
+            None => 0,
+        }
     }
 }
 
@@ -134,8 +240,9 @@ impl Drop for Server {
 }
 
 /// Body of the `--internal-serve` child: generates the corpus, serves it, prints
-/// `ready <port> <corpus bytes>`, then answers each `stats` line on stdin with a counters line
-/// until stdin closes.
+/// `ready <port> <corpus bytes>`, then until stdin closes answers each line on it: `stats`
+/// with a counters line, `grow <ms>` (every feed gains an item every `ms` from now) with
+/// `growing`, `freeze` with the items each feed has gained.
 pub fn serve_stdio(seed: u64, feeds: usize, items: usize) -> std::io::Result<()> {
     let started = std::time::Instant::now();
     let docs: Vec<FeedDoc> = (0..feeds)
@@ -152,15 +259,31 @@ pub fn serve_stdio(seed: u64, feeds: usize, items: usize) -> std::io::Result<()>
     writeln!(out, "ready {} {bytes}", server.addr.port())?;
     out.flush()?;
     for line in std::io::stdin().lock().lines() {
-        if line?.trim() == "stats" {
-            let s = server.stats.snapshot();
-            writeln!(
-                out,
-                "{} {} {} {} {}",
-                s.ok, s.not_modified, s.not_found, s.bytes, s.connections
-            )?;
-            out.flush()?;
+        let line = line?;
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next().map(str::parse::<u64>)) {
+            (Some("stats"), None) => {
+                let s = server.stats.snapshot();
+                writeln!(
+                    out,
+                    "{} {} {} {} {}",
+                    s.ok, s.not_modified, s.not_found, s.bytes, s.connections
+                )?;
+            }
+            (Some("grow"), Some(Ok(ms))) if ms > 0 => {
+                server.grow(Growth {
+                    seed,
+                    items,
+                    every: Duration::from_millis(ms),
+                    since: Instant::now(),
+                    frozen: None,
+                });
+                writeln!(out, "growing")?;
+            }
+            (Some("freeze"), None) => writeln!(out, "{}", server.freeze())?,
+            _ => writeln!(out, "unknown command `{}`", line.trim())?,
         }
+        out.flush()?;
     }
     Ok(())
 }
@@ -221,16 +344,45 @@ impl ServerProcess {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    /// The request counters so far.
-    pub fn stats(&mut self) -> std::io::Result<Snapshot> {
+    /// Sends one command line to the child and returns its one-line answer.
+    fn ask(&mut self, command: &str) -> std::io::Result<String> {
         let stdin = self
             .stdin
             .as_mut()
             .ok_or_else(|| std::io::Error::other("server stopped"))?;
-        stdin.write_all(b"stats\n")?;
+        writeln!(stdin, "{command}")?;
         stdin.flush()?;
         let mut line = String::new();
-        self.stdout.read_line(&mut line)?;
+        if self.stdout.read_line(&mut line)? == 0 {
+            return Err(std::io::Error::other("the server child closed its stdout"));
+        }
+        Ok(line)
+    }
+
+    /// Every feed gains one item per `every` from now on ([`Growth`]).
+    pub fn grow(&mut self, every: Duration) -> std::io::Result<()> {
+        let line = self.ask(&format!("grow {}", every.as_millis().max(1)))?;
+        if line.trim() == "growing" {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(format!(
+                "the server child did not start growing (said `{}`)",
+                line.trim()
+            )))
+        }
+    }
+
+    /// Stops the growth; returns how many items each feed gained.
+    pub fn freeze(&mut self) -> std::io::Result<u64> {
+        let line = self.ask("freeze")?;
+        line.trim()
+            .parse()
+            .map_err(|_| std::io::Error::other(format!("bad freeze answer `{}`", line.trim())))
+    }
+
+    /// The request counters so far.
+    pub fn stats(&mut self) -> std::io::Result<Snapshot> {
+        let line = self.ask("stats")?;
         let n: Vec<u64> = line
             .split_whitespace()
             .filter_map(|w| w.parse().ok())
@@ -262,11 +414,7 @@ impl Drop for ServerProcess {
 /// Longest request head we accept (request line + headers).
 const MAX_HEAD: usize = 64 * 1024;
 
-async fn serve_connection(
-    stream: TcpStream,
-    docs: &HashMap<String, FeedDoc>,
-    stats: &Stats,
-) -> std::io::Result<()> {
+async fn serve_connection(stream: TcpStream, docs: &Docs, stats: &Stats) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
@@ -323,7 +471,12 @@ async fn serve_connection(
         let connection = if close { "close" } else { "keep-alive" };
         let path = target.split('?').next().unwrap_or("");
         let head = method == "HEAD";
-        match docs.get(path).filter(|_| method == "GET" || head) {
+        let doc = if method == "GET" || head {
+            docs.get(path)
+        } else {
+            None
+        };
+        match doc {
             None => {
                 stats.not_found.fetch_add(1, Ordering::Relaxed);
                 let response = format!(
@@ -332,7 +485,7 @@ async fn serve_connection(
                 write.write_all(response.as_bytes()).await?;
             }
             Some(doc)
-                if not_modified(doc, if_none_match.as_deref(), if_modified_since.as_deref()) =>
+                if not_modified(&doc, if_none_match.as_deref(), if_modified_since.as_deref()) =>
             {
                 stats.not_modified.fetch_add(1, Ordering::Relaxed);
                 let response = format!(
@@ -442,5 +595,84 @@ mod tests {
         );
         let s = server.stats.snapshot();
         assert_eq!((s.ok, s.not_modified, s.connections), (1, 1, 1));
+    }
+
+    /// One GET on a new connection: (status code, ETag, Last-Modified, body).
+    fn get(addr: SocketAddr, path: &str, etag: Option<&str>) -> (u16, String, String, String) {
+        let mut conn = std::net::TcpStream::connect(addr).unwrap();
+        let validator = etag.map_or(String::new(), |e| format!("If-None-Match: {e}\r\n"));
+        write!(
+            conn,
+            "GET {path} HTTP/1.1\r\nHost: x\r\n{validator}Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut text = String::new();
+        conn.read_to_string(&mut text).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let header = |name: &str| {
+            head.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let status = head[9..12].parse().unwrap();
+        (
+            status,
+            header("ETag: "),
+            header("Last-Modified: "),
+            body.into(),
+        )
+    }
+
+    #[test]
+    fn growth_counts_whole_intervals_and_stops_when_frozen() {
+        let since = Instant::now();
+        let mut g = Growth {
+            seed: 1,
+            items: 3,
+            every: Duration::from_secs(10),
+            since,
+            frozen: None,
+        };
+        let at = |secs: u64| since + Duration::from_secs(secs);
+        assert_eq!(g.added(since), 0);
+        assert_eq!(g.added(at(9)), 0);
+        assert_eq!(g.added(at(10)), 1);
+        assert_eq!(g.added(at(25)), 2);
+        g.frozen = Some(2);
+        assert_eq!(g.added(at(600)), 2);
+    }
+
+    #[test]
+    fn a_growing_feed_changes_its_validators_and_304s_when_unchanged() {
+        use super::super::corpus;
+        let (seed, items) = (9, 3);
+        let path = corpus::feed_path(0); // RSS 2.0: one <item> per item
+        let server = Server::start(vec![corpus::feed_doc(seed, 0, items)]).unwrap();
+        let (status, etag0, modified0, body) = get(server.addr, &path, None);
+        assert_eq!((status, body.matches("<item>").count()), (200, 3));
+        // Growing, as if told to 25 s ago: two intervals of 10 s have passed.
+        server.grow(Growth {
+            seed,
+            items,
+            every: Duration::from_secs(10),
+            since: Instant::now() - Duration::from_secs(25),
+            frozen: None,
+        });
+        let (status, etag1, modified1, body) = get(server.addr, &path, Some(&etag0));
+        assert_eq!((status, body.matches("<item>").count()), (200, 5));
+        assert_ne!(etag1, etag0);
+        assert_ne!(modified1, modified0);
+        let (status, etag, _, body) = get(server.addr, &path, Some(&etag1));
+        assert_eq!(
+            (status, etag.as_str(), body.as_str()),
+            (304, etag1.as_str(), "")
+        );
+        // Frozen: the feed stays as it is.
+        assert_eq!(server.freeze(), 2);
+        assert_eq!(get(server.addr, &path, Some(&etag1)).0, 304);
+        assert_eq!(get(server.addr, "/feeds/9.rss", None).0, 404);
+        let s = server.stats.snapshot();
+        assert_eq!((s.ok, s.not_modified, s.not_found), (2, 2, 1));
     }
 }
