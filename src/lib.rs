@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod headless;
 pub mod highlight;
 pub mod images;
+pub mod memory;
 pub mod model;
 pub mod notify;
 pub mod opml;

@@ -4,7 +4,6 @@
 pub mod download;
 pub mod fulltext;
 mod ingest;
-pub mod memory;
 mod messages;
 /// The parser lives in `crate::parse` (config -> fetch -> parse -> store); kept here by name.
 pub use crate::parse;

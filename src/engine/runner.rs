@@ -876,8 +876,8 @@ impl Engine {
                 let _ = events.send(Event::Notify(run.notify));
             }
             let _ = events.send(Event::RunFinished(totals));
-            // What the run freed goes back to the system (see `memory`).
-            super::memory::give_back();
+            // What the run freed goes back to the system (see `crate::memory`).
+            crate::memory::give_back();
         });
     }
 

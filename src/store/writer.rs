@@ -57,6 +57,11 @@ const INDEX_GAP: Duration = Duration::from_millis(50);
 /// meanwhile (a keypress marking an article read) waits at most that long.
 const INDEX_BATCH: usize = 200;
 
+/// Once this many bytes of articles were written, the writer gives its page cache back when
+/// it is next idle for [`INDEX_IDLE`] (after indexing): a refresh, not a keypress, is worth
+/// the refill.
+const RELEASE_AFTER: u64 = 1 << 20;
+
 /// Keep at most this many unreported errors.
 const MAX_ERRORS: usize = 100;
 
@@ -258,16 +263,23 @@ fn run(conn: &Connection, rx: Receiver<Msg>, shared: &Shared) {
     let mut unindexed = true;
     // Whether the last turn indexed a batch (then the next one follows after a short gap).
     let mut indexing = false;
+    // Bytes of articles written since the page cache was last given back.
+    let mut cached: u64 = 0;
     loop {
-        let first = if unindexed {
+        let first = if unindexed || cached >= RELEASE_AFTER {
             match rx.recv_timeout(if indexing { INDEX_GAP } else { INDEX_IDLE }) {
                 Ok(msg) => {
                     indexing = false;
                     Some(msg)
                 }
-                Err(RecvTimeoutError::Timeout) => {
+                Err(RecvTimeoutError::Timeout) if unindexed => {
                     unindexed = index_some(conn, shared);
                     indexing = unindexed;
+                    continue;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    release_memory(conn);
+                    cached = 0;
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => None,
@@ -313,6 +325,7 @@ fn run(conn: &Connection, rx: Receiver<Msg>, shared: &Shared) {
                 .any(|op| matches!(op, WriteOp::InsertArticles(_) | WriteOp::SaveFullText(..)));
             commit(conn, &pending, shared);
             shared.backlog.fetch_sub(weight, Ordering::Relaxed);
+            cached += weight;
             pending.clear();
         }
         for w in waiters.drain(..) {
@@ -322,6 +335,17 @@ fn run(conn: &Connection, rx: Receiver<Msg>, shared: &Shared) {
             break;
         }
     }
+}
+
+/// Gives back the page cache of the writer's connection, then the freed pages to the
+/// system. A refresh fills the cache (up to `cache_size`, 8 MiB), and a reader left running
+/// held it for good: measured by `tidings-bench --soak`, 8 of the 15 MB a soaked reader held
+/// above a fresh start on the same store. The next refresh fills it again, from the OS's
+/// page cache.
+fn release_memory(conn: &Connection) {
+    // Frees only unused pages of the cache; nothing to report if it cannot.
+    let _ = conn.execute_batch("PRAGMA shrink_memory");
+    crate::memory::give_back();
 }
 
 /// Indexes one batch of articles; true when more may be waiting.

@@ -1,7 +1,8 @@
-//! Gives memory back to the system once a run is over. A refresh frees most of what it
-//! allocated (bodies, parsed feeds, the writer's queue), but glibc keeps freed pages in its
-//! arenas for reuse, so a reader left running stayed at the refresh's peak. Only asks the
-//! allocator; never frees or touches anything the program holds.
+//! Gives memory back to the system once a run is over (the engine) or the store's writer is
+//! idle. A refresh frees most of what it allocated (bodies, parsed feeds, the writer's
+//! queue, the writer's page cache), but glibc keeps freed pages in its arenas for reuse, so
+//! a reader left running stayed at the refresh's peak. Only asks the allocator; never frees
+//! or touches anything the program holds.
 
 /// Returns the free pages of every malloc arena to the system (glibc's `malloc_trim`); a
 /// no-op elsewhere. Takes a few milliseconds on a heap of 100 MB: call it off the UI thread,
