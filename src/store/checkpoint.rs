@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, ErrorCode};
 
 use super::error::{Result, StoreError};
 use super::open::{connect_rw, note_damage};
@@ -124,9 +124,18 @@ impl Signal {
 
 fn run(conn: Connection, signal: &Signal, db_path: &Path, on_error: impl Fn(StoreError)) {
     while signal.wait() {
-        if let Err(e) = checkpoint(&conn) {
-            note_damage(db_path, &e);
-            on_error(e);
+        match checkpoint(&conn) {
+            Ok(_) => {}
+            // Another connection checkpoints or holds a lock: the next one catches up.
+            Err(StoreError::Sqlite(e))
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                ) => {}
+            Err(e) => {
+                note_damage(db_path, &e);
+                on_error(e);
+            }
         }
     }
 }
