@@ -3,6 +3,7 @@
 //! Never touches the user's config or data: everything lives in a temp dir it removes.
 
 mod corpus;
+mod floor;
 mod latency;
 mod measure;
 mod memory;
@@ -81,6 +82,10 @@ pub struct Args {
     /// server (default run only; skipped when not given or not a file)
     #[arg(long, value_name = "PATH")]
     pub newsraft: Option<PathBuf>,
+    /// A curl binary: --scaling also times it fetching each corpus (--parallel, bodies
+    /// discarded), the cost of the transfers alone [default: curl on PATH]
+    #[arg(long, value_name = "PATH")]
+    pub curl: Option<PathBuf>,
     /// The tidings binary to time [default: `tidings` next to this executable]
     #[arg(long, value_name = "PATH")]
     pub tidings: Option<PathBuf>,
@@ -330,7 +335,8 @@ fn run(args: &Args) -> Result<()> {
     };
     let machine = report::Machine::probe(&ctx.tidings);
     if args.scaling {
-        suites::scaling(&ctx, &machine)
+        let curl = floor::find_curl(args.curl.as_deref());
+        suites::scaling(&ctx, &machine, curl.as_deref())
     } else if args.memory {
         memory::run(&ctx, &machine, args.feeds, args.items)
     } else if args.soak {

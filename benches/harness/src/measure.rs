@@ -84,6 +84,15 @@ pub fn summarize(samples: &[Sample]) -> Summary {
     }
 }
 
+/// Median of unsorted durations (sorts them), `None` when there are none.
+pub fn median_of(values: &mut [Duration]) -> Option<Duration> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort();
+    Some(median(values))
+}
+
 /// Median of a sorted slice (mean of the two middle values for an even count).
 fn median(sorted: &[Duration]) -> Duration {
     let n = sorted.len();
@@ -97,6 +106,14 @@ fn median(sorted: &[Duration]) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn median_of_sorts_first_and_has_none_for_nothing() {
+        let ms = Duration::from_millis;
+        assert_eq!(median_of(&mut []), None);
+        assert_eq!(median_of(&mut [ms(30), ms(10), ms(20)]), Some(ms(20)));
+        assert_eq!(median_of(&mut [ms(40), ms(10)]), Some(ms(25)));
+    }
 
     #[test]
     fn measures_a_child() {

@@ -344,6 +344,21 @@ impl ServerProcess {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// User + system CPU time the server child has used so far (Linux: `/proc/PID/stat`),
+    /// to tell its share of a run on the same cores from the client's.
+    pub fn cpu(&self) -> std::io::Result<std::time::Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        let Some(ticks) = cpu_ticks(&stat) else {
+            return Err(std::io::Error::other(format!(
+                "unexpected /proc stat line `{}`",
+                stat.trim()
+            )));
+        };
+        // SAFETY: sysconf only reads a constant of the system.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        Ok(std::time::Duration::from_secs_f64(ticks as f64 / hz))
+    }
+
     /// Sends one command line to the child and returns its one-line answer.
     fn ask(&mut self, command: &str) -> std::io::Result<String> {
         let stdin = self
@@ -401,6 +416,16 @@ impl ServerProcess {
             ))),
         }
     }
+}
+
+/// utime + stime, in clock ticks, of a `/proc/PID/stat` line: fields 14 and 15, counted
+/// after the command name (which may hold spaces and parentheses: it ends at the last ')').
+fn cpu_ticks(stat: &str) -> Option<u64> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(user + system)
 }
 
 impl Drop for ServerProcess {
@@ -554,6 +579,17 @@ mod tests {
             etag: "\"abc\"".into(),
             last_modified: "Sun, 01 Jun 2025 00:00:00 GMT".into(),
         }
+    }
+
+    #[test]
+    fn cpu_ticks_are_read_after_a_command_name_with_spaces_and_parentheses() {
+        let line = "4242 (tid (x) y) S 1 4242 4242 0 -1 4194560 900 0 0 0 37 5 0 0 20 0 3 0";
+        assert_eq!(cpu_ticks(line), Some(42));
+        assert_eq!(cpu_ticks("4242 (short) S 1 2"), None);
+        assert_eq!(cpu_ticks("no parenthesis at all"), None);
+        // The harness's own line has the fields where the kernel puts them.
+        let own = std::fs::read_to_string("/proc/self/stat").unwrap();
+        assert!(cpu_ticks(&own).is_some(), "{own}");
     }
 
     #[test]

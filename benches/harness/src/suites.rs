@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use regex::Regex;
@@ -14,6 +14,7 @@ use tidings::model::FeedState;
 use tidings::store::{OpenMode, Store};
 
 use super::corpus::{self, Format};
+use super::floor;
 use super::measure::{self, Sample, Summary};
 use super::report::{self, thousands, Machine, Row, Target};
 use super::server::ServerProcess;
@@ -50,7 +51,7 @@ pub fn create_dir(path: &Path) -> Result<()> {
     std::fs::create_dir_all(path).map_err(io_err(format!("could not create {}", path.display())))
 }
 
-fn write_file(path: &Path, text: &str) -> Result<()> {
+pub fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(io_err(format!("could not write {}", path.display())))
 }
 
@@ -89,7 +90,7 @@ fn tidings(ctx: &Context, config: &Path, data: &Path) -> Command {
     cmd
 }
 
-fn output_files(cmd: &mut Command, out: &Path, err: &Path) -> Result<()> {
+pub fn output_files(cmd: &mut Command, out: &Path, err: &Path) -> Result<()> {
     cmd.stdout(File::create(out).map_err(io_err(format!("could not create {}", out.display())))?);
     cmd.stderr(File::create(err).map_err(io_err(format!("could not create {}", err.display())))?);
     Ok(())
@@ -102,7 +103,7 @@ fn tail(path: &Path, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join(" / ")
 }
 
-fn run_checked(
+pub fn run_checked(
     what: &str,
     cmd: &mut Command,
     err_file: Option<&Path>,
@@ -153,7 +154,7 @@ fn summarize(samples: std::result::Result<Vec<Sample>, String>) -> Outcome {
     samples.map(|s| measure::summarize(&s))
 }
 
-fn stats(server: &mut ServerProcess) -> Result<super::server::Snapshot> {
+pub fn stats(server: &mut ServerProcess) -> Result<super::server::Snapshot> {
     server
         .stats()
         .map_err(io_err("could not read the server child's counters"))
@@ -166,6 +167,8 @@ pub struct RefreshRun {
     pub corpus_bytes: u64,
     pub cold: Outcome,
     pub warm: Outcome,
+    /// Median CPU time the server used during a cold run (on the same cores as tidings).
+    pub cold_server_cpu: Option<Duration>,
     pub config: PathBuf,
     /// The data dir of the last cold run, refreshed warm afterwards.
     pub data: PathBuf,
@@ -216,24 +219,30 @@ struct Refreshing<'a> {
 impl Refreshing<'_> {
     /// Times R runs of `tidings refresh` in `data` (cold: a fresh data dir for each run, left
     /// in `data` at the end), checking what the server served and what tidings reported.
-    fn runs(&mut self, pass: Pass, data: &mut PathBuf) -> Result<Outcome> {
+    /// Also returns the median CPU time the server used per run.
+    fn runs(&mut self, pass: Pass, data: &mut PathBuf) -> Result<(Outcome, Option<Duration>)> {
         let (out, err) = (self.dir.join("refresh.out"), self.dir.join("refresh.err"));
         let (ok, not_modified, new) = pass.expected(self.feeds, self.items);
         let label = self.label;
         let mut samples = Vec::new();
+        let mut server_cpu = Vec::new();
         for r in 0..self.ctx.repeat {
             if pass == Pass::Cold && r > 0 {
                 remove_dir(data)?;
                 *data = self.dir.join(format!("data-{r}"));
             }
             let before = stats(self.server)?;
+            let cpu_before = self.server.cpu().ok();
             let mut cmd = tidings(self.ctx, self.config, data);
             cmd.arg("refresh");
             output_files(&mut cmd, &out, &err)?;
             let what = format!("{} {}/{}", pass.name(), r + 1, self.ctx.repeat);
             match run_checked(&what, &mut cmd, Some(&err)) {
                 Ok(s) => samples.push(s),
-                Err(e) => return Ok(Err(format!("{e} {}", tail(&out, 1)))),
+                Err(e) => return Ok((Err(format!("{e} {}", tail(&out, 1))), None)),
+            }
+            if let (Some(before), Ok(after)) = (cpu_before, self.server.cpu()) {
+                server_cpu.push(after.saturating_sub(before));
             }
             let served = stats(self.server)? - before;
             let totals = std::fs::read_to_string(&out)
@@ -264,7 +273,10 @@ impl Refreshing<'_> {
                 );
             }
         }
-        Ok(Ok(measure::summarize(&samples)))
+        Ok((
+            Ok(measure::summarize(&samples)),
+            measure::median_of(&mut server_cpu),
+        ))
     }
 }
 
@@ -284,7 +296,7 @@ pub fn refresh_suite(ctx: &Context, feeds: usize, items: usize) -> Result<Refres
     let mut notes = Vec::new();
     let label = format!("{} x {}", thousands(feeds), thousands(items));
     let mut data = dir.join("data-0");
-    let (cold, warm) = {
+    let (cold, warm, cold_server_cpu) = {
         let mut refreshing = Refreshing {
             ctx,
             server: &mut server,
@@ -296,13 +308,13 @@ pub fn refresh_suite(ctx: &Context, feeds: usize, items: usize) -> Result<Refres
             notes: &mut notes,
         };
         eprintln!("cold refresh {label}:");
-        let cold = refreshing.runs(Pass::Cold, &mut data)?;
+        let (cold, cold_server_cpu) = refreshing.runs(Pass::Cold, &mut data)?;
         eprintln!("warm refresh {label} (all 304):");
         let warm = match &cold {
-            Ok(_) => refreshing.runs(Pass::Warm, &mut data)?,
+            Ok(_) => refreshing.runs(Pass::Warm, &mut data)?.0,
             Err(_) => Err("skipped: the cold refresh failed".to_string()),
         };
-        (cold, warm)
+        (cold, warm, cold_server_cpu)
     };
     Ok(RefreshRun {
         feeds,
@@ -310,6 +322,7 @@ pub fn refresh_suite(ctx: &Context, feeds: usize, items: usize) -> Result<Refres
         corpus_bytes,
         cold,
         warm,
+        cold_server_cpu,
         config,
         data,
         notes,
@@ -495,7 +508,7 @@ enum Mark {
 
 /// Time from script's start to `mark`, from script's timing log (`<delay> <bytes>` per chunk
 /// of output, each delay relative to the previous chunk) and its output log.
-fn pty_mark(files: &PtyFiles, mark: Mark) -> Option<std::time::Duration> {
+fn pty_mark(files: &PtyFiles, mark: Mark) -> Option<Duration> {
     let timing = std::fs::read_to_string(&files.timing).ok()?;
     let chunks: Vec<(f64, usize)> = timing
         .lines()
@@ -529,7 +542,7 @@ fn pty_mark(files: &PtyFiles, mark: Mark) -> Option<std::time::Duration> {
         t += delay;
         bytes += n;
         if bytes >= target {
-            return Some(std::time::Duration::from_secs_f64(t));
+            return Some(Duration::from_secs_f64(t));
         }
     }
     None
@@ -561,7 +574,7 @@ fn pty_suite(
                 eprintln!("    on screen after {}", report::duration(t));
                 marks.push(Sample {
                     wall: t,
-                    cpu: std::time::Duration::ZERO,
+                    cpu: Duration::ZERO,
                     max_rss_kib: 0,
                     exit: 0,
                 });
@@ -691,7 +704,7 @@ pub fn default_run(ctx: &Context, args: &Args, machine: &Machine) -> Result<()> 
             target: Target::NONE,
             wall_only: false,
         });
-        let mut smallest_frame: Option<(usize, std::time::Duration)> = None;
+        let mut smallest_frame: Option<(usize, Duration)> = None;
         for &n in &args.store_articles {
             let (config, data) = build_store(ctx, args.feeds, n)?;
             eprintln!("TUI first frame, {} articles:", thousands(n));
@@ -888,7 +901,7 @@ impl Newsboat {
     }
 }
 
-fn on_path(program: &str) -> Option<PathBuf> {
+pub fn on_path(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
@@ -1124,12 +1137,16 @@ fn newsraft_suite(
 
 /// The linearity curve: 100 x 500, 1,000 x 50 and 10,000 x 5 hold the same 50,000 items;
 /// 10,000 x 10 (100,000 items) is the point issue 6 compares with 1,000 x 50.
-pub fn scaling(ctx: &Context, machine: &Machine) -> Result<()> {
+pub fn scaling(ctx: &Context, machine: &Machine, curl: Option<&Path>) -> Result<()> {
     const CURVE: [(usize, usize); 4] = [(100, 500), (1000, 50), (10_000, 5), (10_000, 10)];
     let mut runs = Vec::new();
+    let mut transfers = Vec::new();
     for (feeds, items) in CURVE {
-        let run = refresh_suite(ctx, feeds, items)?;
+        let mut run = refresh_suite(ctx, feeds, items)?;
         remove_dir(run.config.parent().unwrap_or(&run.data))?;
+        if let Some(curl) = curl {
+            transfers.push(floor::measure(ctx, curl, &mut run)?);
+        }
         runs.push(run);
     }
     machine.print(&format!(
@@ -1194,6 +1211,26 @@ pub fn scaling(ctx: &Context, machine: &Machine) -> Result<()> {
             b.wall_median.as_secs_f64() / s.wall_median.as_secs_f64().max(1e-9)
         );
     }
+    let same_items: Vec<f64> = [(100, 500), (1000, 50), (10_000, 5)]
+        .iter()
+        .filter_map(
+            |&(feeds, items)| match point(feeds, items).map(|r| &r.cold) {
+                Some(Ok(s)) => Some(s.wall_median.as_secs_f64() / (feeds * items) as f64 * 1000.0),
+                _ => None,
+            },
+        )
+        .collect();
+    if let [a, b, c] = same_items[..] {
+        let spread = a.max(b).max(c) / a.min(b).min(c).max(1e-9);
+        println!(
+            "Target (issue 11): cold cost per 1,000 items within 1.2x across 100 x 500, \
+             1,000 x 50 and 10,000 x 5: {:.0} / {:.0} / {:.0} ms, {spread:.2}x: {}",
+            a * 1000.0,
+            b * 1000.0,
+            c * 1000.0,
+            if spread <= 1.2 { "pass" } else { "**MISS**" }
+        );
+    }
     if let (Some(Ok(b)), Some(Ok(s))) = (point(10_000, 10).map(|r| &r.warm), base.map(|r| &r.warm))
     {
         let x = b.wall_median.as_secs_f64() / s.wall_median.as_secs_f64().max(1e-9);
@@ -1206,10 +1243,23 @@ pub fn scaling(ctx: &Context, machine: &Machine) -> Result<()> {
             }
         );
     }
+    match curl {
+        Some(_) => floor::print(&transfers, &runs, machine.cpus),
+        None => println!("\ncurl not found (--curl PATH): the transfers alone were not timed"),
+    }
     for run in &runs {
         for note in &run.notes {
             println!();
             println!("Warning: {note}");
+        }
+    }
+    for transfer in &transfers {
+        if let Err(e) = &transfer.curl {
+            println!();
+            println!(
+                "Warning: curl on {} x {}: {e}",
+                transfer.feeds, transfer.items
+            );
         }
     }
     Ok(())
