@@ -1,9 +1,10 @@
-//! The transfers alone: each corpus of the linearity curve fetched by curl (`--parallel`,
-//! as many at once as tidings fetches, the bodies discarded) from the same server. Nothing
-//! is parsed or stored, so what it costs is the floor of a refresh on this machine: the
-//! requests, the loopback TCP and the server's own work, which shares the cores with the
-//! client. `--scaling` uses it to tell the part of the cost of each feed that belongs to the
-//! transfer from the part that belongs to tidings.
+//! The transfers alone: each corpus of the linearity curve fetched with nothing parsed or
+//! stored, by two clients against the same server, as many requests at once as tidings
+//! makes: the barest one (`bare.rs`, plain GETs on keep-alive connections, bodies dropped)
+//! and curl (`--parallel`, bodies discarded), when it is installed. What they cost is the
+//! floor of a refresh on this machine: the requests, the loopback TCP and the server's own
+//! work, which shares the cores with the client. `--scaling` uses it to tell the part of the
+//! cost of each feed that belongs to the transfer from the part that belongs to tidings.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,13 +15,19 @@ use crate::report::{self, thousands};
 use crate::suites::{self, Context, RefreshRun, CONCURRENCY};
 use crate::Result;
 
-/// curl's cost for one corpus, and the server's while it served curl.
+/// What one client cost on one corpus, and what the server cost while it served it.
+pub struct Cost {
+    pub client: std::result::Result<Summary, String>,
+    /// Median CPU time of the server per run.
+    pub server_cpu: Option<Duration>,
+}
+
+/// The transfers of one corpus, by each client.
 pub struct Transfer {
     pub feeds: usize,
     pub items: usize,
-    pub curl: std::result::Result<Summary, String>,
-    /// Median CPU time of the server per curl run.
-    pub server_cpu: Option<Duration>,
+    pub bare: Cost,
+    pub curl: Option<Cost>,
 }
 
 /// The curl to run: `--curl PATH`, else `curl` on PATH.
@@ -31,39 +38,73 @@ pub fn find_curl(given: Option<&Path>) -> Option<PathBuf> {
     }
 }
 
-/// Times R runs of curl fetching every feed of `run` (whose server is still up).
-pub fn measure(ctx: &Context, curl: &Path, run: &mut RefreshRun) -> Result<Transfer> {
+/// Times R runs of each client fetching every feed of `run` (whose server is still up).
+pub fn measure(ctx: &Context, curl: Option<&Path>, run: &mut RefreshRun) -> Result<Transfer> {
     let dir = ctx.tmp.join(format!("floor-{}x{}", run.feeds, run.items));
     suites::create_dir(&dir)?;
-    // One `url` and one `output` per feed: curl reuses its connections across them.
-    let mut list = String::new();
-    for url in &run.urls {
-        list.push_str(&format!("url = \"{url}\"\noutput = \"/dev/null\"\n"));
-    }
-    let config = dir.join("urls.curl");
-    suites::write_file(&config, &list)?;
-    let err = dir.join("curl.err");
+    let list = dir.join("urls.txt");
+    suites::write_file(&list, &(run.urls.join("\n") + "\n"))?;
+    let bare = time_client(ctx, run, &dir, "bare client", || {
+        let mut cmd = Command::new(&ctx.harness);
+        cmd.arg("--internal-fetch").arg(&list);
+        cmd
+    })?;
+    let curl = match curl {
+        Some(curl) => {
+            // One `url` and one `output` per feed: curl reuses its connections across them.
+            let mut text = String::new();
+            for url in &run.urls {
+                text.push_str(&format!("url = \"{url}\"\noutput = \"/dev/null\"\n"));
+            }
+            let config = dir.join("urls.curl");
+            suites::write_file(&config, &text)?;
+            Some(time_client(ctx, run, &dir, "curl", || {
+                let mut cmd = Command::new(curl);
+                cmd.args(["--silent", "--show-error", "--fail", "--parallel"])
+                    .args(["--parallel-max", &CONCURRENCY.to_string()])
+                    .arg("--config")
+                    .arg(&config);
+                cmd
+            })?)
+        }
+        None => None,
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Transfer {
+        feeds: run.feeds,
+        items: run.items,
+        bare,
+        curl,
+    })
+}
+
+/// R timed runs of one client, each checked against what the server answered.
+fn time_client(
+    ctx: &Context,
+    run: &mut RefreshRun,
+    dir: &Path,
+    name: &str,
+    command: impl Fn() -> Command,
+) -> Result<Cost> {
+    let (out, err) = (dir.join("client.out"), dir.join("client.err"));
     let label = format!("{} x {}", thousands(run.feeds), thousands(run.items));
-    eprintln!("curl, the transfers alone, {label}:");
+    eprintln!("{name}, the transfers alone, {label}:");
     let mut samples = Vec::new();
     let mut server_cpu = Vec::new();
-    let mut failure = None;
     for r in 0..ctx.repeat {
         let before = suites::stats(&mut run._server)?;
         let cpu_before = run._server.cpu().ok();
-        let mut cmd = Command::new(curl);
-        cmd.args(["--silent", "--show-error", "--fail", "--parallel"])
-            .args(["--parallel-max", &CONCURRENCY.to_string()])
-            .arg("--config")
-            .arg(&config)
-            .stdin(Stdio::null());
-        suites::output_files(&mut cmd, &dir.join("curl.out"), &err)?;
-        let what = format!("curl {}/{}", r + 1, ctx.repeat);
+        let mut cmd = command();
+        cmd.stdin(Stdio::null());
+        suites::output_files(&mut cmd, &out, &err)?;
+        let what = format!("{name} {}/{}", r + 1, ctx.repeat);
         match suites::run_checked(&what, &mut cmd, Some(&err)) {
             Ok(sample) => samples.push(sample),
             Err(e) => {
-                failure = Some(e);
-                break;
+                return Ok(Cost {
+                    client: Err(e),
+                    server_cpu: None,
+                })
             }
         }
         if let (Some(before), Ok(after)) = (cpu_before, run._server.cpu()) {
@@ -71,23 +112,17 @@ pub fn measure(ctx: &Context, curl: &Path, run: &mut RefreshRun) -> Result<Trans
         }
         let served = suites::stats(&mut run._server)? - before;
         if served.ok != run.feeds as u64 {
-            failure = Some(format!(
-                "curl run {}: the server answered {} x 200 for {} feeds",
-                r + 1,
-                served.ok,
-                run.feeds
-            ));
-            break;
+            return Ok(Cost {
+                client: Err(format!(
+                    "{what}: the server answered {} x 200 for {} feeds",
+                    served.ok, run.feeds
+                )),
+                server_cpu: None,
+            });
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(Transfer {
-        feeds: run.feeds,
-        items: run.items,
-        curl: match failure {
-            Some(e) => Err(e),
-            None => Ok(measure::summarize(&samples)),
-        },
+    Ok(Cost {
+        client: Ok(measure::summarize(&samples)),
         server_cpu: measure::median_of(&mut server_cpu),
     })
 }
@@ -97,15 +132,29 @@ pub fn measure(ctx: &Context, curl: &Path, run: &mut RefreshRun) -> Result<Trans
 /// and 10,000 x 5).
 pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
     let opt = |d: Option<Duration>| d.map_or("—".to_string(), report::duration);
+    let cells = |cost: Option<&Cost>| match cost {
+        Some(Cost {
+            client: Ok(s),
+            server_cpu,
+        }) => format!(
+            "{} | {} | {}",
+            report::duration(s.wall_median),
+            report::duration(s.cpu_median),
+            opt(*server_cpu)
+        ),
+        Some(Cost { client: Err(_), .. }) => "FAILED | — | —".into(),
+        None => "— | — | —".into(),
+    };
     println!();
     println!(
-        "The transfers alone: curl --parallel ({CONCURRENCY} at once, bodies discarded) on the \
-         same corpus and server, beside tidings' cold refresh; the server runs on the same \
-         {cpus} cores."
+        "The transfers alone, nothing parsed or stored: the barest client (plain GETs on \
+         keep-alive connections, bodies dropped, one thread) and curl --parallel, {CONCURRENCY} \
+         requests at once like tidings, on the same corpus and server. The server runs on the \
+         same {cpus} cores as the client."
     );
     println!();
-    println!("| feeds x items | curl wall median | curl CPU | server CPU (curl) | tidings cold wall | tidings CPU | server CPU (tidings) |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| feeds x items | bare wall | bare CPU | server CPU | curl wall | curl CPU | server CPU | tidings cold wall | tidings CPU | server CPU |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for t in transfers {
         let Some(run) = runs
             .iter()
@@ -113,26 +162,21 @@ pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
         else {
             continue;
         };
-        let (curl_wall, curl_cpu) = match &t.curl {
-            Ok(s) => (
+        let tidings = match &run.cold {
+            Ok(s) => format!(
+                "{} | {} | {}",
                 report::duration(s.wall_median),
                 report::duration(s.cpu_median),
+                opt(run.cold_server_cpu)
             ),
-            Err(e) => (format!("FAILED: {e}"), "—".into()),
-        };
-        let (wall, cpu) = match &run.cold {
-            Ok(s) => (
-                report::duration(s.wall_median),
-                report::duration(s.cpu_median),
-            ),
-            Err(_) => ("—".into(), "—".into()),
+            Err(_) => "FAILED | — | —".into(),
         };
         println!(
-            "| {} x {} | {curl_wall} | {curl_cpu} | {} | {wall} | {cpu} | {} |",
+            "| {} x {} | {} | {} | {tidings} |",
             thousands(t.feeds),
             thousands(t.items),
-            opt(t.server_cpu),
-            opt(run.cold_server_cpu),
+            cells(Some(&t.bare)),
+            cells(t.curl.as_ref()),
         );
     }
     let point = |feeds, items| {
@@ -145,38 +189,56 @@ pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
     let (Some((few, few_run)), Some((many, many_run))) = (point(100, 500), point(10_000, 5)) else {
         return;
     };
-    let (Ok(few_curl), Ok(many_curl), Ok(few_cold), Ok(many_cold)) =
-        (&few.curl, &many.curl, &few_run.cold, &many_run.cold)
-    else {
+    let (Ok(few_cold), Ok(many_cold)) = (&few_run.cold, &many_run.cold) else {
         return;
     };
-    let (Some(few_server), Some(many_server)) = (few.server_cpu, many.server_cpu) else {
-        return;
-    };
-    // The same items over 100x the feeds: what the extra requests cost the client and the
-    // server together, in CPU. The cores are busy during a refresh, so that CPU adds wall
-    // time even if spread perfectly over all of them.
-    let extra_cpu = (many_curl.cpu_median + many_server)
-        .saturating_sub(few_curl.cpu_median + few_server)
-        .as_secs_f64();
-    let floor = extra_cpu / cpus.max(1) as f64;
+    // The same items over 100x the feeds. The cores are busy during a refresh, so the CPU
+    // the extra requests cost (client and server) adds wall time even if spread perfectly.
+    let extra_feeds = (many.feeds - few.feeds) as f64;
     let allowed = 0.2 * few_cold.wall_median.as_secs_f64();
     let extra_tidings = many_cold.wall_median.as_secs_f64() - few_cold.wall_median.as_secs_f64();
     println!();
     println!(
-        "10,000 x 5 against 100 x 500 (the same 50,000 items over 100x the feeds): the \
-         transfers alone use {:.2} s more CPU (curl and server), at least {:.2} s more wall \
-         on {cpus} cores even spread perfectly; tidings takes {:.2} s more. Issue 11's \
-         1.2x allows {:.2} s more (0.2 x {}): {}.",
-        extra_cpu,
-        floor,
-        extra_tidings,
-        allowed,
-        report::duration(few_cold.wall_median),
-        if floor > allowed {
-            "below what the extra transfers alone cost on this machine"
-        } else {
-            "above the floor of the transfers"
-        }
+        "10,000 x 5 against 100 x 500 (the same 50,000 items over 100x the feeds): tidings takes \
+         {extra_tidings:.2} s more. Issue 11's 1.2x allows {allowed:.2} s more (0.2 x {}).",
+        report::duration(few_cold.wall_median)
     );
+    let clients = [("the barest client", Some(&few.bare), Some(&many.bare))]
+        .into_iter()
+        .chain([("curl", few.curl.as_ref(), many.curl.as_ref())]);
+    for (name, few_cost, many_cost) in clients {
+        let (Some(few_cost), Some(many_cost)) = (few_cost, many_cost) else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (extra_cpu(few_cost), extra_cpu(many_cost)) else {
+            continue;
+        };
+        let extra = (b - a).max(0.0);
+        let floor = extra / cpus.max(1) as f64;
+        let left = (allowed - floor).max(0.0) * cpus.max(1) as f64 / extra_feeds;
+        println!(
+            "- With {name}, the extra transfers use {extra:.2} s more CPU (client and server): \
+             at least {floor:.2} s more wall on {cpus} cores even spread perfectly, which \
+             leaves {:.0} us of CPU per extra feed for everything else tidings does for a feed.",
+            left * 1e6
+        );
+    }
+    if let (Some(a), Some(b)) = (cold_cpu(few_run), cold_cpu(many_run)) {
+        println!(
+            "- tidings uses {:.0} us of CPU per extra feed today (its own and the server's).",
+            (b - a).max(0.0) / extra_feeds * 1e6
+        );
+    }
+}
+
+/// Client and server CPU of one client's run, in seconds.
+fn extra_cpu(cost: &Cost) -> Option<f64> {
+    let client = cost.client.as_ref().ok()?;
+    Some((client.cpu_median + cost.server_cpu?).as_secs_f64())
+}
+
+/// tidings' and the server's CPU during a cold run, in seconds.
+fn cold_cpu(run: &RefreshRun) -> Option<f64> {
+    let cold = run.cold.as_ref().ok()?;
+    Some((cold.cpu_median + run.cold_server_cpu?).as_secs_f64())
 }

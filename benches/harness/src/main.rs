@@ -2,6 +2,7 @@
 //! on 127.0.0.1, and times the real `tidings` binary as a child (refresh, TUI start-up, list).
 //! Never touches the user's config or data: everything lives in a temp dir it removes.
 
+mod bare;
 mod corpus;
 mod floor;
 mod latency;
@@ -98,6 +99,9 @@ pub struct Args {
     /// Internal: be the store-building child, writing into DIR
     #[arg(long, hide = true, value_name = "DIR")]
     pub internal_build_store: Option<PathBuf>,
+    /// Internal: be the barest client, fetching every URL listed in FILE (one per line)
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub internal_fetch: Option<PathBuf>,
     /// Internal: article count for --internal-build-store
     #[arg(long, hide = true, default_value_t = 0)]
     pub internal_articles: usize,
@@ -321,6 +325,13 @@ fn run(args: &Args) -> Result<()> {
     }
     if let Some(dir) = &args.internal_build_store {
         return suites::build_store_child(dir, args.feeds, args.internal_articles, args.seed);
+    }
+    if let Some(list) = &args.internal_fetch {
+        let text = std::fs::read_to_string(list)
+            .map_err(|e| BenchError::io(format!("could not read {}", list.display()), e))?;
+        let ok = bare::fetch_all(&text, suites::CONCURRENCY).map_err(BenchError::Failed)?;
+        println!("ok {ok}");
+        return Ok(());
     }
     let tidings = tidings_binary(args)?;
     let harness = std::env::current_exe()

@@ -1144,9 +1144,7 @@ pub fn scaling(ctx: &Context, machine: &Machine, curl: Option<&Path>) -> Result<
     for (feeds, items) in CURVE {
         let mut run = refresh_suite(ctx, feeds, items)?;
         remove_dir(run.config.parent().unwrap_or(&run.data))?;
-        if let Some(curl) = curl {
-            transfers.push(floor::measure(ctx, curl, &mut run)?);
-        }
+        transfers.push(floor::measure(ctx, curl, &mut run)?);
         runs.push(run);
     }
     machine.print(&format!(
@@ -1243,9 +1241,9 @@ pub fn scaling(ctx: &Context, machine: &Machine, curl: Option<&Path>) -> Result<
             }
         );
     }
-    match curl {
-        Some(_) => floor::print(&transfers, &runs, machine.cpus),
-        None => println!("\ncurl not found (--curl PATH): the transfers alone were not timed"),
+    floor::print(&transfers, &runs, machine.cpus);
+    if curl.is_none() {
+        println!("\ncurl not found (--curl PATH): only the barest client was timed");
     }
     for run in &runs {
         for note in &run.notes {
@@ -1254,12 +1252,12 @@ pub fn scaling(ctx: &Context, machine: &Machine, curl: Option<&Path>) -> Result<
         }
     }
     for transfer in &transfers {
-        if let Err(e) = &transfer.curl {
-            println!();
-            println!(
-                "Warning: curl on {} x {}: {e}",
-                transfer.feeds, transfer.items
-            );
+        let costs = [Some(&transfer.bare), transfer.curl.as_ref()];
+        for cost in costs.into_iter().flatten() {
+            if let Err(e) = &cost.client {
+                println!();
+                println!("Warning: {e} ({} x {})", transfer.feeds, transfer.items);
+            }
         }
     }
     Ok(())
