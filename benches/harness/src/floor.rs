@@ -33,7 +33,14 @@ pub struct Transfer {
 /// The curl to run: `--curl PATH`, else `curl` on PATH.
 pub fn find_curl(given: Option<&Path>) -> Option<PathBuf> {
     match given {
-        Some(path) => path.is_file().then(|| path.to_path_buf()),
+        Some(path) if path.is_file() => Some(path.to_path_buf()),
+        Some(path) => {
+            eprintln!(
+                "curl not found at {}: only the barest client is timed",
+                path.display()
+            );
+            None
+        }
         None => suites::on_path("curl"),
     }
 }
