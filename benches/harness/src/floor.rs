@@ -138,18 +138,8 @@ fn time_client(
 /// leave of issue 11's target (cost per 1,000 items within 1.2x across 100 x 500, 1,000 x 50
 /// and 10,000 x 5).
 pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
-    let opt = |d: Option<Duration>| d.map_or("—".to_string(), report::duration);
     let cells = |cost: Option<&Cost>| match cost {
-        Some(Cost {
-            client: Ok(s),
-            server_cpu,
-        }) => format!(
-            "{} | {} | {}",
-            report::duration(s.wall_median),
-            report::duration(s.cpu_median),
-            opt(*server_cpu)
-        ),
-        Some(Cost { client: Err(_), .. }) => "FAILED | — | —".into(),
+        Some(cost) => run_cells(&cost.client, cost.server_cpu),
         None => "— | — | —".into(),
     };
     println!();
@@ -169,15 +159,7 @@ pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
         else {
             continue;
         };
-        let tidings = match &run.cold {
-            Ok(s) => format!(
-                "{} | {} | {}",
-                report::duration(s.wall_median),
-                report::duration(s.cpu_median),
-                opt(run.cold_server_cpu)
-            ),
-            Err(_) => "FAILED | — | —".into(),
-        };
+        let tidings = run_cells(&run.cold, run.cold_server_cpu);
         println!(
             "| {} x {} | {} | {} | {tidings} |",
             thousands(t.feeds),
@@ -217,7 +199,10 @@ pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
         let (Some(few_cost), Some(many_cost)) = (few_cost, many_cost) else {
             continue;
         };
-        let (Some(a), Some(b)) = (extra_cpu(few_cost), extra_cpu(many_cost)) else {
+        let (Some(a), Some(b)) = (
+            with_server(&few_cost.client, few_cost.server_cpu),
+            with_server(&many_cost.client, many_cost.server_cpu),
+        ) else {
             continue;
         };
         let extra = (b - a).max(0.0);
@@ -230,7 +215,10 @@ pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
             left * 1e6
         );
     }
-    if let (Some(a), Some(b)) = (cold_cpu(few_run), cold_cpu(many_run)) {
+    if let (Some(a), Some(b)) = (
+        with_server(&few_run.cold, few_run.cold_server_cpu),
+        with_server(&many_run.cold, many_run.cold_server_cpu),
+    ) {
         println!(
             "- tidings uses {:.0} us of CPU per extra feed today (its own and the server's).",
             (b - a).max(0.0) / extra_feeds * 1e6
@@ -238,14 +226,24 @@ pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
     }
 }
 
-/// Client and server CPU of one client's run, in seconds.
-fn extra_cpu(cost: &Cost) -> Option<f64> {
-    let client = cost.client.as_ref().ok()?;
-    Some((client.cpu_median + cost.server_cpu?).as_secs_f64())
+/// Wall, CPU and the server's CPU of one client's runs, as three table cells.
+fn run_cells(client: &std::result::Result<Summary, String>, server: Option<Duration>) -> String {
+    match client {
+        Ok(s) => format!(
+            "{} | {} | {}",
+            report::duration(s.wall_median),
+            report::duration(s.cpu_median),
+            server.map_or("—".to_string(), report::duration)
+        ),
+        Err(_) => "FAILED | — | —".into(),
+    }
 }
 
-/// tidings' and the server's CPU during a cold run, in seconds.
-fn cold_cpu(run: &RefreshRun) -> Option<f64> {
-    let cold = run.cold.as_ref().ok()?;
-    Some((cold.cpu_median + run.cold_server_cpu?).as_secs_f64())
+/// A client's CPU plus the server's during its runs, in seconds.
+fn with_server(
+    client: &std::result::Result<Summary, String>,
+    server: Option<Duration>,
+) -> Option<f64> {
+    let client = client.as_ref().ok()?;
+    Some((client.cpu_median + server?).as_secs_f64())
 }
