@@ -202,6 +202,49 @@ fn a_refresh_never_overwrites_stored_articles() {
     assert_eq!(store.known_ids().unwrap().len(), 2);
 }
 
+/// The articles table is kept in arrival order, not by id (a hash): a refresh that brings a
+/// few articles to each of many feeds then appends to the table instead of rewriting pages
+/// all over it in every commit (schema version 8).
+#[test]
+fn articles_are_stored_in_arrival_order_whatever_their_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_rw(dir.path());
+    let first: Vec<_> = (1..=6).map(|n| article(FEED_A, n)).collect();
+    let second: Vec<_> = (1..=6).map(|n| article(FEED_B, n)).collect();
+    store.insert_articles(&first).unwrap();
+    store.insert_articles(&second).unwrap();
+    // Again, as a refresh does: nothing moves.
+    store.insert_articles(&first).unwrap();
+    let arrival: Vec<i64> = first
+        .iter()
+        .chain(&second)
+        .map(|a| a.meta.id.as_i64())
+        .collect();
+    let mut by_id = arrival.clone();
+    by_id.sort_unstable();
+    assert_ne!(arrival, by_id, "the fixture's ids must not arrive sorted");
+    drop(store);
+
+    let conn = rusqlite::Connection::open(dir.path().join(tidings::store::DB_FILE)).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT id FROM articles ORDER BY rowid")
+        .unwrap();
+    let stored: Vec<i64> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(stored, arrival);
+    // Ids stay unique without being the key.
+    let err = conn
+        .execute(
+            "INSERT INTO articles (id, feed_id, title, first_seen) VALUES (?1, 1, 't', 0)",
+            [arrival[3]],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("UNIQUE"), "{err}");
+}
+
 #[test]
 fn list_filters_by_unread_and_feed_newest_first() {
     let dir = tempfile::tempdir().unwrap();

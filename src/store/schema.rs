@@ -166,6 +166,49 @@ pub const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     ALTER TABLE articles ADD COLUMN media INTEGER NOT NULL DEFAULT 0;
     ",
+    // 8: articles are kept in the order they arrived (`seq`, the rowid) instead of by their
+    // id, a hash, which stays unique through its own small index. Keyed by the hash, a
+    // refresh that brought a few articles to each of many feeds wrote them into pages all
+    // over the table, and every commit rewrote nearly the whole table: measured on a cold
+    // refresh of 10,000 feeds x 5 items, 35,100 WAL frames (1,400 per commit at the end)
+    // against 25,000 for 100 x 500, the same 50,000 articles. Columns keep their order.
+    "
+    CREATE TABLE articles_by_arrival (
+        id          INTEGER NOT NULL,        -- ArticleId as i64 (unique: articles_id)
+        feed_id     INTEGER NOT NULL,
+        guid        TEXT,
+        link        TEXT,
+        title       TEXT NOT NULL,
+        author      TEXT,
+        published   INTEGER,
+        updated     INTEGER,
+        first_seen  INTEGER NOT NULL,
+        read        INTEGER NOT NULL DEFAULT 0,
+        starred     INTEGER NOT NULL DEFAULT 0,
+        highlights  TEXT NOT NULL DEFAULT '', -- rule indices, \"0,3\"
+        body        INTEGER,                 -- bodies.ref
+        hidden      INTEGER NOT NULL DEFAULT 0,
+        media       INTEGER NOT NULL DEFAULT 0,
+        seq         INTEGER PRIMARY KEY      -- arrival order (bodies.ref order for old rows)
+    );
+    INSERT INTO articles_by_arrival (id, feed_id, guid, link, title, author, published,
+                                     updated, first_seen, read, starred, highlights, body,
+                                     hidden, media)
+        SELECT id, feed_id, guid, link, title, author, published, updated, first_seen, read,
+               starred, highlights, body, hidden, media
+        FROM articles ORDER BY body, id;
+    DROP TABLE articles;
+    ALTER TABLE articles_by_arrival RENAME TO articles;
+    CREATE UNIQUE INDEX articles_id ON articles(id);
+    CREATE INDEX articles_feed_date ON articles(feed_id, coalesce(published, first_seen));
+    CREATE INDEX articles_unread ON articles(coalesce(published, first_seen)) WHERE read = 0;
+    CREATE INDEX articles_body ON articles(body);
+    CREATE INDEX articles_newest ON articles(coalesce(published, first_seen) DESC, id)
+        WHERE hidden = 0;
+    CREATE INDEX articles_unread_counts ON articles(feed_id, highlights)
+        WHERE read = 0 AND hidden = 0;
+    CREATE INDEX articles_highlighted ON articles(id) WHERE highlights != '' AND hidden = 0;
+    ",
 ];
 
 /// The schema version this build writes.
