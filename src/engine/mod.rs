@@ -8,6 +8,7 @@ mod messages;
 /// The parser lives in `crate::parse` (config -> fetch -> parse -> store); kept here by name.
 pub use crate::parse;
 pub mod poll;
+pub mod priority;
 mod receive;
 pub mod rehighlight;
 mod runner;
@@ -29,12 +30,14 @@ pub use sync_job::SyncStart;
 
 /// The async runtime the engine runs on: a worker per core, and few blocking threads.
 /// Parsing runs on blocking threads and is CPU work: more of them than cores only adds
-/// memory (each thread gets its own malloc arena) and no speed.
+/// memory (each thread gets its own malloc arena) and no speed. Every thread of it runs at a
+/// lower priority than the writer and the UI (see [`priority`]).
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("tidings-engine")
         .max_blocking_threads(cores * 2)
+        .on_thread_start(priority::lower_this_thread)
         .build()
 }
