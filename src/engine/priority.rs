@@ -26,16 +26,15 @@ pub fn lower_this_thread() {
     }
 }
 
-/// The calling thread's nice value (Linux), for tests and diagnostics.
-#[cfg(target_os = "linux")]
-pub fn this_thread_nice() -> i32 {
-    // SAFETY: a plain syscall on the calling thread.
-    unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }
-}
-
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
+
+    /// The calling thread's nice value.
+    fn this_thread_nice() -> i32 {
+        // SAFETY: a plain syscall on the calling thread.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }
+    }
 
     #[test]
     fn engine_threads_run_below_the_caller_and_blocking_threads_too() {
