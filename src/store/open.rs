@@ -5,7 +5,7 @@ use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -257,7 +257,8 @@ pub fn note_damage(db_path: &Path, e: &StoreError) {
     }
 }
 
-fn try_open_rw(db_path: &Path) -> std::result::Result<Connection, Failure> {
+/// Opens, creates or upgrades the store; with a notice when an older store was upgraded.
+fn try_open_rw(db_path: &Path) -> std::result::Result<(Connection, Option<String>), Failure> {
     if db_path.exists() {
         drop(probe(db_path, marker_path(db_path).exists())?);
     }
@@ -268,8 +269,13 @@ fn try_open_rw(db_path: &Path) -> std::result::Result<Connection, Failure> {
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     configure(&conn, true)?;
+    let started = Instant::now();
     match schema::migrate(&conn, db_path) {
-        Ok(()) => Ok(conn),
+        Ok(found) => {
+            let notice = (found > 0 && found < schema::LATEST)
+                .then(|| upgraded_notice(db_path, found, started.elapsed()));
+            Ok((conn, notice))
+        }
         Err(StoreError::Migration { source, .. }) if is_damage(&source) => {
             Err(Failure::Damaged(source.to_string()))
         }
@@ -288,9 +294,21 @@ pub fn open_rw(db_path: &Path) -> Result<(Connection, Vec<String>)> {
     opened
 }
 
+/// Says that an older store was upgraded, how long it took, and that older builds can no
+/// longer open it (they refuse a newer schema).
+fn upgraded_notice(db_path: &Path, from: i64, took: Duration) -> String {
+    format!(
+        "upgraded the store {} from schema {from} to {} in {:.1} s; older tidings builds \
+         cannot open it now",
+        db_path.display(),
+        schema::LATEST,
+        took.as_secs_f64()
+    )
+}
+
 fn open_rw_once(db_path: &Path) -> Result<(Connection, Vec<String>)> {
     match try_open_rw(db_path) {
-        Ok(conn) => Ok((conn, Vec::new())),
+        Ok((conn, upgraded)) => Ok((conn, upgraded.into_iter().collect())),
         Err(Failure::Fatal(e)) => Err(e),
         Err(Failure::Damaged(detail)) => {
             let aside = move_aside(db_path)?;
@@ -302,7 +320,8 @@ fn open_rw_once(db_path: &Path) -> Result<(Connection, Vec<String>)> {
                 aside.display()
             );
             match try_open_rw(db_path) {
-                Ok(conn) => Ok((conn, vec![notice])),
+                // A new store: nothing was upgraded.
+                Ok((conn, _)) => Ok((conn, vec![notice])),
                 Err(Failure::Fatal(e)) => Err(e),
                 Err(Failure::Damaged(detail)) => Err(StoreError::Corrupt {
                     path: db_path.to_path_buf(),

@@ -232,9 +232,9 @@ fn not_newer(conn: &Connection, path: &Path) -> Result<i64> {
     Ok(found)
 }
 
-/// Brings the store up to [`LATEST`], one transaction per step. A store from a newer tidings
-/// is refused and left untouched.
-pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
+/// Brings the store up to [`LATEST`], one transaction per step, and returns the version it
+/// found (0 for a new store). A store from a newer tidings is refused and left untouched.
+pub fn migrate(conn: &Connection, path: &Path) -> Result<i64> {
     let found = not_newer(conn, path)?;
     for from in found..LATEST {
         let step = MIGRATIONS[from as usize];
@@ -257,7 +257,7 @@ pub fn migrate(conn: &Connection, path: &Path) -> Result<()> {
             source,
         })?;
     }
-    Ok(())
+    Ok(found)
 }
 
 /// Checks, without changing anything, that a read-only connection sees the current schema.
