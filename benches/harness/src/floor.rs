@@ -224,6 +224,57 @@ pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
             (b - a).max(0.0) / extra_feeds * 1e6
         );
     }
+    print_net(transfers, runs);
+}
+
+/// Issue 11's ratio with each client's transfers taken out of tidings' cold wall time: what
+/// is left is the work tidings does beyond fetching (parsing, storing, its own requests'
+/// overhead beyond that client's), per 1,000 items, for the three shapes of 50,000 items.
+fn print_net(transfers: &[Transfer], runs: &[RefreshRun]) {
+    const SHAPES: [(usize, usize); 3] = [(100, 500), (1_000, 50), (10_000, 5)];
+    type Pick = fn(&Transfer) -> Option<&Cost>;
+    let picks: [(&str, Pick); 2] = [
+        ("the barest client's", |t| Some(&t.bare)),
+        ("curl's", |t| t.curl.as_ref()),
+    ];
+    for (name, pick) in picks {
+        let points: Option<Vec<(Duration, Duration, usize)>> = SHAPES
+            .iter()
+            .map(|&(feeds, items)| {
+                let t = transfers
+                    .iter()
+                    .find(|t| t.feeds == feeds && t.items == items)?;
+                let run = runs.iter().find(|r| r.feeds == feeds && r.items == items)?;
+                let client = pick(t)?.client.as_ref().ok()?;
+                let tidings = run.cold.as_ref().ok()?;
+                Some((tidings.wall_median, client.wall_median, feeds * items))
+            })
+            .collect();
+        let Some((net, ratio)) = points.and_then(|p| net_costs(&p)) else {
+            continue;
+        };
+        let cells: Vec<String> = net.iter().map(|v| format!("{v:.0}")).collect();
+        println!(
+            "- Net of {name} transfers (tidings' cold wall minus that client's wall), the cost \
+             per 1,000 items of 100 x 500, 1,000 x 50 and 10,000 x 5: {} ms, {ratio:.2}x.",
+            cells.join(" / ")
+        );
+    }
+}
+
+/// For each (tidings' wall, a client's wall, items): milliseconds per 1,000 items of the
+/// difference; and the largest over the smallest. `None` when a client took as long as
+/// tidings (nothing left to compare).
+fn net_costs(points: &[(Duration, Duration, usize)]) -> Option<(Vec<f64>, f64)> {
+    let net: Vec<f64> = points
+        .iter()
+        .map(|&(tidings, client, items)| {
+            tidings.saturating_sub(client).as_secs_f64() * 1e6 / items.max(1) as f64
+        })
+        .collect();
+    let min = net.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = net.iter().copied().fold(0.0, f64::max);
+    (min > 0.0 && min.is_finite()).then_some((net, max / min))
 }
 
 /// Wall, CPU and the server's CPU of one client's runs, as three table cells.
@@ -246,4 +297,31 @@ fn with_server(
 ) -> Option<f64> {
     let client = client.as_ref().ok()?;
     Some((client.cpu_median + server?).as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::net_costs;
+    use std::time::Duration;
+
+    const MS: fn(u64) -> Duration = Duration::from_millis;
+
+    #[test]
+    fn the_net_cost_takes_each_clients_wall_out_per_1000_items() {
+        let (net, ratio) = net_costs(&[
+            (MS(1_290), MS(103), 50_000),
+            (MS(1_460), MS(101), 50_000),
+            (MS(1_840), MS(577), 50_000),
+        ])
+        .unwrap();
+        let rounded: Vec<i64> = net.iter().map(|v| (v * 100.0).round() as i64).collect();
+        assert_eq!(rounded, vec![2374, 2718, 2526]);
+        assert!((ratio - 27.18 / 23.74).abs() < 1e-3, "{ratio}");
+    }
+
+    #[test]
+    fn a_client_as_slow_as_tidings_leaves_nothing_to_compare() {
+        assert!(net_costs(&[(MS(100), MS(100), 1_000), (MS(200), MS(50), 1_000)]).is_none());
+        assert!(net_costs(&[]).is_none());
+    }
 }
