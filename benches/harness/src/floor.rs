@@ -168,14 +168,10 @@ pub fn print(transfers: &[Transfer], runs: &[RefreshRun], cpus: usize) {
             cells(t.curl.as_ref()),
         );
     }
-    let point = |feeds, items| {
-        let transfer = transfers
-            .iter()
-            .find(|t| t.feeds == feeds && t.items == items)?;
-        let run = runs.iter().find(|r| r.feeds == feeds && r.items == items)?;
-        Some((transfer, run))
-    };
-    let (Some((few, few_run)), Some((many, many_run))) = (point(100, 500), point(10_000, 5)) else {
+    let (Some((few, few_run)), Some((many, many_run))) = (
+        point(transfers, runs, 100, 500),
+        point(transfers, runs, 10_000, 5),
+    ) else {
         return;
     };
     let (Ok(few_cold), Ok(many_cold)) = (&few_run.cold, &many_run.cold) else {
@@ -241,10 +237,7 @@ fn print_net(transfers: &[Transfer], runs: &[RefreshRun]) {
         let points: Option<Vec<(Duration, Duration, usize)>> = SHAPES
             .iter()
             .map(|&(feeds, items)| {
-                let t = transfers
-                    .iter()
-                    .find(|t| t.feeds == feeds && t.items == items)?;
-                let run = runs.iter().find(|r| r.feeds == feeds && r.items == items)?;
+                let (t, run) = point(transfers, runs, feeds, items)?;
                 let client = pick(t)?.client.as_ref().ok()?;
                 let tidings = run.cold.as_ref().ok()?;
                 Some((tidings.wall_median, client.wall_median, feeds * items))
@@ -260,6 +253,20 @@ fn print_net(transfers: &[Transfer], runs: &[RefreshRun]) {
             cells.join(" / ")
         );
     }
+}
+
+/// The transfers and tidings' run of one corpus shape, when both were measured.
+fn point<'a>(
+    transfers: &'a [Transfer],
+    runs: &'a [RefreshRun],
+    feeds: usize,
+    items: usize,
+) -> Option<(&'a Transfer, &'a RefreshRun)> {
+    let transfer = transfers
+        .iter()
+        .find(|t| t.feeds == feeds && t.items == items)?;
+    let run = runs.iter().find(|r| r.feeds == feeds && r.items == items)?;
+    Some((transfer, run))
 }
 
 /// For each (tidings' wall, a client's wall, items): milliseconds per 1,000 items of the
