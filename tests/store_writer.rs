@@ -119,3 +119,41 @@ fn a_failing_op_does_not_lose_the_others() {
     assert!(got[0].read, "ops after the failing one were applied");
     assert!(writer.take_errors().is_empty(), "errors are reported once");
 }
+
+/// Another connection holding the write lock past the busy timeout (5 s) only delays the
+/// writer's idle indexing: nothing is reported as "could not save" (which failed a
+/// `tidings refresh` whose every feed was saved), and the articles are indexed once the
+/// other connection lets go.
+#[test]
+fn a_store_kept_busy_delays_indexing_without_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_rw(dir.path());
+    let items: Vec<_> = (0..20).map(|n| article(FEED_A, n)).collect();
+    store.insert_articles(&items).unwrap();
+    assert_eq!(store.index_backlog().unwrap(), 20, "inserted, not indexed");
+
+    // Taken before the writer starts, so its first idle turn (after 1 s) meets it.
+    let other = rusqlite::Connection::open(store.path()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let writer = Writer::spawn(&store).unwrap();
+    // Past the writer's first indexing turn and its 5 s busy timeout.
+    std::thread::sleep(std::time::Duration::from_secs(7));
+    assert_eq!(store.index_backlog().unwrap(), 20);
+    other.execute_batch("COMMIT").unwrap();
+    drop(other);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.index_backlog().unwrap() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "indexed once the store is free"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let errors: Vec<String> = writer
+        .take_errors()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::Connection;
 
 use super::error::{Result, StoreError};
 use super::open::{connect_rw, note_damage};
@@ -127,11 +127,7 @@ fn run(conn: Connection, signal: &Signal, db_path: &Path, on_error: impl Fn(Stor
         match checkpoint(&conn) {
             Ok(()) => {}
             // Another connection checkpoints or holds a lock: the next one catches up.
-            Err(StoreError::Sqlite(e))
-                if matches!(
-                    e.sqlite_error_code(),
-                    Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-                ) => {}
+            Err(e) if e.is_busy() => {}
             Err(e) => {
                 note_damage(db_path, &e);
                 on_error(e);

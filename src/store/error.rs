@@ -88,5 +88,20 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+impl StoreError {
+    /// Whether another connection held the database for longer than the busy timeout: the
+    /// same work may succeed later, and housekeeping (indexing, checkpoints) just waits for
+    /// its next turn instead of reporting a failure.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite(e) if matches!(
+                e.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+            )
+        )
+    }
+}
+
 /// Result with a [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -273,8 +273,9 @@ fn run(conn: &Connection, rx: Receiver<Msg>, shared: &Shared) {
                     Some(msg)
                 }
                 Err(RecvTimeoutError::Timeout) if unindexed => {
-                    unindexed = index_some(conn, shared);
-                    indexing = unindexed;
+                    let turn = index_some(conn, shared);
+                    unindexed = turn != IndexTurn::Done;
+                    indexing = turn == IndexTurn::More;
                     continue;
                 }
                 Err(RecvTimeoutError::Timeout) => {
@@ -348,14 +349,29 @@ fn release_memory(conn: &Connection) {
     crate::memory::give_back();
 }
 
-/// Indexes one batch of articles; true when more may be waiting.
-fn index_some(conn: &Connection, shared: &Shared) -> bool {
+/// What one indexing turn of the writer found.
+#[derive(Debug, PartialEq, Eq)]
+enum IndexTurn {
+    /// It indexed a batch; more may be waiting (the next batch follows after a short gap).
+    More,
+    /// Nothing is left to index (or it failed and was reported).
+    Done,
+    /// Another connection kept the store busy past the timeout (a pass applying new kill
+    /// rules, another command's write): nothing was lost, and the batch waits for the next
+    /// idle turn. Reported as an error, it failed a `refresh` whose every feed was saved.
+    Busy,
+}
+
+/// Indexes one batch of articles.
+fn index_some(conn: &Connection, shared: &Shared) -> IndexTurn {
     match write_tx(conn, |c| queries::index_pending(c, INDEX_BATCH)) {
-        Ok(n) => n > 0,
+        Ok(0) => IndexTurn::Done,
+        Ok(_) => IndexTurn::More,
+        Err(e) if e.is_busy() => IndexTurn::Busy,
         Err(e) => {
             note_damage(&shared.db_path, &e);
             push_error(&shared.errors, e);
-            false
+            IndexTurn::Done
         }
     }
 }
