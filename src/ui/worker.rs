@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
-use std::thread;
+use std::thread::{self, JoinHandle};
 
 use crate::query::{Expr, Query, Term};
 use crate::store::{OpenMode, Store};
@@ -23,21 +23,28 @@ pub const HISTORY_FILE: &str = "search-history";
 enum Task {
     Words(WordJob),
     SaveHistory(String),
+    /// The reader quits: save the history still queued, skip the look-ups, and stop.
+    Quit,
 }
 
-/// Where jobs go. Dropping it ends the thread.
+/// Where jobs go. Dropping it saves the history still queued and ends the thread (waiting
+/// for it: a search accepted just before `q` is in the history of the next start).
 pub struct Worker {
     tx: Sender<Task>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Worker {
     /// Starts the thread on the store of `data_dir` (opened read-only, on the thread).
     pub fn start(data_dir: PathBuf, inbox: Arc<Inbox>) -> std::io::Result<Worker> {
         let (tx, rx) = mpsc::channel();
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("tidings-ui-search".into())
             .spawn(move || run(&data_dir, &rx, &inbox))?;
-        Ok(Worker { tx })
+        Ok(Worker {
+            tx,
+            thread: Some(thread),
+        })
     }
 
     pub fn words(&self, job: WordJob) {
@@ -46,6 +53,17 @@ impl Worker {
 
     pub fn save_history(&self, text: String) {
         let _ = self.tx.send(Task::SaveHistory(text));
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // At most one look-up in progress to wait for (tens of ms on a big store), and the
+        // small history file; the look-ups still queued are skipped.
+        let _ = self.tx.send(Task::Quit);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -63,8 +81,12 @@ fn run(data_dir: &Path, rx: &Receiver<Task>, inbox: &Inbox) {
         let newest_search = tasks
             .iter()
             .rposition(|t| matches!(t, Task::Words(WordJob::Search { .. })));
+        let quit = tasks.iter().any(|t| matches!(t, Task::Quit));
         for (i, task) in tasks.into_iter().enumerate() {
             match task {
+                Task::Quit => {}
+                // Nobody will read the answer.
+                Task::Words(_) if quit => {}
                 Task::SaveHistory(text) => {
                     if let Err(e) = save_history(data_dir, &text) {
                         let message = format!("could not save the search history: {e}");
@@ -80,6 +102,9 @@ fn run(data_dir: &Path, rx: &Receiver<Task>, inbox: &Inbox) {
                     inbox.push_input(Msg::Words(answer));
                 }
             }
+        }
+        if quit {
+            return;
         }
     }
 }
@@ -162,6 +187,20 @@ mod tests {
         assert_eq!(of_terms(&terms), q);
         let one = parse("zürich").unwrap();
         assert_eq!(of_terms(&super::super::views::word_terms(&one)), one);
+    }
+
+    /// Quitting right after a search waits for its history line: a detached thread lost it
+    /// in 15 of 20 quick `/query<Enter>q` runs.
+    #[test]
+    fn the_history_queued_before_quitting_is_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let worker = Worker::start(dir.path().to_path_buf(), Inbox::new()).unwrap();
+        // A look-up queued ahead of it (on a store that does not exist) is skipped or fails;
+        // neither keeps the history from being written.
+        worker.words(WordJob::Terms(Vec::new()));
+        worker.save_history("zürich\n".into());
+        drop(worker);
+        assert_eq!(load_history(dir.path()), "zürich\n");
     }
 
     #[test]
