@@ -22,7 +22,18 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 /// kernel if the process dies, so a crash never leaves a stale lock behind).
 #[derive(Debug)]
 pub struct DirLock {
-    _file: File,
+    file: File,
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        // Unlocked explicitly, not just by the close: the lock belongs to the open file, and
+        // a child this process is spawning at that moment (a browser, a player, a hook)
+        // holds a copy of every descriptor until its `exec` closes them, which kept the data
+        // dir locked for a moment after the store was dropped. Nothing to do if it fails: the
+        // close that follows releases it anyway.
+        let _ = self.file.unlock();
+    }
 }
 
 /// Takes the read-write lock of a data dir, or says who holds it.
@@ -67,7 +78,7 @@ pub fn lock_data_dir(data_dir: &Path) -> Result<Arc<DirLock>> {
         .set_len(0)
         .and_then(|()| file.seek(SeekFrom::Start(0)))
         .and_then(|_| write!(file, "{}", std::process::id()));
-    Ok(Arc::new(DirLock { _file: file }))
+    Ok(Arc::new(DirLock { file }))
 }
 
 /// Settings every connection gets.
@@ -376,4 +387,25 @@ fn move_aside(db_path: &Path) -> Result<PathBuf> {
         }
     }
     Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of the lock's descriptor (what a child being spawned holds until its `exec`)
+    /// does not keep the data dir locked once the lock is dropped.
+    #[test]
+    fn a_dropped_lock_is_free_while_a_copy_of_its_file_is_still_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = lock_data_dir(dir.path()).unwrap();
+        let copy = lock.file.try_clone().unwrap();
+        assert!(matches!(
+            lock_data_dir(dir.path()),
+            Err(StoreError::Locked { .. })
+        ));
+        drop(lock);
+        lock_data_dir(dir.path()).expect("free once dropped");
+        drop(copy);
+    }
 }
