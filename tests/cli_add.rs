@@ -58,7 +58,7 @@ async fn site() -> TestServer {
     .await
 }
 
-const CONFIG: &str = "# My feeds, hand-written.\ntimeout = \"5s\"  # keep this comment\n\n\
+const CONFIG: &str = "# My feeds, hand-written.\ntimeout = \"30s\"  # keep this comment\n\n\
                       [[feeds]]\n# the old favourite\nurl = \"https://old.example/rss\"\n";
 
 struct Sandbox {

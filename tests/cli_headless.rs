@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use support::{Response, TestServer, ARTICLE_PAGE};
 
@@ -66,7 +66,7 @@ impl Sandbox {
 
     fn for_server(server: &TestServer) -> Sandbox {
         Sandbox::new(&format!(
-            r#"timeout = "5s"
+            r#"timeout = "30s"
 [[feeds]]
 url = "{}"
 [[feeds]]
@@ -433,8 +433,17 @@ fn slow_feed(n: usize, k: usize) -> String {
 }
 
 fn integrity_and_read_flags(data: &Path, must_be_read: &[String]) {
-    let opened = tidings::store::Store::open(data, tidings::store::OpenMode::ReadWrite)
-        .expect("the store opens after a crash");
+    // Retried while locked, for the reason `Sandbox::run_after_unlock` gives: the lock of the
+    // previous check may live on for a moment in a child another test forked meanwhile.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let opened = loop {
+        match tidings::store::Store::open(data, tidings::store::OpenMode::ReadWrite) {
+            Err(tidings::store::StoreError::Locked { .. }) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            other => break other.expect("the store opens after a crash"),
+        }
+    };
     assert!(
         opened.notices.is_empty(),
         "no corruption expected: {:?}",
@@ -494,12 +503,25 @@ async fn killing_refresh_mid_way_never_corrupts_the_store() {
     }
 
     for round in 0..8u64 {
+        let before = served.load(Ordering::SeqCst);
         let mut child = sandbox
             .command(&["refresh"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        if round % 2 == 1 {
+            // Every other round counts from the refresh's first request, so that some kills
+            // surely land while it fetches and writes: on a loaded machine the child can take
+            // longer to start than the longest sleep below.
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while served.load(Ordering::SeqCst) == before
+                && Instant::now() < deadline
+                && child.try_wait().unwrap().is_none()
+            {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
         tokio::time::sleep(Duration::from_millis(20 + round * 37)).await;
         child.kill().unwrap();
         child.wait().unwrap();

@@ -59,6 +59,8 @@ pub struct Response {
     pub body: Body,
     /// Time the handler "works" before answering; counted as in flight.
     pub delay: Duration,
+    /// When set, the answer also waits (after `delay`, still in flight) until the gate opens.
+    pub gate: Option<Gate>,
 }
 
 impl Response {
@@ -68,6 +70,7 @@ impl Response {
             headers: Vec::new(),
             body: Body::Full(Vec::new()),
             delay: Duration::ZERO,
+            gate: None,
         }
     }
 
@@ -149,6 +152,13 @@ impl Response {
         self
     }
 
+    /// Holds the answer until `gate` opens: a request that stays in flight exactly as long as
+    /// the test needs, whatever the machine's load (a delay only guesses how long that is).
+    pub fn held_until(mut self, gate: &Gate) -> Response {
+        self.gate = Some(gate.clone());
+        self
+    }
+
     fn take_bytes(&mut self) -> Vec<u8> {
         match std::mem::replace(&mut self.body, Body::Full(Vec::new())) {
             Body::Full(b) | Body::UntilClose(b) => b,
@@ -185,6 +195,33 @@ impl Gauge {
 
     fn leave(&self) {
         self.current.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A latch for `Response::held_until`: closed when made, open for good once `open` is
+/// called. Clones share it.
+#[derive(Clone, Debug)]
+pub struct Gate(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl Gate {
+    pub fn new() -> Gate {
+        Gate(Arc::new(tokio::sync::watch::Sender::new(false)))
+    }
+
+    /// Lets every held answer go, and those of later requests at once.
+    pub fn open(&self) {
+        self.0.send_replace(true);
+    }
+
+    async fn opened(&self) {
+        // `wait_for` looks at the current value first: an open gate does not wait.
+        let _ = self.0.subscribe().wait_for(|open| *open).await;
+    }
+}
+
+impl Default for Gate {
+    fn default() -> Gate {
+        Gate::new()
     }
 }
 
@@ -292,9 +329,15 @@ impl Drop for TestServer {
 
 /// A URL on 127.0.0.1 where nothing listens (connection refused).
 pub async fn refused_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    drop(listener);
+    // Bound but never listening, so connections are refused; and kept open (one descriptor
+    // per call, for the life of the test binary) rather than closed, so that the port is not
+    // handed out again to a server of a test running in parallel.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind 127.0.0.1");
+    let addr = socket.local_addr().expect("addr");
+    std::mem::forget(socket);
     format!("http://{addr}/feed.xml")
 }
 
@@ -321,6 +364,9 @@ impl Connection {
             let response = (self.handler)(&request);
             if !response.delay.is_zero() {
                 tokio::time::sleep(response.delay).await;
+            }
+            if let Some(gate) = &response.gate {
+                gate.opened().await;
             }
             for g in self.gauges.iter().flatten() {
                 g.leave();
