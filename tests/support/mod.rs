@@ -2,6 +2,8 @@
 //! Each test binary uses a different subset, hence the `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod data_dir;
+pub mod edit;
 pub mod fetching;
 pub mod http_server;
 pub mod pages;
