@@ -66,8 +66,10 @@ impl Sandbox {
         let config = dir.path().join("config.toml");
         let log = dir.path().join("notified.log");
         let extra = extra.replace("{LOG}", &log.display().to_string());
+        // The timeout is generous: the loopback server answers at once, a loaded machine
+        // may not.
         let text = format!(
-            "timeout = \"5s\"\n{extra}\n[[feeds]]\nurl = \"{}\"\n[[feeds]]\nurl = \"{}\"\ntitle = \"Beta Blog\"\n{RULES}",
+            "timeout = \"30s\"\n{extra}\n[[feeds]]\nurl = \"{}\"\n[[feeds]]\nurl = \"{}\"\ntitle = \"Beta Blog\"\n{RULES}",
             server.url("/a.xml"),
             server.url("/b.xml"),
         );

@@ -6,10 +6,14 @@
 
 mod ui_fixture;
 
+#[path = "support/edit.rs"]
+mod edit;
+
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use edit::write_in_place;
 use tidings::config::{Config, KeyOverride, SortOrder};
 use tidings::config_watch::ConfigWatcher;
 use tidings::engine::{Command, Event};
@@ -122,11 +126,10 @@ fn a_broken_edit_keeps_the_running_config_until_the_file_is_fixed() {
     };
 
     // A title without its value on line 6.
-    std::fs::write(
+    write_in_place(
         &path,
-        format!("{good}[[feeds]]\nurl = \"{FEED_B}\"\ntitle =\n"),
-    )
-    .unwrap();
+        &format!("{good}[[feeds]]\nurl = \"{FEED_B}\"\ntitle =\n"),
+    );
     let msg = next();
     assert!(matches!(msg, Msg::ConfigError(_)), "{msg:?}");
     assert!(update(&mut s, msg).is_empty(), "nothing is sent");
@@ -152,11 +155,10 @@ fn a_broken_edit_keeps_the_running_config_until_the_file_is_fixed() {
         "{shown}"
     );
 
-    std::fs::write(
+    write_in_place(
         &path,
-        format!("{good}[[feeds]]\nurl = \"{FEED_B}\"\ntitle = \"Beta Fixed\"\n"),
-    )
-    .unwrap();
+        &format!("{good}[[feeds]]\nurl = \"{FEED_B}\"\ntitle = \"Beta Fixed\"\n"),
+    );
     let msg = next();
     let fx = update(&mut s, msg);
     assert!(

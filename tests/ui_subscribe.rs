@@ -29,8 +29,9 @@ const ATOM: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <entry><id>urn:c:1</id><title>A comment</title><updated>2026-11-02T10:00:00Z</updated></entry>
 </feed>"#;
 
+/// The user's config (its timeout generous, for a loaded machine).
 const CONFIG: &str =
-    "# Mine.\ntimeout = \"5s\"  # keep\n\n[[feeds]]\nurl = \"https://old.example/rss\"\n";
+    "# Mine.\ntimeout = \"30s\"  # keep\n\n[[feeds]]\nurl = \"https://old.example/rss\"\n";
 
 async fn site() -> TestServer {
     TestServer::start(|req| {

@@ -11,7 +11,12 @@ use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize}
 
 pub const ROWS: u16 = 40;
 pub const COLS: u16 = 120;
-pub const WAIT: Duration = Duration::from_secs(10);
+/// How long a wait for the screen may take before the test fails: long, as a loaded
+/// machine can be slow, and only ever waited out when something is wrong.
+pub const WAIT: Duration = Duration::from_secs(30);
+/// The same for the exit, longer: tidings commits every pending write before it exits, and
+/// after a big refresh on a loaded machine that alone can take many seconds.
+pub const EXIT_WAIT: Duration = Duration::from_secs(60);
 
 pub struct Session {
     child: Box<dyn Child + Send + Sync>,
@@ -145,7 +150,7 @@ impl Session {
             self.pump();
             match self.child.try_wait().expect("wait for tidings") {
                 Some(status) => return status.exit_code(),
-                None if start.elapsed() > WAIT => {
+                None if start.elapsed() > EXIT_WAIT => {
                     let _ = self.child.kill();
                     panic!("tidings did not exit after q; screen:\n{}", self.screen());
                 }
