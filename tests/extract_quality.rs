@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use support::data_dir::wait_for_unlock;
 use support::{Response, TestServer, ARTICLE_PAGE};
 
 /// The mean F1 over all pages must stay at or above this (measured: see BENCHMARKS.md).
@@ -31,7 +33,9 @@ impl Sandbox {
         let config = dir.path().join("config.toml");
         std::fs::write(
             &config,
-            format!("timeout = \"5s\"\n[[feeds]]\nurl = \"{feed_url}\"\n"),
+            // Every server here answers at once: the timeout only has to outlast a loaded
+            // machine.
+            format!("timeout = \"30s\"\n[[feeds]]\nurl = \"{feed_url}\"\n"),
         )
         .unwrap();
         let data = dir.path().join("data");
@@ -157,7 +161,18 @@ async fn show_full_prints_the_page_saves_it_and_reads_it_offline() {
     assert_eq!(hits("/a.html"), 1);
 
     // Saved: the second time needs no network.
+    let addr = server.addr();
     drop(server);
+    // Dropping the server only asks its task to stop: the listener closes once a worker of
+    // the runtime drops the task. Until then a fetch would be accepted, not refused.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(addr).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "{addr} still accepts connections"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let again = sandbox.show_full(&ids["Story a"]);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert_eq!(stdout(&again), text);
@@ -249,7 +264,9 @@ async fn show_full_still_prints_while_a_reader_holds_the_store() {
         .store;
     assert_eq!(store.full_text(id).unwrap(), None, "not saved while locked");
     drop(store);
-    // Free again: this time it is saved.
+    // Free again: this time it is saved (once no child of another test holds a copy of the
+    // lock just dropped: see `wait_for_unlock`).
+    wait_for_unlock(&sandbox.data);
     let output = sandbox.show_full(&ids["Story a"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let store = tidings::store::Store::open(&sandbox.data, tidings::store::OpenMode::ReadOnly)

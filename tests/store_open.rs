@@ -3,17 +3,22 @@
 
 mod store_support;
 
+#[path = "support/data_dir.rs"]
+mod data_dir;
+
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use data_dir::wait_for_unlock;
 use rusqlite::Connection;
 use store_support::*;
 use tidings::model::{ArticleId, FeedId};
 use tidings::store::{OpenMode, Store, StoreError, Writer, DB_FILE, SCHEMA_VERSION};
 
 fn open_rw(dir: &Path) -> Store {
+    wait_for_unlock(dir);
     Store::open(dir, OpenMode::ReadWrite).unwrap().store
 }
 
@@ -268,6 +273,7 @@ fn assert_moved_aside(dir: &Path, original: &[u8], notices: &[String]) {
 }
 
 fn check_fresh_store_works(dir: &Path) {
+    wait_for_unlock(dir);
     let opened = Store::open(dir, OpenMode::ReadWrite).unwrap();
     assert!(
         opened.notices.is_empty(),
@@ -315,6 +321,7 @@ fn filled_store_bytes(dir: &Path) -> Vec<u8> {
     let items: Vec<_> = (0..3000).map(|n| article(FEED_A, n)).collect();
     store.insert_articles(&items).unwrap();
     drop(store); // the last connection checkpoints the WAL into the file
+    wait_for_unlock(dir); // the callers open it read-write again
     fs::read(dir.join(DB_FILE)).unwrap()
 }
 
@@ -368,6 +375,7 @@ fn damaged_pages_are_moved_aside_with_their_wal() {
     );
     // A WAL left behind goes aside with its database.
     fs::write(dir.path().join("tidings.db-wal"), b"stale wal").unwrap();
+    wait_for_unlock(dir.path());
     let opened = Store::open(dir.path(), OpenMode::ReadWrite).unwrap();
     assert_moved_aside(dir.path(), &bytes, &opened.notices);
     let aside = corrupt_files(dir.path());

@@ -8,6 +8,9 @@
 #[allow(dead_code)]
 mod ttrss;
 
+#[path = "support/data_dir.rs"]
+mod data_dir;
+
 #[path = "support/pty.rs"]
 #[allow(dead_code)]
 mod pty;
@@ -16,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use data_dir::wait_for_unlock;
 use tidings::app::Environment;
 use tidings::cli::GlobalArgs;
 use tidings::config::Config;
@@ -84,6 +88,8 @@ impl Reader {
         let env = Environment::resolve(&args).unwrap();
         env.prepare_sync();
         let highlighter = Arc::new(env.highlighter().unwrap());
+        // Started again on the data dir a reader just quit: see `wait_for_unlock`.
+        wait_for_unlock(&dir.join("data"));
         let (store, _) = env.open_store().unwrap();
         let articles = store.load_articles().unwrap();
         let states = store.load_feed_states().unwrap();
@@ -138,12 +144,17 @@ impl Reader {
     fn until(&mut self, what: &str, ready: impl Fn(&AppState) -> bool) {
         let deadline = Instant::now() + WAIT;
         loop {
-            while let Ok(event) = self.events.try_recv() {
-                let fx = update(&mut self.state, Msg::Engine(event));
-                self.effects(fx);
-            }
+            // Checked after every event, not after draining the queue: a state the reader
+            // passes through counts even when a later event (the next sync, with a short
+            // `refresh_interval`, on a machine that left this thread waiting) is already
+            // queued behind it and would overwrite it.
             if ready(&self.state) {
                 return;
+            }
+            if let Ok(event) = self.events.try_recv() {
+                let fx = update(&mut self.state, Msg::Engine(event));
+                self.effects(fx);
+                continue;
             }
             assert!(
                 Instant::now() < deadline,

@@ -5,12 +5,16 @@
 #[allow(dead_code)]
 mod ttrss;
 
+#[path = "support/data_dir.rs"]
+mod data_dir;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use data_dir::wait_for_unlock;
 use tidings::config::{Config, Retention};
 use tidings::highlight::Highlighter;
 use tidings::model::ArticleId;
@@ -61,7 +65,11 @@ impl Client {
         self.dir.path().join("data")
     }
 
+    /// `tidings ARGS` on this installation, to be run at once.
     fn command(&self, args: &[&str]) -> Command {
+        // The test's own `Store` of this data dir may just have been dropped: see
+        // `wait_for_unlock`.
+        wait_for_unlock(&self.data());
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
         cmd.arg("--config")
             .arg(self.config())
@@ -106,13 +114,12 @@ impl Client {
 
     fn store(&self) -> Store {
         // Another test's process spawn may briefly hold a copy of a lock file just closed
-        // (fork before exec): wait that out.
-        let mut tries = 0;
+        // (fork before exec): wait that out, for as long as a loaded machine may take.
+        let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             match Store::open(&self.data(), OpenMode::ReadWrite) {
                 Ok(opened) => return opened.store,
-                Err(StoreError::Locked { .. }) if tries < 100 => {
-                    tries += 1;
+                Err(StoreError::Locked { .. }) if Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 Err(e) => panic!("{e}"),

@@ -247,15 +247,38 @@ fn wait_for_port(port: u16, up: bool, what: &str) {
     );
 }
 
+/// Waits until `child` listens on `port`: true, or false if it exited first (it could not
+/// listen there: a port [`free_port`] found free was taken before the server bound it).
+fn wait_listening(child: &mut Child, port: u16, what: &str) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return false;
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        assert!(Instant::now() < deadline, "{what} did not open port {port}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+/// How often a server is started again on another port when its port was taken meanwhile.
+const PORT_TRIES: usize = 5;
+
 impl HttpServer {
     fn new(root: &Path) -> HttpServer {
-        let server = HttpServer {
-            root: root.to_path_buf(),
-            port: free_port(),
-            child: Mutex::new(None),
-        };
-        server.start();
-        server
+        for _ in 0..PORT_TRIES {
+            let server = HttpServer {
+                root: root.to_path_buf(),
+                port: free_port(),
+                child: Mutex::new(None),
+            };
+            if server.try_start() {
+                return server;
+            }
+        }
+        panic!("php -S found no port to listen on; see {}", root.display())
     }
 
     fn pid_file(&self) -> PathBuf {
@@ -264,11 +287,22 @@ impl HttpServer {
 
     /// Starts serving (again); returns once the port answers.
     pub fn start(&self) {
+        assert!(
+            self.try_start(),
+            "php -S could not listen on port {} again: {}",
+            self.port,
+            std::fs::read_to_string(self.root.join(format!("php-{}.log", self.port)))
+                .unwrap_or_default()
+        );
+    }
+
+    /// Starts serving; false when php exits instead (the port is taken).
+    fn try_start(&self) -> bool {
         let mut child = self.child.lock().unwrap();
         assert!(child.is_none(), "already serving on {}", self.port);
         let www = self.root.join("www");
         let log = std::fs::File::create(self.root.join(format!("php-{}.log", self.port))).unwrap();
-        let spawned = unprivileged(Path::new("php"))
+        let mut spawned = unprivileged(Path::new("php"))
             // opcache as php-fpm has it in production: without it every request compiles
             // tt-rss anew.
             .args(["-d", "display_errors=0", "-d", "opcache.enable_cli=1", "-S"])
@@ -284,9 +318,12 @@ impl HttpServer {
             .spawn()
             .expect("php -S starts");
         std::fs::write(self.pid_file(), spawned.id().to_string()).unwrap();
+        if !wait_listening(&mut spawned, self.port, "php -S") {
+            let _ = std::fs::remove_file(self.pid_file());
+            return false;
+        }
         *child = Some(spawned);
-        drop(child);
-        wait_for_port(self.port, true, "php -S");
+        true
     }
 
     /// Stops serving: connections are refused until [`HttpServer::start`].
@@ -336,7 +373,7 @@ impl Ttrss {
             .tempdir()
             .unwrap()
             .keep();
-        let pg = Pg {
+        let mut pg = Pg {
             bin: bin.unwrap(),
             port: free_port(),
         };
@@ -386,26 +423,40 @@ impl Ttrss {
                 .args(["-U", "postgres", "-A", "trust", "--no-sync"]),
             "initdb",
         );
-        let log = std::fs::File::create(root.join("pg.log")).unwrap();
-        let postgres = unprivileged(&pg.bin.join("postgres"))
-            .arg("-D")
-            .arg(root.join("pg"))
-            .args([
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-p",
-                &pg.port.to_string(),
-                "-k",
-            ])
-            .arg(&root)
-            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
-            .args(["-c", "full_page_writes=off", "-c", "max_connections=50"])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("postgres starts");
-        wait_for_port(pg.port, true, "postgres");
+        let mut tries = 0;
+        let postgres = loop {
+            let log = std::fs::File::create(root.join("pg.log")).unwrap();
+            let mut postgres = unprivileged(&pg.bin.join("postgres"))
+                .arg("-D")
+                .arg(root.join("pg"))
+                .args([
+                    "-c",
+                    "listen_addresses=127.0.0.1",
+                    "-p",
+                    &pg.port.to_string(),
+                    "-k",
+                ])
+                .arg(&root)
+                .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+                .args(["-c", "full_page_writes=off", "-c", "max_connections=50"])
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .expect("postgres starts");
+            if wait_listening(&mut postgres, pg.port, "postgres") {
+                break postgres;
+            }
+            tries += 1;
+            assert!(
+                tries < PORT_TRIES,
+                "postgres found no port to listen on: {}",
+                std::fs::read_to_string(root.join("pg.log")).unwrap_or_default()
+            );
+            pg.port = free_port();
+            // The file exists: rewriting it keeps its owner.
+            std::fs::write(root.join("www/config.php"), config_php(&root, pg.port)).unwrap();
+        };
         // Postgres may accept connections a moment before it accepts logins.
         let deadline = Instant::now() + Duration::from_secs(10);
         while pg.try_psql("postgres", "postgres", "SELECT 1").is_err() {
