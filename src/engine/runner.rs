@@ -828,6 +828,9 @@ impl Engine {
             downloads.spawn(async move {
                 // A panic in the job is reported as such, not as a vanished download.
                 let job = tokio::spawn(download::run_job(ctx, id, index));
+                // Aborting this task (the engine stops) stops the download as well, at once
+                // rather than when the runtime goes; its `.part` stays for the next try.
+                let _stop = AbortOnDrop(job.abort_handle());
                 let result = job
                     .await
                     .unwrap_or_else(|e| Err(EnclosureError::Crashed(e.to_string())));
@@ -1003,6 +1006,15 @@ impl Engine {
             });
         });
         jobs.running.insert(key, job.abort_handle());
+    }
+}
+
+/// Aborts a spawned task when dropped (a finished one is left alone).
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
