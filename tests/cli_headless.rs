@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use support::data_dir::wait_for_unlock;
 use support::{Response, TestServer, ARTICLE_PAGE};
 
 const RSS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
@@ -107,18 +108,9 @@ keywords = ["Meta"]
     }
 
     /// Runs a command that takes the data-dir lock right after this test process released it
-    /// (a `Store` opened and dropped here). The lock is an `flock`, owned by the open file:
-    /// while another test of this binary forks a child, that child holds a copy of the
-    /// descriptor until its `exec` closes it, so for a moment the lock outlives the drop.
-    /// Retry while the store says so, for at most a few seconds; any other outcome returns.
+    /// (a `Store` opened and dropped here): see `wait_for_unlock`.
     fn run_after_unlock(&self, args: &[&str]) -> Output {
-        for _ in 0..100 {
-            let output = self.run(args);
-            if !stderr(&output).contains("another tidings") {
-                return output;
-            }
-            std::thread::sleep(Duration::from_millis(30));
-        }
+        wait_for_unlock(&self.data);
         self.run(args)
     }
 }
@@ -433,17 +425,10 @@ fn slow_feed(n: usize, k: usize) -> String {
 }
 
 fn integrity_and_read_flags(data: &Path, must_be_read: &[String]) {
-    // Retried while locked, for the reason `Sandbox::run_after_unlock` gives: the lock of the
-    // previous check may live on for a moment in a child another test forked meanwhile.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let opened = loop {
-        match tidings::store::Store::open(data, tidings::store::OpenMode::ReadWrite) {
-            Err(tidings::store::StoreError::Locked { .. }) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(30));
-            }
-            other => break other.expect("the store opens after a crash"),
-        }
-    };
+    // The previous check's store was just dropped: see `wait_for_unlock`.
+    wait_for_unlock(data);
+    let opened = tidings::store::Store::open(data, tidings::store::OpenMode::ReadWrite)
+        .expect("the store opens after a crash");
     assert!(
         opened.notices.is_empty(),
         "no corruption expected: {:?}",

@@ -12,13 +12,13 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use data_dir::wait_for_unlock;
 use tidings::config::{Config, Retention};
 use tidings::highlight::Highlighter;
 use tidings::model::ArticleId;
-use tidings::store::{OpenMode, Store, StoreError};
+use tidings::store::{OpenMode, Store};
 use tidings::sync::{article_id, SyncSetup, Syncer};
 
 use ttrss::{FixedServer, Hold, HoldingProxy, Ttrss, User};
@@ -113,18 +113,11 @@ impl Client {
     }
 
     fn store(&self) -> Store {
-        // Another test's process spawn may briefly hold a copy of a lock file just closed
-        // (fork before exec): wait that out, for as long as a loaded machine may take.
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            match Store::open(&self.data(), OpenMode::ReadWrite) {
-                Ok(opened) => return opened.store,
-                Err(StoreError::Locked { .. }) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(e) => panic!("{e}"),
-            }
-        }
+        // A `tidings` just run here, or a store just dropped: see `wait_for_unlock`.
+        wait_for_unlock(&self.data());
+        Store::open(&self.data(), OpenMode::ReadWrite)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .store
     }
 
     fn account(&self) -> String {
