@@ -55,18 +55,6 @@ fn count(server: &TestServer, path: &str) -> usize {
         .count()
 }
 
-/// Waits up to `limit` for a request of `path` to reach the server.
-fn arrived(server: &TestServer, path: &str, limit: Duration) -> bool {
-    let deadline = Instant::now() + limit;
-    while count(server, path) == 0 {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    true
-}
-
 struct Running {
     handle: Option<engine::EngineHandle>,
     events: tokio::sync::mpsc::UnboundedReceiver<Event>,
@@ -256,7 +244,7 @@ fn a_feed_removed_while_it_is_polled_does_not_come_back() {
     // A's answer can come back before the slow request has even reached the server (a
     // loaded CI machine): wait for its arrival, so the removal below meets a poll in flight.
     assert!(
-        arrived(&server, "/held.xml", WAIT),
+        support::wait::until(WAIT, || count(&server, "/held.xml") > 0),
         "the slow feed is asked for"
     );
     assert_eq!(count(&server, "/held.xml"), 1, "its poll is in flight");

@@ -132,19 +132,6 @@ async fn collect_until(
     events
 }
 
-/// Waits up to `limit` for `done` to hold (it reads what the server saw, served from the
-/// test's runtime, so the thread may just sleep). Returns whether it did.
-fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    true
-}
-
 /// Generous: these deadlines only bound a test that is failing anyway, and a loaded machine
 /// can be many times slower than a quiet one.
 const WAIT: Duration = Duration::from_secs(30);
@@ -230,7 +217,7 @@ fn schedules_retry_after_and_backoff_are_honoured() {
         .send(Command::Refresh(RefreshRequest::all(RefreshMode::Force)))
         .unwrap();
     // Waits for the requests rather than a fixed 500 ms, which a loaded machine can exceed.
-    wait_until(WAIT, || {
+    support::wait::until(WAIT, || {
         count(&server, "/limited.xml") >= 2 && count(&server, "/error.xml") >= 2
     });
     assert_eq!(count(&server, "/limited.xml"), 2);

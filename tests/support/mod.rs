@@ -8,6 +8,7 @@ pub mod fetching;
 pub mod http_server;
 pub mod pages;
 pub mod pty;
+pub mod wait;
 
 #[allow(unused_imports)]
 pub use http_server::{gzip, gzip_bomb, refused_url, Body, Gauge, Request, Response, TestServer};
