@@ -233,18 +233,16 @@ define('CONFIG_VERSION', 26);
     )
 }
 
-fn wait_for_port(port: u16, up: bool, what: &str) {
+/// Waits until nothing listens on `port` any more (the server on it stopped).
+fn wait_for_close(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() == up {
+        if TcpStream::connect(("127.0.0.1", port)).is_err() {
             return;
         }
         std::thread::sleep(Duration::from_millis(25));
     }
-    panic!(
-        "{what} did not {} port {port}",
-        if up { "open" } else { "close" }
-    );
+    panic!("{what} did not close port {port}");
 }
 
 /// Waits until `child` listens on `port`: true, or false if it exited first (it could not
@@ -338,7 +336,7 @@ impl HttpServer {
         }
         let _ = child.wait();
         let _ = std::fs::remove_file(self.pid_file());
-        wait_for_port(self.port, false, "php -S");
+        wait_for_close(self.port, "php -S");
     }
 
     pub fn url(&self) -> String {
