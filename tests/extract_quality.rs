@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::data_dir::wait_for_unlock;
 use support::{Response, TestServer, ARTICLE_PAGE};
@@ -165,14 +165,12 @@ async fn show_full_prints_the_page_saves_it_and_reads_it_offline() {
     drop(server);
     // Dropping the server only asks its task to stop: the listener closes once a worker of
     // the runtime drops the task. Until then a fetch would be accepted, not refused.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(addr).is_ok() {
-        assert!(
-            Instant::now() < deadline,
-            "{addr} still accepts connections"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    assert!(
+        support::wait::until(Duration::from_secs(30), || {
+            std::net::TcpStream::connect(addr).is_err()
+        }),
+        "{addr} still accepts connections"
+    );
     let again = sandbox.show_full(&ids["Story a"]);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert_eq!(stdout(&again), text);
